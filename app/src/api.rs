@@ -1,0 +1,220 @@
+//! The HTTP JSON API: health and runbook CRUD.
+
+use std::net::SocketAddr;
+
+use autogen::config::DatabaseUrl;
+use autogen::runtime;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use entity::runbook;
+use migration::Migrator;
+use sea_orm_migration::sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub url: DatabaseUrl,
+}
+
+pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
+    let app = Router::new()
+        .route("/health", get(health))
+        .route("/runbooks", get(list_runbooks).post(create_runbook))
+        .route(
+            "/runbooks/{id}",
+            get(get_runbook).put(update_runbook).delete(delete_runbook),
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("Serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("Shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// An API error: a status and a one-sentence JSON message.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(e: DbErr) -> Self {
+        let text = e.to_string();
+        if text.contains("unique") || text.contains("UNIQUE") || text.contains("Duplicate") {
+            ApiError(StatusCode::CONFLICT, "a runbook with this name already exists".into())
+        } else {
+            tracing::error!("database error: {text}");
+            ApiError(StatusCode::INTERNAL_SERVER_ERROR, "database error".into())
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        ApiError(e.status(), e.body_text())
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let status = runtime::read_status::<Migrator>(&state.db)
+        .await
+        .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    Ok(Json(json!({
+        "status": "ok",
+        "database": state.url.backend().name(),
+        "revision": status.current(),
+        "head": status.head(),
+        "pending": status.pending().len(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunbookInput {
+    name: String,
+    description: Option<String>,
+    category: String,
+    enabled: Option<bool>,
+    tags: Option<Value>,
+}
+
+impl RunbookInput {
+    fn validate(&self) -> ApiResult<()> {
+        let bad = |m: &str| Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, m.into()));
+        if self.name.trim().is_empty() || self.name.len() > 255 {
+            return bad("name must be 1 to 255 characters");
+        }
+        if self.category.trim().is_empty() || self.category.len() > 100 {
+            return bad("category must be 1 to 100 characters");
+        }
+        if let Some(tags) = &self.tags
+            && !(tags.is_array() || tags.is_object())
+        {
+            return bad("tags must be a JSON array or object");
+        }
+        Ok(())
+    }
+}
+
+fn to_json(m: &runbook::Model) -> Value {
+    json!({
+        "id": m.id,
+        "name": m.name,
+        "description": m.description,
+        "category": m.category,
+        "enabled": m.enabled,
+        "created_at": m.created_at.to_rfc3339(),
+        "updated_at": m.updated_at.to_rfc3339(),
+        "tags": m.tags,
+    })
+}
+
+fn not_found(id: i32) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("runbook {id} not found"))
+}
+
+async fn list_runbooks(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let rows = runbook::Entity::find()
+        .order_by_asc(runbook::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(Json(Value::Array(rows.iter().map(to_json).collect())))
+}
+
+async fn get_runbook(State(state): State<AppState>, Path(id): Path<i32>) -> ApiResult<Json<Value>> {
+    let row = runbook::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok(Json(to_json(&row)))
+}
+
+async fn create_runbook(
+    State(state): State<AppState>,
+    input: Result<Json<RunbookInput>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(input) = input?;
+    input.validate()?;
+    let now = chrono::Utc::now().fixed_offset();
+    let model = runbook::ActiveModel {
+        name: Set(input.name),
+        description: Set(input.description),
+        category: Set(input.category),
+        enabled: Set(input.enabled.unwrap_or(true)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        tags: Set(input.tags.unwrap_or_else(|| json!([]))),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok((StatusCode::CREATED, Json(to_json(&model))))
+}
+
+async fn update_runbook(
+    State(state): State<AppState>,
+    Path(id): Path<i32>,
+    input: Result<Json<RunbookInput>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let Json(input) = input?;
+    input.validate()?;
+    let existing = runbook::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let mut active: runbook::ActiveModel = existing.into();
+    active.name = Set(input.name);
+    active.description = Set(input.description);
+    active.category = Set(input.category);
+    if let Some(enabled) = input.enabled {
+        active.enabled = Set(enabled);
+    }
+    if let Some(tags) = input.tags {
+        active.tags = Set(tags);
+    }
+    active.updated_at = Set(chrono::Utc::now().fixed_offset());
+    let model = active.update(&state.db).await?;
+    Ok(Json(to_json(&model)))
+}
+
+async fn delete_runbook(State(state): State<AppState>, Path(id): Path<i32>) -> ApiResult<StatusCode> {
+    let res = runbook::Entity::delete_by_id(id).exec(&state.db).await?;
+    if res.rows_affected == 0 {
+        return Err(not_found(id));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,66 @@
+//! The remediation engine: migrate the database at boot, then serve the API.
+
+mod api;
+mod boot;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// The remediation engine service.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Apply pending migrations and exit (for scripts and CI).
+    #[arg(long)]
+    migrate_only: bool,
+    /// Port to serve on.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    port: u16,
+    /// Database URL; defaults to DATABASE_URL, then `.env`, then the embedded SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Apply pending migrations at boot (AUTO_MIGRATE=false skips it).
+    #[arg(long, env = "AUTO_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    auto_migrate: bool,
+    /// How long to keep retrying an unreachable database at boot, in seconds.
+    #[arg(long, env = "DB_CONNECT_RETRY_SECS", default_value_t = 30)]
+    connect_retry_secs: u64,
+    /// How long to wait for another replica's migration lock, in seconds.
+    #[arg(long, env = "MIGRATION_LOCK_TIMEOUT_SECS", default_value_t = 60)]
+    lock_timeout_secs: u64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm_migration=warn".into()),
+        )
+        .with_target(false)
+        .init();
+    let args = Args::parse();
+    let opts = boot::BootOptions {
+        database_url: args.database_url.clone(),
+        auto_migrate: args.auto_migrate || args.migrate_only,
+        connect_retry: Duration::from_secs(args.connect_retry_secs),
+        lock_timeout: Duration::from_secs(args.lock_timeout_secs),
+    };
+    let Some(state) = boot::boot(&opts).await else {
+        return ExitCode::FAILURE;
+    };
+    if args.migrate_only {
+        return ExitCode::SUCCESS;
+    }
+    let addr = SocketAddr::from(([0, 0, 0, 0], args.port));
+    match api::serve(state, addr).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("❌ Server failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

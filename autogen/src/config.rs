@@ -1,0 +1,207 @@
+//! Where the database is: one definition shared by `app` and `autogen`.
+//!
+//! Order: an explicit URL (flag), `DATABASE_URL` from the environment, the
+//! same variable from a `.env` file, then the embedded default, a SQLite file
+//! under `./data/` that is created on first use.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+use url::Url;
+
+/// The embedded default: a SQLite file under `./data/`, created on first run.
+pub const DEFAULT_SQLITE_FILE: &str = "data/remediation.db";
+
+/// The backends the toolkit knows how to talk to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+    MySql,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+            Backend::MySql => "mysql",
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("DATABASE_URL is not a valid URL ({0}): expected e.g. postgres://user@host:5432/db or sqlite://data/app.db")]
+    Malformed(String),
+    #[error("DATABASE_URL has the unsupported scheme `{0}`: use postgres://, sqlite:// or mysql://")]
+    UnknownScheme(String),
+    #[error("cannot create the directory {0} for the SQLite database: {1}")]
+    CreateDir(PathBuf, std::io::Error),
+}
+
+/// A validated database location.
+#[derive(Clone, Debug)]
+pub struct DatabaseUrl {
+    raw: String,
+    backend: Backend,
+    /// Where the value came from, for messages ("DATABASE_URL", "default", ...).
+    pub source: &'static str,
+}
+
+impl DatabaseUrl {
+    /// Resolve the URL in the documented order: `explicit`, `DATABASE_URL`,
+    /// `.env`, then the embedded SQLite default.
+    pub fn resolve(explicit: Option<&str>) -> Result<Self, ConfigError> {
+        if let Some(url) = explicit {
+            return Self::parse(url, "--database-url");
+        }
+        // `.env` only fills variables the environment does not already set.
+        let _ = dotenvy::dotenv();
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => Self::parse(url.trim(), "DATABASE_URL"),
+            _ => Self::default_sqlite(),
+        }
+    }
+
+    /// The embedded default; creates `./data/` so SQLite can create the file.
+    pub fn default_sqlite() -> Result<Self, ConfigError> {
+        let path = PathBuf::from(DEFAULT_SQLITE_FILE);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| ConfigError::CreateDir(dir.into(), e))?;
+        }
+        Self::parse(&format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc"), "default")
+    }
+
+    pub fn parse(raw: &str, source: &'static str) -> Result<Self, ConfigError> {
+        let scheme = if raw.starts_with("sqlite:") {
+            "sqlite"
+        } else {
+            raw.split_once("://")
+                .map(|(s, _)| s)
+                .ok_or_else(|| ConfigError::Malformed("no scheme".into()))?
+        };
+        let backend = match scheme {
+            "postgres" | "postgresql" => Backend::Postgres,
+            "sqlite" => Backend::Sqlite,
+            "mysql" | "mariadb" => Backend::MySql,
+            other => return Err(ConfigError::UnknownScheme(other.to_owned())),
+        };
+        if backend != Backend::Sqlite {
+            let url = Url::parse(raw).map_err(|e| ConfigError::Malformed(e.to_string()))?;
+            if url.host_str().is_none_or(str::is_empty) {
+                return Err(ConfigError::Malformed("no host".into()));
+            }
+        }
+        let raw = if backend == Backend::MySql && scheme == "mariadb" {
+            raw.replacen("mariadb://", "mysql://", 1)
+        } else if backend == Backend::Sqlite && !raw.contains('?') && !raw.contains(":memory:") {
+            // Create the file on first use, as the default does.
+            format!("{raw}?mode=rwc")
+        } else {
+            raw.to_owned()
+        };
+        Ok(Self {
+            raw,
+            backend,
+            source,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL to connect with. Never log this: use [`Self::redacted`].
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
+    /// The URL with any password replaced by `***`, safe for logs.
+    pub fn redacted(&self) -> String {
+        redact(&self.raw)
+    }
+
+    /// The SQLite file this URL points at, if it is a file.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let rest = self.raw.strip_prefix("sqlite://")?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        if path.is_empty() || path.contains(":memory:") || self.raw.contains("mode=memory") {
+            return None;
+        }
+        Some(PathBuf::from(path))
+    }
+}
+
+/// Replace the password of a URL by `***` (or the whole URL when it does not parse).
+pub fn redact(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => match raw.split_once("://") {
+            Some((scheme, rest)) if rest.contains('@') => {
+                let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or("");
+                format!("{scheme}://***@{host}")
+            }
+            _ => raw.to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_never_survives_redaction() {
+        let r = redact("postgres://alice:s3cret@db.example:5432/prod");
+        assert!(!r.contains("s3cret"), "{r}");
+        assert!(r.contains("alice"));
+        assert!(r.contains("db.example"));
+    }
+
+    #[test]
+    fn schemes_map_to_backends() {
+        for (url, backend) in [
+            ("postgres://u@h/db", Backend::Postgres),
+            ("postgresql://u@h/db", Backend::Postgres),
+            ("sqlite://data/x.db", Backend::Sqlite),
+            ("sqlite::memory:", Backend::Sqlite),
+            ("mysql://root@h/db", Backend::MySql),
+        ] {
+            let parsed = DatabaseUrl::parse(url, "test").unwrap();
+            assert_eq!(parsed.backend(), backend, "{url}");
+        }
+    }
+
+    #[test]
+    fn bad_urls_get_one_sentence() {
+        let e = DatabaseUrl::parse("oracle://x@h/db", "test").unwrap_err();
+        assert!(e.to_string().contains("unsupported scheme `oracle`"));
+        let e = DatabaseUrl::parse("not a url", "test").unwrap_err();
+        assert!(e.to_string().contains("not a valid URL"));
+        let e = DatabaseUrl::parse("postgres://", "test").unwrap_err();
+        assert!(e.to_string().contains("not a valid URL"));
+    }
+
+    #[test]
+    fn sqlite_files_are_created_on_first_use() {
+        let u = DatabaseUrl::parse("sqlite://data/x.db", "test").unwrap();
+        assert_eq!(u.expose(), "sqlite://data/x.db?mode=rwc");
+        assert_eq!(u.sqlite_path(), Some(PathBuf::from("data/x.db")));
+    }
+}

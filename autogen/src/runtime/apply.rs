@@ -1,0 +1,271 @@
+//! Applying and rolling back migrations, one transaction each where the
+//! backend allows, and moving the bookkeeping without running anything (stamp).
+
+use std::time::Instant;
+
+use sea_orm_migration::sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait,
+};
+use sea_orm_migration::sea_query::{Expr, ExprTrait, Query};
+use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
+
+use super::status::MIGRATION_TABLE;
+use super::{RuntimeError, Status};
+
+/// A revision target as users write it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Head,
+    Base,
+    /// `+N` (upgrade) or `-N` (downgrade).
+    Relative(i64),
+    Revision(String),
+}
+
+impl Target {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "head" | "heads" => Self::Head,
+            "base" => Self::Base,
+            _ => match s.parse::<i64>() {
+                Ok(n) if s.starts_with('+') || s.starts_with('-') => Self::Relative(n),
+                _ => Self::Revision(s.to_owned()),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// One migration applied or rolled back, and how long it took.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Applied {
+    pub name: String,
+    pub millis: u128,
+}
+
+/// Find a revision by its full name or a unique prefix (as Alembic does).
+pub fn resolve<'a>(status: &'a Status, rev: &str) -> Result<&'a str, RuntimeError> {
+    if let Some(exact) = status.known.iter().find(|k| *k == rev) {
+        return Ok(exact);
+    }
+    let mut matches = status.known.iter().filter(|k| k.starts_with(rev));
+    match (matches.next(), matches.next()) {
+        (Some(one), None) if !rev.is_empty() => Ok(one),
+        _ => Err(RuntimeError::UnknownRevision(rev.to_owned())),
+    }
+}
+
+fn position(status: &Status, name: &str) -> usize {
+    status.known.iter().position(|k| k == name).unwrap_or(0)
+}
+
+/// The revisions `upgrade <target>` applies, in order.
+pub fn plan_upgrade(status: &Status, target: Option<&Target>) -> Result<Vec<String>, RuntimeError> {
+    let pending: Vec<String> = status.pending().into_iter().map(str::to_owned).collect();
+    match target.unwrap_or(&Target::Head) {
+        Target::Head => Ok(pending),
+        Target::Base => Err(RuntimeError::TargetBehind {
+            target: "base".into(),
+            current: status.current().unwrap_or("base").into(),
+        }),
+        Target::Relative(n) if *n >= 0 => Ok(pending.into_iter().take(*n as usize).collect()),
+        Target::Relative(n) => Err(RuntimeError::TargetBehind {
+            target: n.to_string(),
+            current: status.current().unwrap_or("base").into(),
+        }),
+        Target::Revision(rev) => {
+            let rev = resolve(status, rev)?;
+            let idx = position(status, rev);
+            let current = status.current();
+            if status.is_applied(rev) && current.is_some_and(|c| position(status, c) > idx) {
+                return Err(RuntimeError::TargetBehind {
+                    target: rev.into(),
+                    current: current.unwrap_or("base").into(),
+                });
+            }
+            Ok(pending
+                .into_iter()
+                .filter(|p| position(status, p) <= idx)
+                .collect())
+        }
+    }
+}
+
+/// The revisions `downgrade <target>` rolls back, newest first.
+pub fn plan_downgrade(status: &Status, target: &Target) -> Result<Vec<String>, RuntimeError> {
+    let applied: Vec<String> = status
+        .known
+        .iter()
+        .filter(|k| status.is_applied(k))
+        .rev()
+        .cloned()
+        .collect();
+    match target {
+        Target::Base => Ok(applied),
+        Target::Relative(n) if *n <= 0 => Ok(applied.into_iter().take(n.unsigned_abs() as usize).collect()),
+        Target::Head | Target::Relative(_) => Err(RuntimeError::TargetAhead {
+            target: "head".into(),
+            current: status.current().unwrap_or("base").into(),
+        }),
+        Target::Revision(rev) => {
+            let rev = resolve(status, rev)?;
+            if !status.is_applied(rev) {
+                return Err(RuntimeError::TargetAhead {
+                    target: rev.into(),
+                    current: status.current().unwrap_or("base").into(),
+                });
+            }
+            let idx = position(status, rev);
+            Ok(applied
+                .into_iter()
+                .filter(|a| position(status, a) > idx)
+                .collect())
+        }
+    }
+}
+
+/// Apply (or roll back) the named migrations in the given order, each with
+/// its bookkeeping row in one transaction where the backend allows (not on
+/// MySQL, whose DDL commits implicitly, nor for a migration that opts out with
+/// `use_transaction() == Some(false)`). Stops at the first failure, which
+/// leaves the database at the previous revision.
+pub async fn apply_steps<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    names: &[String],
+    direction: Direction,
+) -> Result<Vec<Applied>, RuntimeError> {
+    M::install(db).await?;
+    let migrations = M::migrations();
+    let mut done = Vec::new();
+    let mut previous = match direction {
+        Direction::Up => {
+            let status = super::read_status::<M>(db).await?;
+            status.current().unwrap_or("base").to_owned()
+        }
+        Direction::Down => names.first().cloned().unwrap_or_default(),
+    };
+    for (i, name) in names.iter().enumerate() {
+        let migration = migrations
+            .iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
+        let started = Instant::now();
+        run_one(db, migration.as_ref(), direction)
+            .await
+            .map_err(|reason| RuntimeError::MigrationFailed {
+                name: name.clone(),
+                previous: previous.clone(),
+                reason,
+            })?;
+        let millis = started.elapsed().as_millis();
+        match direction {
+            Direction::Up => tracing::info!("Applied migration {name} ({millis} ms)"),
+            Direction::Down => tracing::info!("Rolled back migration {name} ({millis} ms)"),
+        }
+        done.push(Applied {
+            name: name.clone(),
+            millis,
+        });
+        previous = match direction {
+            Direction::Up => name.clone(),
+            Direction::Down => names.get(i + 1).cloned().unwrap_or_else(|| "base".into()),
+        };
+    }
+    Ok(done)
+}
+
+async fn run_one(
+    db: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), String> {
+    let backend = db.get_database_backend();
+    let transactional = migration
+        .use_transaction()
+        .unwrap_or(backend != DbBackend::MySql);
+    let err = |e: sea_orm_migration::DbErr| super::connect::one_line(&e);
+    if transactional {
+        let txn = db.begin().await.map_err(err)?;
+        let manager = SchemaManager::new(&txn);
+        step(&manager, migration, direction).await.map_err(err)?;
+        record(&txn, migration.name(), direction).await.map_err(err)?;
+        txn.commit().await.map_err(err)
+    } else {
+        let manager = SchemaManager::new(db);
+        step(&manager, migration, direction).await.map_err(err)?;
+        record(db, migration.name(), direction).await.map_err(err)
+    }
+}
+
+async fn step(
+    manager: &SchemaManager<'_>,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), sea_orm_migration::DbErr> {
+    match direction {
+        Direction::Up => migration.up(manager).await,
+        Direction::Down => migration.down(manager).await,
+    }
+}
+
+async fn record<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    direction: Direction,
+) -> Result<(), sea_orm_migration::DbErr> {
+    match direction {
+        Direction::Up => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default();
+            let stmt = Query::insert()
+                .into_table(MIGRATION_TABLE)
+                .columns(["version", "applied_at"])
+                .values([name.into(), now.into()])
+                .map_err(|e| sea_orm_migration::DbErr::Custom(e.to_string()))?
+                .to_owned();
+            db.execute(&stmt).await.map(|_| ())
+        }
+        Direction::Down => {
+            let stmt = Query::delete()
+                .from_table(MIGRATION_TABLE)
+                .and_where(Expr::col("version").eq(name))
+                .to_owned();
+            db.execute(&stmt).await.map(|_| ())
+        }
+    }
+}
+
+/// Mark the database as being at `target` without running any migration:
+/// afterwards exactly the known revisions up to `target` are recorded.
+pub async fn stamp<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    status: &Status,
+    target: &Target,
+) -> Result<Vec<String>, RuntimeError> {
+    let upto = match target {
+        Target::Head => status.known.len(),
+        Target::Base => 0,
+        Target::Revision(rev) => position(status, resolve(status, rev)?) + 1,
+        Target::Relative(n) => {
+            let current = status.current().map(|c| position(status, c) + 1).unwrap_or(0) as i64;
+            (current + n).clamp(0, status.known.len() as i64) as usize
+        }
+    };
+    M::install(db).await?;
+    let txn = db.begin().await?;
+    txn.execute(&Query::delete().from_table(MIGRATION_TABLE).to_owned())
+        .await?;
+    let stamped: Vec<String> = status.known[..upto].to_vec();
+    for name in &stamped {
+        record(&txn, name, Direction::Up).await?;
+    }
+    txn.commit().await?;
+    Ok(stamped)
+}

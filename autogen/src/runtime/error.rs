@@ -1,0 +1,39 @@
+use std::time::Duration;
+
+use sea_orm_migration::DbErr;
+use thiserror::Error;
+
+use crate::config::ConfigError;
+
+/// Everything that can go wrong at run time, each with a sentence a user can act on.
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot connect to the database at {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("the migration lock is held by another process for more than {0:?}: wait for it to finish, or raise --lock-timeout")]
+    LockTimeout(Duration),
+    #[error("cannot take the migration lock: {0}")]
+    Lock(String),
+    #[error(
+        "the database has migration(s) {0} applied that this build does not contain: deploy the build that has them, or `autogen stamp` the database to a known revision"
+    )]
+    UnknownApplied(String),
+    #[error("unknown revision `{0}`: run `autogen history` to list the revisions")]
+    UnknownRevision(String),
+    #[error("revision {target} is behind the current revision {current}: use `autogen downgrade {target}` to go back")]
+    TargetBehind { target: String, current: String },
+    #[error("revision {target} is ahead of the current revision {current}: use `autogen upgrade {target}` to go forward")]
+    TargetAhead { target: String, current: String },
+    #[error("migration {name} failed and was rolled back, the database stays at {previous}: {reason}")]
+    MigrationFailed {
+        name: String,
+        previous: String,
+        reason: String,
+    },
+    #[error("migration {name} has no down(): it cannot be rolled back")]
+    Irreversible { name: String },
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}

@@ -1,0 +1,132 @@
+//! The migration lock: one process migrates, the others wait.
+//!
+//! PostgreSQL: a session-level advisory lock on a dedicated connection (the
+//! pool may hand out any connection, an advisory lock belongs to one), with
+//! `lock_timeout` bounding the wait. MySQL/MariaDB: `GET_LOCK` likewise.
+//! SQLite: an exclusive OS lock on a sidecar file `<db>.migrate.lock`, so
+//! that the waiting process never sees "database is locked".
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::time::{Duration, Instant};
+
+use sea_orm_migration::sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
+
+use super::RuntimeError;
+use super::connect::one_line;
+use crate::config::{Backend, DatabaseUrl};
+
+/// How long a migration waits for another one by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Advisory lock key: "autogen!" as a big-endian i64, fixed so every replica agrees.
+const PG_LOCK_KEY: i64 = 0x6175_746f_6765_6e21;
+const MYSQL_LOCK_NAME: &str = "autogen_migrations";
+
+/// A held migration lock; [`MigrationLock::release`] gives it back (dropping
+/// it does too, when the connection or file closes).
+pub enum MigrationLock {
+    Server(DatabaseConnection),
+    File(File),
+    /// An in-memory SQLite database is private to its process.
+    Private,
+}
+
+impl MigrationLock {
+    pub async fn acquire(url: &DatabaseUrl, timeout: Duration) -> Result<Self, RuntimeError> {
+        match url.backend() {
+            Backend::Postgres | Backend::MySql => acquire_server(url, timeout).await,
+            Backend::Sqlite => match url.sqlite_path() {
+                Some(path) => {
+                    let mut lock_path = path.into_os_string();
+                    lock_path.push(".migrate.lock");
+                    acquire_file(lock_path.into(), timeout).await
+                }
+                None => Ok(Self::Private),
+            },
+        }
+    }
+
+    pub async fn release(self) {
+        match self {
+            Self::Server(conn) => {
+                let sql = match conn.get_database_backend() {
+                    DbBackend::Postgres => format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"),
+                    _ => format!("SELECT RELEASE_LOCK('{MYSQL_LOCK_NAME}')"),
+                };
+                if let Err(e) = conn.execute_unprepared(&sql).await {
+                    tracing::warn!("releasing the migration lock failed (it goes with the connection): {e}");
+                }
+                let _ = conn.close().await;
+            }
+            Self::File(file) => {
+                let _ = file.unlock();
+            }
+            Self::Private => {}
+        }
+    }
+}
+
+async fn acquire_server(url: &DatabaseUrl, timeout: Duration) -> Result<MigrationLock, RuntimeError> {
+    let mut opts = ConnectOptions::new(url.expose().to_owned());
+    opts.max_connections(1).min_connections(1).sqlx_logging(false);
+    let conn = Database::connect(opts).await.map_err(|e| RuntimeError::Connect {
+        url: url.redacted(),
+        reason: one_line(&e),
+    })?;
+    let backend = conn.get_database_backend();
+    let millis = timeout.as_millis().max(1);
+    let acquired = if backend == DbBackend::Postgres {
+        conn.execute_unprepared(&format!("SET lock_timeout = {millis}")).await?;
+        let res = conn
+            .execute_unprepared(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})"))
+            .await;
+        conn.execute_unprepared("SET lock_timeout = 0").await?;
+        match res {
+            Ok(_) => true,
+            Err(e) if one_line(&e).contains("lock timeout") => false,
+            Err(e) => return Err(RuntimeError::Lock(one_line(&e))),
+        }
+    } else {
+        let secs = timeout.as_secs().max(1);
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT GET_LOCK('{MYSQL_LOCK_NAME}', {secs}) AS got"),
+            ))
+            .await?;
+        row.and_then(|r| r.try_get::<Option<i64>>("", "got").ok().flatten()) == Some(1)
+    };
+    if acquired {
+        Ok(MigrationLock::Server(conn))
+    } else {
+        let _ = conn.close().await;
+        Err(RuntimeError::LockTimeout(timeout))
+    }
+}
+
+async fn acquire_file(path: std::path::PathBuf, timeout: Duration) -> Result<MigrationLock, RuntimeError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| RuntimeError::Lock(format!("{}: {e}", dir.display())))?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| RuntimeError::Lock(format!("{}: {e}", path.display())))?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(MigrationLock::File(file)),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(TryLockError::WouldBlock) => return Err(RuntimeError::LockTimeout(timeout)),
+            Err(TryLockError::Error(e)) => {
+                return Err(RuntimeError::Lock(format!("{}: {e}", path.display())));
+            }
+        }
+    }
+}
