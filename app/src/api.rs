@@ -2,8 +2,8 @@
 
 use std::net::SocketAddr;
 
-use autogen::config::DatabaseUrl;
-use autogen::runtime;
+use autogen_runtime::config::DatabaseUrl;
+use autogen_runtime as runtime;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

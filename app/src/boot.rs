@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use autogen::config::DatabaseUrl;
-use autogen::runtime::{self, RuntimeError};
+use autogen_runtime::config::DatabaseUrl;
+use autogen_runtime::{self as runtime, RuntimeError};
 use migration::Migrator;
 use sea_orm_migration::sea_orm::DatabaseConnection;
 

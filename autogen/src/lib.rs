@@ -1,9 +1,21 @@
 //! Alembic-style schema autogeneration for SeaORM 2.x.
 //!
-//! Two halves. The runtime (`config`, `runtime`) connects, locks and applies
-//! migrations: `app` links only this. The generator (feature `generator`)
-//! compares SeaORM entities with the live database and writes reviewed,
-//! reversible migration files.
+//! Two crates. The runtime (`autogen-runtime`, re-exported as `runtime` and
+//! `config`) connects, locks and applies migrations: `app` and the generated
+//! migrations link only that. This crate is the generator: it compares SeaORM
+//! entities with the live database and writes reviewed, reversible migration
+//! files. Pipeline: `source` (both sides into `schema`) → `diff` (`change`)
+//! → `plan` (`ops`) → `render` → `workspace`.
 
-pub mod config;
-pub mod runtime;
+pub use autogen_runtime as runtime;
+pub use autogen_runtime::config;
+
+pub mod change;
+pub mod diff;
+pub mod ops;
+pub mod plan;
+pub mod schema;
+pub mod source;
+pub mod cli;
+pub mod render;
+pub mod workspace;

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
-use super::RuntimeError;
+use crate::RuntimeError;
 use crate::config::DatabaseUrl;
 
 /// Connect once; a failure is reported with the redacted URL.

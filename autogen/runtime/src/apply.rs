@@ -9,8 +9,8 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::sea_query::{Expr, ExprTrait, Query};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
-use super::status::MIGRATION_TABLE;
-use super::{RuntimeError, Status};
+use crate::status::MIGRATION_TABLE;
+use crate::{RuntimeError, Status};
 
 /// A revision target as users write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,7 +144,7 @@ pub async fn apply_steps<M: MigratorTrait>(
     let mut done = Vec::new();
     let mut previous = match direction {
         Direction::Up => {
-            let status = super::read_status::<M>(db).await?;
+            let status = crate::read_status::<M>(db).await?;
             status.current().unwrap_or("base").to_owned()
         }
         Direction::Down => names.first().cloned().unwrap_or_default(),
@@ -188,8 +188,26 @@ async fn run_one(
     let transactional = migration
         .use_transaction()
         .unwrap_or(backend != DbBackend::MySql);
-    let err = |e: sea_orm_migration::DbErr| super::connect::one_line(&e);
-    if transactional {
+    let err = |e: sea_orm_migration::DbErr| crate::connect::one_line(&e);
+    if backend == DbBackend::Sqlite && transactional {
+        // Foreign keys are enforced at the end of the migration, not per
+        // statement, so that table rebuilds can drop and rename parents.
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await.map_err(err)?;
+        let result = async {
+            let txn = db.begin().await.map_err(err)?;
+            let manager = SchemaManager::new(&txn);
+            step(&manager, migration, direction).await.map_err(err)?;
+            let violations = crate::sqlite::foreign_key_violations(&txn).await.map_err(err)?;
+            if !violations.is_empty() {
+                return Err(format!("foreign key violations after the migration: {}", violations.join(", ")));
+            }
+            record(&txn, migration.name(), direction).await.map_err(err)?;
+            txn.commit().await.map_err(err)
+        }
+        .await;
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await.map_err(err)?;
+        result
+    } else if transactional {
         let txn = db.begin().await.map_err(err)?;
         let manager = SchemaManager::new(&txn);
         step(&manager, migration, direction).await.map_err(err)?;

@@ -13,8 +13,8 @@ use sea_orm_migration::sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
 };
 
-use super::RuntimeError;
-use super::connect::one_line;
+use crate::RuntimeError;
+use crate::connect::one_line;
 use crate::config::{Backend, DatabaseUrl};
 
 /// How long a migration waits for another one by default.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
-use super::RuntimeError;
+use crate::RuntimeError;
 
 /// sea-orm-migration's bookkeeping table.
 pub const MIGRATION_TABLE: &str = "seaql_migrations";

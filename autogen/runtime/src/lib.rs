@@ -1,11 +1,14 @@
-//! The runtime half of the toolkit: what `app` links at boot and what the
-//! CLI's upgrade/downgrade/stamp/current commands share with it. Nothing here
+//! The runtime half of the autogen toolkit: what `app` links at boot, what
+//! generated migrations call (the SQLite table rebuild), and what the CLI's
+//! upgrade/downgrade/stamp/current commands share with the app. Nothing here
 //! generates code; it connects, locks, reads status and applies migrations.
 
 mod apply;
+pub mod config;
 mod connect;
 mod error;
 mod lock;
+pub mod sqlite;
 mod status;
 
 pub use apply::{Applied, Direction, Target, apply_steps, plan_downgrade, plan_upgrade, resolve, stamp};
@@ -19,7 +22,7 @@ use std::time::Duration;
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::DatabaseConnection;
 
-use crate::config::DatabaseUrl;
+use config::DatabaseUrl;
 
 /// What one boot-time (or `autogen upgrade`) run did.
 #[derive(Debug, Default)]

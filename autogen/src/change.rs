@@ -1,0 +1,282 @@
+//! The changes autogenerate detects. Each knows its reverse (down
+//! migrations are derived, never written by hand) and its risk.
+
+use serde::Serialize;
+
+use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
+
+/// One detected difference, holding both sides where there are two so that
+/// reversing is exact and messages are precise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    CreateEnum { name: String, values: Vec<String> },
+    DropEnum { name: String, values: Vec<String> },
+    /// Values added and/or removed. `usages` are the `(table, column)` pairs
+    /// typed with this enum, needed when values are removed (type swap).
+    AlterEnum {
+        name: String,
+        from: Vec<String>,
+        to: Vec<String>,
+        usages: Vec<(String, String)>,
+    },
+    CreateTable { table: Table },
+    DropTable { table: Table },
+    RenameTable { from: String, to: String },
+    AddColumn { table: String, column: Column },
+    DropColumn { table: String, column: Column },
+    RenameColumn { table: String, from: String, to: String },
+    AlterColumn { table: String, from: Column, to: Column },
+    AlterPrimaryKey { table: String, from: Vec<String>, to: Vec<String> },
+    AddIndex { table: String, index: Index },
+    DropIndex { table: String, index: Index },
+    AddForeignKey { table: String, foreign_key: ForeignKey },
+    DropForeignKey { table: String, foreign_key: ForeignKey },
+}
+
+/// How dangerous a change is: Prisma's split between "will lose data" and
+/// "may fail if data exists".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    Safe,
+    /// Rewrites or locks the table; slow on big tables.
+    Heavy,
+    /// May fail on existing data (NOT NULL, new unique, new foreign key).
+    MayFail,
+    /// Loses data (drop table/column, narrowing, enum value removal).
+    DataLoss,
+}
+
+impl Change {
+    /// The change that undoes this one.
+    pub fn reverse(&self) -> Change {
+        use Change::*;
+        match self.clone() {
+            CreateEnum { name, values } => DropEnum { name, values },
+            DropEnum { name, values } => CreateEnum { name, values },
+            AlterEnum { name, from, to, usages } => AlterEnum {
+                name,
+                from: to,
+                to: from,
+                usages,
+            },
+            CreateTable { table } => DropTable { table },
+            DropTable { table } => CreateTable { table },
+            RenameTable { from, to } => RenameTable { from: to, to: from },
+            AddColumn { table, column } => DropColumn { table, column },
+            DropColumn { table, column } => AddColumn { table, column },
+            RenameColumn { table, from, to } => RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            AlterColumn { table, from, to } => AlterColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            AlterPrimaryKey { table, from, to } => AlterPrimaryKey {
+                table,
+                from: to,
+                to: from,
+            },
+            AddIndex { table, index } => DropIndex { table, index },
+            DropIndex { table, index } => AddIndex { table, index },
+            AddForeignKey { table, foreign_key } => DropForeignKey { table, foreign_key },
+            DropForeignKey { table, foreign_key } => AddForeignKey { table, foreign_key },
+        }
+    }
+
+    /// The table this change touches, if any.
+    pub fn table(&self) -> Option<&str> {
+        use Change::*;
+        match self {
+            CreateEnum { .. } | DropEnum { .. } | AlterEnum { .. } => None,
+            CreateTable { table } | DropTable { table } => Some(&table.name),
+            RenameTable { to, .. } => Some(to),
+            AddColumn { table, .. }
+            | DropColumn { table, .. }
+            | RenameColumn { table, .. }
+            | AlterColumn { table, .. }
+            | AlterPrimaryKey { table, .. }
+            | AddIndex { table, .. }
+            | DropIndex { table, .. }
+            | AddForeignKey { table, .. }
+            | DropForeignKey { table, .. } => Some(table),
+        }
+    }
+
+    pub fn risk(&self) -> Risk {
+        use Change::*;
+        match self {
+            DropTable { .. } | DropColumn { .. } | DropEnum { .. } => Risk::DataLoss,
+            AlterEnum { from, to, .. } if from.iter().any(|v| !to.contains(v)) => Risk::DataLoss,
+            AlterColumn { from, to, .. } if from.ty != to.ty => {
+                if from.ty.widens_to(&to.ty) {
+                    Risk::Heavy
+                } else if narrows(&from.ty, &to.ty) {
+                    Risk::DataLoss
+                } else {
+                    Risk::MayFail
+                }
+            }
+            AlterColumn { from, to, .. } if from.nullable && !to.nullable => Risk::MayFail,
+            AddColumn { column, .. } if !column.nullable && column.default.is_none() && !column.auto_increment => {
+                Risk::MayFail
+            }
+            AddIndex { index, .. } if index.unique => Risk::MayFail,
+            AddForeignKey { .. } | AlterPrimaryKey { .. } => Risk::MayFail,
+            _ => Risk::Safe,
+        }
+    }
+
+    /// The warning to print and to write above the statement, if any.
+    pub fn warning(&self) -> Option<String> {
+        use Change::*;
+        let text = match self {
+            DropTable { table } => format!("drops table {} and all its rows", table.name),
+            DropColumn { table, column } => {
+                format!("drops column {table}.{} and its data", column.name)
+            }
+            DropEnum { name, .. } => format!("drops enum type {name}"),
+            AlterEnum { name, from, to, .. } => {
+                let removed: Vec<&str> = from.iter().filter(|v| !to.contains(v)).map(String::as_str).collect();
+                if removed.is_empty() {
+                    return None;
+                }
+                format!(
+                    "removes value(s) {} from enum {name}: rows holding them make this migration fail; map them first (UPDATE ... SET col = '<other>')",
+                    removed.join(", ")
+                )
+            }
+            AlterColumn { table, from, to } if from.ty != to.ty && self.risk() == Risk::DataLoss => format!(
+                "narrows {table}.{} from {} to {}: longer values make this fail or are cut",
+                to.name,
+                from.ty.sql(),
+                to.ty.sql()
+            ),
+            AlterColumn { table, from, to } if from.ty != to.ty && self.risk() == Risk::MayFail => format!(
+                "changes the type of {table}.{} from {} to {}: values that do not convert make this fail",
+                to.name,
+                from.ty.sql(),
+                to.ty.sql()
+            ),
+            AlterColumn { table, from, to } if from.ty != to.ty => format!(
+                "changes the type of {table}.{} from {} to {}: rewrites the table under an exclusive lock",
+                to.name,
+                from.ty.sql(),
+                to.ty.sql()
+            ),
+            AlterColumn { table, from, to } if from.nullable && !to.nullable => {
+                format!("makes {table}.{} NOT NULL: fails if any row holds NULL", to.name)
+            }
+            AddColumn { table, column } if self.risk() == Risk::MayFail => format!(
+                "adds NOT NULL column {table}.{} without a default: fill existing rows (see the UPDATE below) or the migration fails on a populated table",
+                column.name
+            ),
+            AddIndex { table, index } if index.unique => format!(
+                "adds a unique index on {table}({}): fails if duplicates exist",
+                index.columns.join(", ")
+            ),
+            AddForeignKey { table, foreign_key } => format!(
+                "adds a foreign key {table}({}) -> {}: fails if rows reference missing keys",
+                foreign_key.columns.join(", "),
+                foreign_key.ref_table
+            ),
+            AlterPrimaryKey { table, .. } => format!("changes the primary key of {table}: fails on duplicates or NULLs"),
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    /// Alembic-style one-line description: "added column 'runbooks.new_field'".
+    pub fn describe(&self) -> String {
+        use Change::*;
+        match self {
+            CreateEnum { name, values } => format!("added enum '{name}' ({})", values.join(", ")),
+            DropEnum { name, .. } => format!("removed enum '{name}'"),
+            AlterEnum { name, from, to, .. } => {
+                let added: Vec<&str> = to.iter().filter(|v| !from.contains(v)).map(String::as_str).collect();
+                let removed: Vec<&str> = from.iter().filter(|v| !to.contains(v)).map(String::as_str).collect();
+                let mut parts = Vec::new();
+                if !added.is_empty() {
+                    parts.push(format!("added value(s) {}", added.join(", ")));
+                }
+                if !removed.is_empty() {
+                    parts.push(format!("removed value(s) {}", removed.join(", ")));
+                }
+                if parts.is_empty() {
+                    parts.push("reordered values".into());
+                }
+                format!("changed enum '{name}': {}", parts.join("; "))
+            }
+            CreateTable { table } => format!("added table '{}'", table.name),
+            DropTable { table } => format!("removed table '{}'", table.name),
+            RenameTable { from, to } => format!("renamed table '{from}' to '{to}'"),
+            AddColumn { table, column } => format!("added column '{table}.{}'", column.name),
+            DropColumn { table, column } => format!("removed column '{table}.{}'", column.name),
+            RenameColumn { table, from, to } => format!("renamed column '{table}.{from}' to '{to}'"),
+            AlterColumn { table, from, to } => {
+                let mut what = Vec::new();
+                if from.ty != to.ty {
+                    what.push(format!("type {} -> {}", from.ty.sql(), to.ty.sql()));
+                }
+                if from.nullable != to.nullable {
+                    what.push(if to.nullable { "now nullable".into() } else { "now NOT NULL".to_string() });
+                }
+                if from.default != to.default {
+                    what.push(format!(
+                        "default {} -> {}",
+                        from.default.as_deref().unwrap_or("none"),
+                        to.default.as_deref().unwrap_or("none")
+                    ));
+                }
+                if from.auto_increment != to.auto_increment {
+                    what.push(if to.auto_increment { "now auto-increment".into() } else { "no longer auto-increment".to_string() });
+                }
+                format!("changed column '{table}.{}': {}", to.name, what.join(", "))
+            }
+            AlterPrimaryKey { table, from, to } => {
+                format!("changed primary key of '{table}': ({}) -> ({})", from.join(", "), to.join(", "))
+            }
+            AddIndex { table, index } => format!(
+                "added {}index '{}' on '{table}' ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.columns.join(", ")
+            ),
+            DropIndex { table, index } => format!(
+                "removed {}index '{}' on '{table}' ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.columns.join(", ")
+            ),
+            AddForeignKey { table, foreign_key: fk } => format!(
+                "added foreign key on '{table}' ({}) -> '{}' ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+            DropForeignKey { table, foreign_key: fk } => format!(
+                "removed foreign key on '{table}' ({}) -> '{}' ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+        }
+    }
+}
+
+fn narrows(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    matches!(
+        (from, to),
+        (BigInt, Integer | SmallInt)
+            | (Integer, SmallInt)
+            | (Double, Real)
+            | (String(_), String(Some(_)))
+            | (Text, String(Some(_)) | Char(_))
+            | (String(None), Char(_))
+    ) || to.widens_to(from) && from != to
+}

@@ -1,0 +1,239 @@
+//! The `autogen` command line: clap arguments and dispatch. Each command
+//! returns an [`Outcome`]; printing and exit codes live here and in
+//! `output`, the library below never prints.
+
+mod generate;
+mod output;
+mod workflow;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::sea_query::IndexCreateStatement;
+
+use crate::config::DatabaseUrl;
+use crate::source::entities::EntitySource;
+
+/// What a workspace wires into the CLI: where its entities and migrations are.
+#[derive(Clone)]
+pub struct Project {
+    /// Module prefix of the entities in SeaORM's registry, e.g. `"entity::*"`.
+    pub registry_prefix: &'static str,
+    /// Indexes the entity attributes cannot express.
+    pub extra_indexes: fn() -> Vec<IndexCreateStatement>,
+    /// The migration crate's `src/` directory, relative to the workspace root.
+    pub migration_src: &'static str,
+}
+
+impl Project {
+    pub fn entity_source(&self) -> EntitySource {
+        EntitySource {
+            registry_prefix: self.registry_prefix.to_owned(),
+            extra_indexes: (self.extra_indexes)(),
+        }
+    }
+}
+
+/// Alembic-style migrations for SeaORM: generate from entities, apply, inspect.
+#[derive(Debug, Parser)]
+#[command(name = "autogen", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Database URL (else DATABASE_URL, else `.env`, else the embedded SQLite default).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// The migration crate's source directory.
+    #[arg(long, global = true)]
+    pub migration_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// How long to wait for another process's migration lock, in seconds.
+    #[arg(long, global = true, default_value_t = 60)]
+    pub lock_timeout: u64,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct GenerateArgs {
+    /// Message of the new migration (its file name is made from it).
+    #[arg(short, long)]
+    pub message: Option<String>,
+    /// Declare a column rename: `table.old=new` (repeatable).
+    #[arg(long = "rename", value_name = "TABLE.OLD=NEW")]
+    pub renames: Vec<String>,
+    /// Declare a table rename: `old=new` (repeatable).
+    #[arg(long = "rename-table", value_name = "OLD=NEW")]
+    pub table_renames: Vec<String>,
+    /// Drop tables that no entity describes (default: report them only).
+    #[arg(long)]
+    pub drop_unknown: bool,
+    /// Leave tables out of the comparison (`name` or `prefix*`, repeatable).
+    #[arg(long, value_name = "TABLE")]
+    pub exclude: Vec<String>,
+    /// Never ask; undecided renames become drop + add (with a warning).
+    #[arg(long)]
+    pub no_input: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print what would be generated, without writing anything.
+    Diff(GenerateArgs),
+    /// Exit 0 when entities and database agree, 1 (with the list) when not.
+    Check(GenerateArgs),
+    /// Write a migration: from the entities (default) or an empty template.
+    Revision {
+        #[command(flatten)]
+        args: GenerateArgs,
+        /// Write an empty template for hand-written changes.
+        #[arg(long)]
+        empty: bool,
+        /// Accepted for Alembic habits; generating is the default.
+        #[arg(long)]
+        autogenerate: bool,
+    },
+    /// The revision the database is at, and whether that is head.
+    Current,
+    /// Every migration, oldest first, marked applied / pending / head.
+    History {
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// The head(s) of the revision graph.
+    Heads,
+    /// Apply pending migrations up to TARGET (`head`, `+N` or a revision).
+    Upgrade {
+        #[arg(default_value = "head", allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL instead of running it (offline mode).
+        #[arg(long)]
+        sql: bool,
+        /// Run inside a transaction, report statements and timings, roll back (PostgreSQL).
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Roll back to TARGET (`-N`, a revision or `base`).
+    Downgrade {
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL instead of running it (offline mode).
+        #[arg(long)]
+        sql: bool,
+        /// Do not ask for confirmation of destructive steps.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Mark the database as at TARGET without running migrations.
+    Stamp {
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+    },
+    /// Write a merge migration joining several heads into one.
+    Merge {
+        #[arg(short, long)]
+        message: String,
+    },
+    /// Replace all migrations by one base migration generated from the entities.
+    Squash {
+        #[arg(short, long)]
+        message: String,
+    },
+    /// Drop everything the migrations created and re-apply from scratch.
+    Reset {
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// How a command ended, for the exit code.
+pub enum Outcome {
+    Ok,
+    /// `check` found differences.
+    Differs,
+}
+
+/// Parse arguments, run, print, map to an exit code (0 ok, 1 check differs, 2 error).
+pub async fn main<M: MigratorTrait>(project: Project) -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.global.json;
+    match run::<M>(&project, cli).await {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Differs) => ExitCode::from(1),
+        Err(e) => {
+            output::error(&e, json);
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub async fn run<M: MigratorTrait>(project: &Project, cli: Cli) -> anyhow::Result<Outcome> {
+    let g = cli.global;
+    let ctx = Context {
+        project: project.clone(),
+        database_url: g.database_url,
+        migration_dir: g.migration_dir.unwrap_or_else(|| PathBuf::from(project.migration_src)),
+        json: g.json,
+        lock_timeout: Duration::from_secs(g.lock_timeout),
+    };
+    match cli.command {
+        None => match cli.generate.message.clone() {
+            Some(message) => generate::generate::<M>(&ctx, &cli.generate, &message).await,
+            None => anyhow::bail!("nothing to do: pass -m \"message\" to generate a migration, or a command (see --help)"),
+        },
+        Some(Command::Diff(args)) => generate::diff::<M>(&ctx, &args).await,
+        Some(Command::Check(args)) => generate::check::<M>(&ctx, &args).await,
+        Some(Command::Revision { args, empty, .. }) => {
+            let message = args
+                .message
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("revision needs a message: pass -m \"message\""))?;
+            if empty {
+                generate::empty_revision(&ctx, &message)
+            } else {
+                generate::generate::<M>(&ctx, &args, &message).await
+            }
+        }
+        Some(Command::Current) => workflow::current::<M>(&ctx).await,
+        Some(Command::History { verbose }) => workflow::history::<M>(&ctx, verbose).await,
+        Some(Command::Heads) => workflow::heads(&ctx),
+        Some(Command::Upgrade { target, sql, dry_run }) => workflow::upgrade::<M>(&ctx, &target, sql, dry_run).await,
+        Some(Command::Downgrade { target, sql, yes }) => workflow::downgrade::<M>(&ctx, &target, sql, yes).await,
+        Some(Command::Stamp { target }) => workflow::stamp::<M>(&ctx, &target).await,
+        Some(Command::Merge { message }) => workflow::merge(&ctx, &message),
+        Some(Command::Squash { message }) => generate::squash::<M>(&ctx, &message).await,
+        Some(Command::Reset { yes }) => workflow::reset::<M>(&ctx, yes).await,
+    }
+}
+
+/// Resolved settings shared by the commands.
+pub struct Context {
+    pub project: Project,
+    pub database_url: Option<String>,
+    pub migration_dir: PathBuf,
+    pub json: bool,
+    pub lock_timeout: Duration,
+}
+
+impl Context {
+    pub fn url(&self) -> anyhow::Result<DatabaseUrl> {
+        Ok(DatabaseUrl::resolve(self.database_url.as_deref())?)
+    }
+
+    pub async fn connect(&self) -> anyhow::Result<(DatabaseUrl, sea_orm_migration::sea_orm::DatabaseConnection)> {
+        let url = self.url()?;
+        let db = crate::runtime::connect(&url).await?;
+        Ok((url, db))
+    }
+}

@@ -1,0 +1,96 @@
+//! Printing for people (colour on a terminal only) and for machines (`--json`).
+
+use std::io::IsTerminal;
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::change::{Change, Risk};
+use crate::workspace::Written;
+
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn paint(code: &str, text: &str) -> String {
+    if colour() { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+}
+
+pub fn red(text: &str) -> String {
+    paint("31", text)
+}
+
+pub fn yellow(text: &str) -> String {
+    paint("33", text)
+}
+
+pub fn green(text: &str) -> String {
+    paint("32", text)
+}
+
+pub fn bold(text: &str) -> String {
+    paint("1", text)
+}
+
+/// One error line on stderr (or a JSON object on stdout with `--json`).
+pub fn error(e: &anyhow::Error, json: bool) {
+    let text = e.to_string();
+    if json {
+        println!("{}", serde_json::json!({ "error": text }));
+    } else {
+        eprintln!("{} {text}", red("error:"));
+    }
+}
+
+/// Alembic-style detection lines, with warnings under the risky ones.
+pub fn detected(changes: &[Change]) {
+    for c in changes {
+        println!("Detected {}", c.describe());
+        if let Some(w) = c.warning() {
+            let label = match c.risk() {
+                Risk::DataLoss => red("  WARNING (data loss):"),
+                Risk::MayFail => yellow("  WARNING (may fail on existing data):"),
+                _ => yellow("  note:"),
+            };
+            println!("{label} {w}");
+        }
+    }
+}
+
+pub fn unknown_tables(tables: &[String]) {
+    if !tables.is_empty() {
+        println!(
+            "{} tables without an entity are kept: {} (pass --drop-unknown to drop them)",
+            yellow("note:"),
+            tables.join(", ")
+        );
+    }
+}
+
+pub fn unmanaged(items: &[String]) {
+    for item in items {
+        println!("{} not managed by the entities, left alone: {item}", yellow("note:"));
+    }
+}
+
+/// A unified diff of every file written or changed.
+pub fn diffs(written: &[Written]) {
+    for w in written {
+        let path = w.path.display().to_string();
+        let diff = TextDiff::from_lines(&w.before, &w.after);
+        let old = if w.before.is_empty() { "/dev/null".to_owned() } else { format!("a/{path}") };
+        let new = if w.after.is_empty() { "/dev/null".to_owned() } else { format!("b/{path}") };
+        println!("{}", bold(&format!("--- {old}\n+++ {new}")));
+        for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+            println!("{}", paint("36", &hunk.header().to_string()));
+            for change in hunk.iter_changes() {
+                let line = change.to_string_lossy();
+                let line = line.trim_end_matches('\n');
+                match change.tag() {
+                    ChangeTag::Delete => println!("{}", red(&format!("-{line}"))),
+                    ChangeTag::Insert => println!("{}", green(&format!("+{line}"))),
+                    ChangeTag::Equal => println!(" {line}"),
+                }
+            }
+        }
+    }
+}

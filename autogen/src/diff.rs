@@ -1,0 +1,332 @@
+//! `(live, target) -> Vec<Change>`: a pure function, no I/O.
+//!
+//! Renames are never guessed: a rename is taken from the entity's
+//! `renamed_from`, or from the caller (flags or the interactive question);
+//! drop-plus-add pairs that look like renames are returned as candidates so
+//! the CLI can ask.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::change::Change;
+use crate::schema::{Column, ForeignKey, Index, Schema, Table};
+
+/// Tables never compared: sea-orm-migration's bookkeeping.
+pub const ALWAYS_EXCLUDED: &[&str] = &["seaql_migrations"];
+
+#[derive(Clone, Debug, Default)]
+pub struct DiffOptions {
+    /// Declared table renames, old name → new name.
+    pub table_renames: BTreeMap<String, String>,
+    /// Declared column renames, (table, old) → new (table is the new table name).
+    pub column_renames: BTreeMap<(String, String), String>,
+    /// Drop tables the entities do not know instead of only reporting them.
+    pub drop_unknown: bool,
+    /// Table names (or `prefix*` patterns) left out of the comparison.
+    pub exclude: Vec<String>,
+}
+
+/// The result of a comparison.
+#[derive(Clone, Debug, Default)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    /// Tables in the database that no entity describes (kept unless `drop_unknown`).
+    pub unknown_tables: Vec<String>,
+    /// Dropped + added pairs of the same type that may be renames.
+    pub rename_candidates: Vec<RenameCandidate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenameCandidate {
+    Table { from: String, to: String },
+    Column { table: String, from: String, to: String },
+}
+
+impl DiffOptions {
+    fn excluded(&self, table: &str) -> bool {
+        ALWAYS_EXCLUDED.contains(&table)
+            || self.exclude.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => table.starts_with(prefix),
+                None => p == table,
+            })
+    }
+}
+
+pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
+    let mut out = Diff::default();
+    let live_tables: BTreeMap<&str, &Table> = live
+        .tables
+        .iter()
+        .filter(|(n, _)| !opts.excluded(n))
+        .map(|(n, t)| (n.as_str(), t))
+        .collect();
+    let target_tables: BTreeMap<&str, &Table> = target
+        .tables
+        .iter()
+        .filter(|(n, _)| !opts.excluded(n))
+        .map(|(n, t)| (n.as_str(), t))
+        .collect();
+
+    // Enums: new ones first, value changes, removed ones after their tables.
+    for (name, values) in &target.enums {
+        match live.enums.get(name) {
+            None => out.changes.push(Change::CreateEnum {
+                name: name.clone(),
+                values: values.clone(),
+            }),
+            Some(old) if old != values => out.changes.push(Change::AlterEnum {
+                name: name.clone(),
+                from: old.clone(),
+                to: values.clone(),
+                usages: enum_usages(live, name),
+            }),
+            Some(_) => {}
+        }
+    }
+
+    // Tables: renames declared, then matched by name.
+    let renamed_from: BTreeMap<&str, &str> = opts
+        .table_renames
+        .iter()
+        .filter(|(old, new)| {
+            live_tables.contains_key(old.as_str())
+                && target_tables.contains_key(new.as_str())
+                && !live_tables.contains_key(new.as_str())
+        })
+        .map(|(old, new)| (new.as_str(), old.as_str()))
+        .collect();
+    let consumed: BTreeSet<&str> = renamed_from.values().copied().collect();
+
+    let mut created = Vec::new();
+    for (name, table) in &target_tables {
+        let live_table = match renamed_from.get(name) {
+            Some(old) => {
+                out.changes.push(Change::RenameTable {
+                    from: (*old).to_owned(),
+                    to: (*name).to_owned(),
+                });
+                live_tables.get(old).copied()
+            }
+            None => live_tables.get(name).copied(),
+        };
+        match live_table {
+            Some(from) => diff_table(from, table, opts, &mut out),
+            None => created.push(*table),
+        }
+    }
+    let dropped: Vec<&Table> = live_tables
+        .iter()
+        .filter(|(n, _)| !target_tables.contains_key(*n) && !consumed.contains(*n))
+        .map(|(_, t)| *t)
+        .collect();
+
+    for to in &created {
+        for from in &dropped {
+            if same_shape(from, to) {
+                out.rename_candidates.push(RenameCandidate::Table {
+                    from: from.name.clone(),
+                    to: to.name.clone(),
+                });
+            }
+        }
+    }
+    for table in created {
+        out.changes.push(Change::CreateTable { table: table.clone() });
+    }
+    for table in dropped {
+        if opts.drop_unknown {
+            out.changes.push(Change::DropTable { table: table.clone() });
+        } else {
+            out.unknown_tables.push(table.name.clone());
+        }
+    }
+
+    for (name, values) in &live.enums {
+        if !target.enums.contains_key(name) && (opts.drop_unknown || !enum_used_by_unknown(live, name, &out.unknown_tables)) {
+            out.changes.push(Change::DropEnum {
+                name: name.clone(),
+                values: values.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn enum_used_by_unknown(live: &Schema, name: &str, unknown: &[String]) -> bool {
+    enum_usages(live, name).iter().any(|(t, _)| unknown.contains(t))
+}
+
+fn enum_usages(schema: &Schema, name: &str) -> Vec<(String, String)> {
+    schema
+        .tables
+        .values()
+        .flat_map(|t| {
+            t.columns
+                .iter()
+                .filter(move |c| matches!(&c.ty, crate::schema::ColumnType::Enum(e) if e == name))
+                .map(move |c| (t.name.clone(), c.name.clone()))
+        })
+        .collect()
+}
+
+fn same_shape(a: &Table, b: &Table) -> bool {
+    a.columns.len() == b.columns.len()
+        && a.columns.iter().zip(&b.columns).all(|(x, y)| x.name == y.name && x.ty == y.ty)
+}
+
+fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
+    let table = to.name.clone();
+
+    // Column renames: declared on the entity, or given by the caller.
+    let mut renamed: BTreeMap<&str, &str> = BTreeMap::new(); // new -> old
+    for col in &to.columns {
+        let declared = col.renamed_from.as_deref().or_else(|| {
+            opts.column_renames
+                .iter()
+                .find(|((t, _), new)| t == &table && new.as_str() == col.name)
+                .map(|((_, old), _)| old.as_str())
+        });
+        if let Some(old) = declared
+            && from.column(old).is_some()
+            && from.column(&col.name).is_none()
+        {
+            renamed.insert(col.name.as_str(), old);
+            out.changes.push(Change::RenameColumn {
+                table: table.clone(),
+                from: old.to_owned(),
+                to: col.name.clone(),
+            });
+        }
+    }
+    // Indexes and foreign keys of the live table, with renamed columns under their new names.
+    let rename_col = |c: &String| {
+        renamed
+            .iter()
+            .find(|(_, old)| **old == c.as_str())
+            .map(|(new, _)| (*new).to_owned())
+            .unwrap_or_else(|| c.clone())
+    };
+    let from_indexes: Vec<Index> = from
+        .indexes
+        .iter()
+        .map(|i| Index {
+            columns: i.columns.iter().map(rename_col).collect(),
+            ..i.clone()
+        })
+        .collect();
+    let from_fks: Vec<ForeignKey> = from
+        .foreign_keys
+        .iter()
+        .map(|f| ForeignKey {
+            columns: f.columns.iter().map(rename_col).collect(),
+            ..f.clone()
+        })
+        .collect();
+
+    // Foreign keys and indexes that go away are dropped before columns change.
+    for fk in &from_fks {
+        if !to.foreign_keys.iter().any(|t| t.same_as(fk)) {
+            out.changes.push(Change::DropForeignKey {
+                table: table.clone(),
+                foreign_key: fk.clone(),
+            });
+        }
+    }
+    for index in &from_indexes {
+        if !to.indexes.iter().any(|t| t.same_as(index)) {
+            out.changes.push(Change::DropIndex {
+                table: table.clone(),
+                index: index.clone(),
+            });
+        }
+    }
+
+    let renamed_old: BTreeSet<&str> = renamed.values().copied().collect();
+
+    let mut added = Vec::new();
+    for col in &to.columns {
+        let old_name = renamed.get(col.name.as_str()).copied().unwrap_or(&col.name);
+        match from.column(old_name) {
+            Some(old) => {
+                let mut old = old.clone();
+                old.name = col.name.clone();
+                if !same_column(&old, col) {
+                    out.changes.push(Change::AlterColumn {
+                        table: table.clone(),
+                        from: strip(&old),
+                        to: strip(col),
+                    });
+                }
+            }
+            None => added.push(col),
+        }
+    }
+    let removed: Vec<&Column> = from
+        .columns
+        .iter()
+        .filter(|c| to.column(&c.name).is_none() && !renamed_old.contains(c.name.as_str()))
+        .collect();
+    for new in &added {
+        for old in &removed {
+            if old.ty == new.ty {
+                out.rename_candidates.push(RenameCandidate::Column {
+                    table: table.clone(),
+                    from: old.name.clone(),
+                    to: new.name.clone(),
+                });
+            }
+        }
+    }
+    for col in added {
+        out.changes.push(Change::AddColumn {
+            table: table.clone(),
+            column: strip(col),
+        });
+    }
+
+    if from.primary_key != to.primary_key {
+        let renamed_pk: Vec<String> = from.primary_key.iter().map(rename_col).collect();
+        if renamed_pk != to.primary_key {
+            out.changes.push(Change::AlterPrimaryKey {
+                table: table.clone(),
+                from: from.primary_key.clone(),
+                to: to.primary_key.clone(),
+            });
+        }
+    }
+
+    for col in removed {
+        out.changes.push(Change::DropColumn {
+            table: table.clone(),
+            column: col.clone(),
+        });
+    }
+    for index in &to.indexes {
+        if !from_indexes.iter().any(|f| f.same_as(index)) {
+            out.changes.push(Change::AddIndex {
+                table: table.clone(),
+                index: index.clone(),
+            });
+        }
+    }
+    for fk in &to.foreign_keys {
+        if !from_fks.iter().any(|f| f.same_as(fk)) {
+            out.changes.push(Change::AddForeignKey {
+                table: table.clone(),
+                foreign_key: fk.clone(),
+            });
+        }
+    }
+}
+
+/// Comments are not compared: sea-query 1.0 writes none on PostgreSQL and
+/// SQLite, so the entity side cannot express them there.
+fn same_column(a: &Column, b: &Column) -> bool {
+    a.ty == b.ty && a.nullable == b.nullable && a.default == b.default && a.auto_increment == b.auto_increment
+}
+
+fn strip(c: &Column) -> Column {
+    Column {
+        renamed_from: None,
+        ..c.clone()
+    }
+}

@@ -1,0 +1,25 @@
+//! `autogen` for this workspace: the toolkit's CLI wired to the `entity`
+//! crate (through SeaORM's entity registry) and the `migration` crate.
+
+use std::process::ExitCode;
+
+use autogen::cli::{self, Project};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,sqlx=error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    // Referencing the crate links its entities into the binary, which is
+    // what puts them in SeaORM's registry.
+    let project = Project {
+        registry_prefix: entity::REGISTRY_PREFIX,
+        extra_indexes: entity::indexes::all,
+        migration_src: "migration/src",
+    };
+    cli::main::<migration::Migrator>(project).await
+}

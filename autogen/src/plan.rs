@@ -1,0 +1,427 @@
+//! Ordering changes and turning them into steps a backend can run:
+//! enum types before the tables that use them, tables in foreign-key order,
+//! drops mirrored; what a backend cannot do in one statement is split
+//! (PostgreSQL NOT NULL additions) or rebuilt (SQLite).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::change::Change;
+use crate::config::Backend;
+use crate::ops::{Call, DefaultValue, Step, column_calls};
+use crate::schema::{Column, ColumnType, Schema, Table};
+
+/// Order `changes` so that every step finds what it needs.
+pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
+    let created: Vec<Table> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable { table } => Some(table.clone()),
+            _ => None,
+        })
+        .collect();
+    let dropped: Vec<Table> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable { table } => Some(table.clone()),
+            _ => None,
+        })
+        .collect();
+    let create_order = topo(&created);
+    let drop_order: Vec<String> = topo(&dropped).into_iter().rev().collect();
+    let pos = |list: &[String], name: &str| list.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    changes.sort_by_key(|c| {
+        let rank = rank(c);
+        let within = match c {
+            Change::CreateTable { table } => pos(&create_order, &table.name),
+            Change::DropTable { table } => pos(&drop_order, &table.name),
+            _ => 0,
+        };
+        (rank, within)
+    });
+    changes
+}
+
+fn rank(c: &Change) -> u8 {
+    match c {
+        Change::CreateEnum { .. } => 0,
+        Change::AlterEnum { from, to, .. } if additions_only(from, to) => 1,
+        Change::RenameTable { .. } => 2,
+        Change::DropForeignKey { .. } => 3,
+        Change::DropIndex { .. } => 4,
+        Change::CreateTable { .. } => 5,
+        Change::RenameColumn { .. } => 6,
+        Change::AddColumn { .. } => 7,
+        Change::AlterColumn { .. } => 8,
+        Change::AlterPrimaryKey { .. } => 9,
+        Change::DropColumn { .. } => 10,
+        Change::AddIndex { .. } => 11,
+        Change::AddForeignKey { .. } => 12,
+        Change::DropTable { .. } => 13,
+        Change::AlterEnum { .. } => 14,
+        Change::DropEnum { .. } => 15,
+    }
+}
+
+/// Tables ordered so that referenced tables come first (cycles: declaration order).
+fn topo(tables: &[Table]) -> Vec<String> {
+    let names: BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut done: Vec<String> = Vec::new();
+    let mut left: Vec<&Table> = tables.iter().collect();
+    while !left.is_empty() {
+        let before = left.len();
+        left.retain(|t| {
+            let ready = t.foreign_keys.iter().all(|fk| {
+                fk.ref_table == t.name || !names.contains(fk.ref_table.as_str()) || done.contains(&fk.ref_table)
+            });
+            if ready {
+                done.push(t.name.clone());
+            }
+            !ready
+        });
+        if left.len() == before {
+            done.extend(left.drain(..).map(|t| t.name.clone()));
+        }
+    }
+    done
+}
+
+/// `to` is `from` with values inserted, relative order kept: `ADD VALUE` can do it.
+pub fn additions_only(from: &[String], to: &[String]) -> bool {
+    let kept: Vec<&String> = to.iter().filter(|v| from.contains(v)).collect();
+    kept.len() == from.len() && kept.iter().zip(from).all(|(a, b)| *a == b)
+}
+
+/// Steps that take a database from `from` to `to` by `changes` (already ordered).
+pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -> Vec<Step> {
+    let mut enums = from.enums.clone();
+    enums.extend(to.enums.clone());
+    let rebuilt: BTreeSet<String> = if backend == Backend::Sqlite {
+        changes.iter().filter(|c| needs_rebuild(c, from)).filter_map(|c| c.table().map(str::to_owned)).collect()
+    } else {
+        BTreeSet::new()
+    };
+    let mut out = Vec::new();
+    let mut rebuild_done = BTreeSet::new();
+    for change in changes {
+        if let Some(t) = change.table()
+            && rebuilt.contains(t)
+            && !matches!(change, Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. })
+        {
+            if rebuild_done.insert(t.to_owned()) {
+                out.extend(rebuild(t, changes, from, to, &enums));
+            }
+            continue;
+        }
+        if let Some(w) = change.warning() {
+            out.push(Step::Comment(format!("WARNING: {w}")));
+        }
+        out.extend(steps_for(change, from, to, backend, &enums));
+    }
+    out
+}
+
+fn needs_rebuild(change: &Change, from: &Schema) -> bool {
+    match change {
+        Change::AlterColumn { .. }
+        | Change::AlterPrimaryKey { .. }
+        | Change::AddForeignKey { .. }
+        | Change::DropForeignKey { .. } => true,
+        Change::DropIndex { index, .. } => index.constraint,
+        Change::AddColumn { column, .. } => {
+            (!column.nullable && column.default.is_none())
+                || column.auto_increment
+                || column
+                    .default
+                    .as_deref()
+                    .is_some_and(|d| matches!(DefaultValue::parse(d), DefaultValue::CurrentTimestamp | DefaultValue::Raw(_)))
+        }
+        Change::DropColumn { table, column } => from.tables.get(table).is_some_and(|t| {
+            t.primary_key.contains(&column.name)
+                || t.indexes.iter().any(|i| i.constraint && i.columns.contains(&column.name))
+                || t.foreign_keys.iter().any(|f| f.columns.contains(&column.name))
+        }),
+        _ => false,
+    }
+}
+
+fn rebuild(table: &str, changes: &[Change], from: &Schema, to: &Schema, enums: &BTreeMap<String, Vec<String>>) -> Vec<Step> {
+    let mut out = Vec::new();
+    let Some(target) = to.tables.get(table) else {
+        return out;
+    };
+    let renames: BTreeMap<&str, &str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameColumn { table: t, from, to } if t == table => Some((to.as_str(), from.as_str())),
+            _ => None,
+        })
+        .collect();
+    let old_table = changes
+        .iter()
+        .find_map(|c| match c {
+            Change::RenameTable { from: f, to: t } if t == table => Some(f.as_str()),
+            _ => None,
+        })
+        .unwrap_or(table);
+    let old = from.tables.get(old_table);
+    for c in changes.iter().filter(|c| c.table() == Some(table)) {
+        if matches!(c, Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. }) {
+            continue;
+        }
+        let note = match c.warning() {
+            Some(w) => format!("WARNING: {w}"),
+            None => format!("Detected {}", c.describe()),
+        };
+        out.push(Step::Comment(note));
+    }
+    let copy = target
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let source = renames.get(c.name.as_str()).copied().unwrap_or(&c.name);
+            old.and_then(|o| o.column(source)).map(|_| (c.name.clone(), source.to_owned()))
+        })
+        .collect();
+    out.push(Step::Rebuild {
+        table: target.clone(),
+        copy,
+        enums: enums.clone(),
+    });
+    out
+}
+
+fn steps_for(
+    change: &Change,
+    from: &Schema,
+    to: &Schema,
+    backend: Backend,
+    enums: &BTreeMap<String, Vec<String>>,
+) -> Vec<Step> {
+    let enums = enums.clone();
+    match change {
+        Change::CreateEnum { name, values } => vec![Step::CreateEnum {
+            name: name.clone(),
+            values: values.clone(),
+        }],
+        Change::DropEnum { name, .. } => vec![Step::DropEnum { name: name.clone() }],
+        Change::AlterEnum { name, from: old, to: new, .. } => alter_enum(name, old, new, to),
+        Change::CreateTable { table } => vec![Step::CreateTable {
+            table: table.clone(),
+            enums,
+        }],
+        Change::DropTable { table } => vec![Step::DropTable { name: table.name.clone() }],
+        Change::RenameTable { from, to } => vec![Step::RenameTable {
+            from: from.clone(),
+            to: to.clone(),
+        }],
+        Change::AddColumn { table, column } => add_column(table, column, backend, &enums),
+        Change::DropColumn { table, column } => vec![Step::DropColumn {
+            table: table.clone(),
+            column: column.name.clone(),
+        }],
+        Change::RenameColumn { table, from, to } => vec![Step::RenameColumn {
+            table: table.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        }],
+        Change::AlterColumn { table, from: old, to: new } => alter_column(table, old, new, &enums),
+        Change::AlterPrimaryKey { table, from: old_cols, to: new_cols } => {
+            let mut out = Vec::new();
+            let old_name = from.tables.get(table).map(|t| t.primary_key_name.clone()).unwrap_or_default();
+            if !old_cols.is_empty() {
+                let name = if old_name.is_empty() { format!("{table}_pkey") } else { old_name };
+                out.push(Step::Sql {
+                    backend,
+                    sql: format!("ALTER TABLE {} DROP CONSTRAINT {}", q(table), q(&name)),
+                });
+            }
+            if !new_cols.is_empty() {
+                let new_name = to.tables.get(table).map(|t| t.primary_key_name.clone()).unwrap_or_default();
+                let constraint = if new_name.is_empty() { String::new() } else { format!("CONSTRAINT {} ", q(&new_name)) };
+                out.push(Step::Sql {
+                    backend,
+                    sql: format!(
+                        "ALTER TABLE {} ADD {constraint}PRIMARY KEY ({})",
+                        q(table),
+                        new_cols.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+            out
+        }
+        Change::AddIndex { table, index } => vec![Step::CreateIndex {
+            table: table.clone(),
+            index: index.clone(),
+        }],
+        Change::DropIndex { table, index } if index.constraint && backend == Backend::Postgres => vec![Step::Sql {
+            backend,
+            sql: format!("ALTER TABLE {} DROP CONSTRAINT {}", q(table), q(&index.name)),
+        }],
+        Change::DropIndex { table, index } => vec![Step::DropIndex {
+            table: table.clone(),
+            name: index.name.clone(),
+        }],
+        Change::AddForeignKey { table, foreign_key } => vec![Step::AddForeignKey {
+            table: table.clone(),
+            foreign_key: foreign_key.clone(),
+        }],
+        Change::DropForeignKey { table, foreign_key } => vec![Step::DropForeignKey {
+            table: table.clone(),
+            name: foreign_key.name.clone(),
+        }],
+    }
+}
+
+fn add_column(table: &str, column: &Column, backend: Backend, enums: &BTreeMap<String, Vec<String>>) -> Vec<Step> {
+    let needs_backfill = !column.nullable && column.default.is_none() && !column.auto_increment;
+    if needs_backfill && backend == Backend::Postgres {
+        // Add it nullable, let the author fill existing rows, then enforce NOT NULL.
+        let nullable = Column {
+            nullable: true,
+            ..column.clone()
+        };
+        return vec![
+            Step::AddColumn {
+                table: table.to_owned(),
+                column: column.name.clone(),
+                calls: column_calls(&nullable, false),
+                enums: enums.clone(),
+            },
+            Step::Comment(format!(
+                "Fill existing rows before NOT NULL is enforced, e.g.:\nmanager.get_connection().execute_unprepared(\"UPDATE {t} SET {c} = <value> WHERE {c} IS NULL\").await?;",
+                t = q(table).replace('"', "\\\""),
+                c = q(&column.name).replace('"', "\\\"")
+            )),
+            Step::ModifyColumn {
+                table: table.to_owned(),
+                column: column.name.clone(),
+                calls: vec![Call::NotNull],
+                enums: enums.clone(),
+            },
+        ];
+    }
+    vec![Step::AddColumn {
+        table: table.to_owned(),
+        column: column.name.clone(),
+        calls: column_calls(column, false),
+        enums: enums.clone(),
+    }]
+}
+
+fn alter_column(table: &str, from: &Column, to: &Column, enums: &BTreeMap<String, Vec<String>>) -> Vec<Step> {
+    let mut out = Vec::new();
+    let sql = |s: String| Step::Sql {
+        backend: Backend::Postgres,
+        sql: s,
+    };
+    let modify = |calls: Vec<Call>| Step::ModifyColumn {
+        table: table.to_owned(),
+        column: to.name.clone(),
+        calls,
+        enums: enums.clone(),
+    };
+    let col = q(&to.name);
+    let tbl = q(table);
+    let type_changed = from.ty != to.ty;
+    if from.auto_increment && !to.auto_increment {
+        out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} DROP IDENTITY IF EXISTS")));
+    }
+    if from.default.is_some() && (to.default.is_none() || type_changed) {
+        out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT")));
+    }
+    if type_changed {
+        let cast = match &to.ty {
+            ColumnType::Enum(name) => format!("{col}::text::{}", q(name)),
+            other => format!("{col}::{}", pg_type(other)),
+        };
+        out.push(modify(vec![Call::Type(to.ty.clone()), Call::Using(cast)]));
+    }
+    if let Some(d) = &to.default
+        && (from.default.as_ref() != Some(d) || type_changed)
+    {
+        out.push(modify(vec![Call::Default(DefaultValue::parse(d))]));
+    }
+    if from.nullable != to.nullable {
+        out.push(modify(vec![if to.nullable { Call::Null } else { Call::NotNull }]));
+    }
+    if !from.auto_increment && to.auto_increment {
+        out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} ADD GENERATED BY DEFAULT AS IDENTITY")));
+    }
+    out
+}
+
+fn alter_enum(name: &str, from: &[String], to: &[String], target: &Schema) -> Vec<Step> {
+    if additions_only(from, to) {
+        let mut out = Vec::new();
+        for (i, value) in to.iter().enumerate() {
+            if from.contains(value) {
+                continue;
+            }
+            let before = to[i + 1..].iter().find(|v| from.contains(v)).cloned();
+            let after = if before.is_none() { to[..i].last().cloned() } else { None };
+            out.push(Step::AddEnumValue {
+                name: name.to_owned(),
+                value: value.clone(),
+                before,
+                after,
+            });
+        }
+        return out;
+    }
+    // Values removed or reordered: swap the type, converting every column through text.
+    let sql = |s: String| Step::Sql {
+        backend: Backend::Postgres,
+        sql: s,
+    };
+    let old = format!("{name}__autogen_old");
+    let mut out = vec![
+        sql(format!("ALTER TYPE {} RENAME TO {}", q(name), q(&old))),
+        sql(format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            q(name),
+            to.iter().map(|v| format!("'{}'", v.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
+        )),
+    ];
+    for t in target.tables.values() {
+        for c in t.columns.iter().filter(|c| c.ty == ColumnType::Enum(name.to_owned())) {
+            let (tbl, col) = (q(&t.name), q(&c.name));
+            if c.default.is_some() {
+                out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT")));
+            }
+            out.push(sql(format!(
+                "ALTER TABLE {tbl} ALTER COLUMN {col} TYPE {} USING {col}::text::{}",
+                q(name),
+                q(name)
+            )));
+            if let Some(d) = &c.default {
+                out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET DEFAULT {d}")));
+            }
+        }
+    }
+    out.push(sql(format!("DROP TYPE {}", q(&old))));
+    out
+}
+
+fn pg_type(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Custom(s) => s.clone(),
+        ColumnType::Enum(name) => q(name),
+        ColumnType::Json => "json".into(),
+        ColumnType::JsonBinary => "jsonb".into(),
+        ColumnType::Real => "real".into(),
+        other => other.sql(),
+    }
+}
+
+fn q(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Up and down steps for `changes`, which take `live` to `target`.
+pub fn up_and_down(changes: &[Change], live: &Schema, target: &Schema, backend: Backend) -> (Vec<Change>, Vec<Step>, Vec<Step>) {
+    let ordered = order(changes.to_vec());
+    let up = steps(&ordered, live, target, backend);
+    let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();
+    let down = steps(&reversed, target, live, backend);
+    (ordered, up, down)
+}

@@ -1,0 +1,268 @@
+//! The neutral schema model: what a database holds, whichever backend it is.
+//!
+//! Both sides of a comparison end up here: the live database through the
+//! introspectors of `source::database`, the entities by materializing them
+//! in a throw-away place on the same server and introspecting that with the
+//! same code (see `source::entities`). Equality of two values means "the
+//! same object in the database"; names of indexes and constraints are kept
+//! (a drop needs them) but do not take part in equality.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// A whole schema: tables and native enum types, keyed by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    pub tables: BTreeMap<String, Table>,
+    /// Native enum types (PostgreSQL) with their values in order.
+    pub enums: BTreeMap<String, Vec<String>>,
+    /// Objects present in the database that the model does not manage
+    /// (CHECK constraints, expression or partial indexes, ...): reported, never dropped.
+    pub unmanaged: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    /// Primary key columns, in key order (empty: no primary key).
+    pub primary_key: Vec<String>,
+    /// Name of the primary key constraint (needed to drop it), not compared.
+    pub primary_key_name: String,
+    /// Indexes and unique constraints (a unique constraint is a unique index
+    /// with `constraint: true`).
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub nullable: bool,
+    /// The default as the database reports it (an SQL expression).
+    pub default: Option<String>,
+    /// Identity / serial (PostgreSQL), AUTOINCREMENT (SQLite), AUTO_INCREMENT (MySQL).
+    pub auto_increment: bool,
+    pub comment: Option<String>,
+    /// Declared rename (`#[sea_orm(renamed_from = "old")]`), entity side only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+/// Column types, canonical across spellings (`int4` = `integer`, `varchar` =
+/// `character varying`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "arg", rename_all = "snake_case")]
+pub enum ColumnType {
+    SmallInt,
+    Integer,
+    BigInt,
+    Real,
+    Double,
+    Decimal(Option<(u32, u32)>),
+    /// `varchar(n)`; `None`: no length.
+    String(Option<u32>),
+    Char(Option<u32>),
+    Text,
+    Boolean,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Json,
+    JsonBinary,
+    Uuid,
+    Binary,
+    /// A native enum type, by name.
+    Enum(String),
+    /// Anything else, as the database spells it.
+    Custom(String),
+}
+
+impl ColumnType {
+    /// SQL spelling, for messages.
+    pub fn sql(&self) -> String {
+        match self {
+            Self::SmallInt => "smallint".into(),
+            Self::Integer => "integer".into(),
+            Self::BigInt => "bigint".into(),
+            Self::Real => "real".into(),
+            Self::Double => "double precision".into(),
+            Self::Decimal(Some((p, s))) => format!("numeric({p},{s})"),
+            Self::Decimal(None) => "numeric".into(),
+            Self::String(Some(n)) => format!("varchar({n})"),
+            Self::String(None) => "varchar".into(),
+            Self::Char(Some(n)) => format!("char({n})"),
+            Self::Char(None) => "char".into(),
+            Self::Text => "text".into(),
+            Self::Boolean => "boolean".into(),
+            Self::Date => "date".into(),
+            Self::Time => "time".into(),
+            Self::Timestamp => "timestamp".into(),
+            Self::TimestampTz => "timestamptz".into(),
+            Self::Json => "json".into(),
+            Self::JsonBinary => "jsonb".into(),
+            Self::Uuid => "uuid".into(),
+            Self::Binary => "bytea".into(),
+            Self::Enum(name) => name.clone(),
+            Self::Custom(name) => name.clone(),
+        }
+    }
+
+    /// Whether every value of `self` fits in `to` without loss. Used to tell
+    /// widening (safe) from narrowing (may lose data or fail).
+    pub fn widens_to(&self, to: &ColumnType) -> bool {
+        use ColumnType::*;
+        match (self, to) {
+            (a, b) if a == b => true,
+            (SmallInt, Integer | BigInt) | (Integer, BigInt) => true,
+            (Real, Double) => true,
+            (String(Some(a)), String(Some(b))) => a <= b,
+            (String(_), String(None) | Text) => true,
+            (Char(_), String(None) | Text) => true,
+            (Text, String(None)) => true,
+            (Timestamp, TimestampTz) | (TimestampTz, Timestamp) => true,
+            (Json, JsonBinary) | (JsonBinary, Json) => true,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// Created as a UNIQUE constraint rather than an index. Not part of
+    /// equality: both enforce the same thing.
+    pub constraint: bool,
+}
+
+impl Index {
+    /// Same index in the database, whatever its name or how it was created.
+    pub fn same_as(&self, other: &Index) -> bool {
+        self.columns == other.columns && self.unique == other.unique
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::NoAction => "NO ACTION",
+            Self::Restrict => "RESTRICT",
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// sea-query's `ForeignKeyAction` variant name.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Self::NoAction => "NoAction",
+            Self::Restrict => "Restrict",
+            Self::Cascade => "Cascade",
+            Self::SetNull => "SetNull",
+            Self::SetDefault => "SetDefault",
+        }
+    }
+
+    pub fn from_sql(s: &str) -> Self {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "RESTRICT" | "R" => Self::Restrict,
+            "CASCADE" | "C" => Self::Cascade,
+            "SET NULL" | "N" => Self::SetNull,
+            "SET DEFAULT" | "D" => Self::SetDefault,
+            _ => Self::NoAction,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+}
+
+impl ForeignKey {
+    /// Same constraint in the database, whatever its name.
+    pub fn same_as(&self, other: &ForeignKey) -> bool {
+        self.columns == other.columns
+            && self.ref_table == other.ref_table
+            && self.ref_columns == other.ref_columns
+            && self.on_delete == other.on_delete
+            && self.on_update == other.on_update
+    }
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// `renamed_from "old"` travels inside the column comment when SeaORM builds
+/// the entity DDL; split it off so it is never compared nor written.
+pub fn split_renamed_from(comment: Option<String>) -> (Option<String>, Option<String>) {
+    let Some(text) = comment else {
+        return (None, None);
+    };
+    let Some(at) = text.find("renamed_from \"") else {
+        return (Some(text), None);
+    };
+    let rest = &text[at + "renamed_from \"".len()..];
+    let old = rest.split('"').next().unwrap_or_default().to_owned();
+    let before = text[..at].trim_end().trim_end_matches(';').trim_end();
+    let comment = (!before.is_empty()).then(|| before.to_owned());
+    (comment, (!old.is_empty()).then_some(old))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renamed_from_is_split_off_the_comment() {
+        assert_eq!(
+            split_renamed_from(Some("renamed_from \"title\"".into())),
+            (None, Some("title".into()))
+        );
+        assert_eq!(
+            split_renamed_from(Some("Shown in the UI; renamed_from \"title\"".into())),
+            (Some("Shown in the UI".into()), Some("title".into()))
+        );
+        assert_eq!(
+            split_renamed_from(Some("plain".into())),
+            (Some("plain".into()), None)
+        );
+    }
+
+    #[test]
+    fn widening_and_narrowing() {
+        use ColumnType::*;
+        assert!(Integer.widens_to(&BigInt));
+        assert!(!BigInt.widens_to(&Integer));
+        assert!(String(Some(100)).widens_to(&String(Some(255))));
+        assert!(!String(Some(255)).widens_to(&String(Some(100))));
+        assert!(String(Some(10)).widens_to(&Text));
+        assert!(!Text.widens_to(&String(Some(10))));
+    }
+}

@@ -1,0 +1,264 @@
+//! PostgreSQL catalog → [`Schema`] in five queries (tables, columns,
+//! constraints, indexes, enums), independent of the number of tables.
+
+use std::collections::BTreeMap;
+
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+
+use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
+use crate::source::SourceError;
+
+const TABLES: &str = r#"
+SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY 1"#;
+
+const COLUMNS: &str = r#"
+SELECT c.relname::text AS table_name, a.attname::text AS name,
+       format_type(a.atttypid, a.atttypmod) AS formatted,
+       t.typtype::text AS typtype, t.typname::text AS typname,
+       a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+       a.attidentity::text AS identity, col_description(c.oid, a.attnum) AS comment
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum"#;
+
+const CONSTRAINTS: &str = r#"
+SELECT c.relname::text AS table_name, con.conname::text AS name, con.contype::text AS kind,
+       array_to_json(ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord))::text AS columns,
+       r.relname::text AS ref_table,
+       array_to_json(ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord))::text AS ref_columns,
+       con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
+       pg_get_constraintdef(con.oid) AS definition
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class r ON r.oid = con.confrelid
+WHERE n.nspname = $1 AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+ORDER BY c.relname, con.conname"#;
+
+const INDEXES: &str = r#"
+SELECT t.relname::text AS table_name, i.relname::text AS name, ix.indisunique AS is_unique,
+       array_to_json(ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num ORDER BY k.ord))::text AS columns,
+       (ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL OR am.amname <> 'btree') AS unmanaged,
+       pg_get_indexdef(ix.indexrelid) AS definition
+FROM pg_index ix
+JOIN pg_class i ON i.oid = ix.indexrelid
+JOIN pg_class t ON t.oid = ix.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_am am ON am.oid = i.relam
+WHERE n.nspname = $1 AND t.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
+ORDER BY t.relname, i.relname"#;
+
+const ENUMS: &str = r#"
+SELECT t.typname::text AS name, e.enumlabel::text AS value
+FROM pg_type t
+JOIN pg_enum e ON e.enumtypid = t.oid
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = $1
+ORDER BY t.typname, e.enumsortorder"#;
+
+/// Introspect one PostgreSQL schema (`None`: the connection's `current_schema()`).
+pub async fn introspect<C: ConnectionTrait>(db: &C, schema: Option<&str>) -> Result<Schema, SourceError> {
+    let schema = match schema {
+        Some(s) => s.to_owned(),
+        None => {
+            let row = db
+                .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_schema()::text AS s"))
+                .await?
+                .ok_or_else(|| SourceError::Introspect("current_schema() returned nothing".into()))?;
+            get::<Option<String>>(&row, "s")?.unwrap_or_else(|| "public".into())
+        }
+    };
+    let query = |sql: &'static str| {
+        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [schema.clone().into()]);
+        db.query_all_raw(stmt)
+    };
+    let mut out = Schema::default();
+
+    for row in query(TABLES).await? {
+        let name: String = get(&row, "name")?;
+        out.tables.insert(
+            name.clone(),
+            Table {
+                name,
+                comment: get(&row, "comment")?,
+                ..Table::default()
+            },
+        );
+    }
+
+    for row in query(COLUMNS).await? {
+        let table: String = get(&row, "table_name")?;
+        let Some(t) = out.tables.get_mut(&table) else { continue };
+        let formatted: String = get(&row, "formatted")?;
+        let typtype: String = get(&row, "typtype")?;
+        let typname: String = get(&row, "typname")?;
+        let ty = if typtype == "e" {
+            ColumnType::Enum(typname)
+        } else {
+            parse_type(&formatted)
+        };
+        let identity: String = get(&row, "identity")?;
+        let mut default: Option<String> = get(&row, "default_expr")?;
+        let serial = default.as_deref().is_some_and(|d| d.starts_with("nextval("));
+        if serial {
+            default = None;
+        }
+        t.columns.push(Column {
+            name: get(&row, "name")?,
+            ty,
+            nullable: !get::<bool>(&row, "not_null")?,
+            default,
+            auto_increment: serial || identity == "a" || identity == "d",
+            comment: get(&row, "comment")?,
+            renamed_from: None,
+        });
+    }
+
+    for row in query(CONSTRAINTS).await? {
+        let table: String = get(&row, "table_name")?;
+        let name: String = get(&row, "name")?;
+        let kind: String = get(&row, "kind")?;
+        let columns = json_list(&get::<String>(&row, "columns")?)?;
+        let Some(t) = out.tables.get_mut(&table) else { continue };
+        match kind.as_str() {
+            "p" => {
+                t.primary_key = columns;
+                t.primary_key_name = name;
+            }
+            "u" => t.indexes.push(Index {
+                name,
+                columns,
+                unique: true,
+                constraint: true,
+            }),
+            "f" => t.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                ref_table: get::<Option<String>>(&row, "ref_table")?.unwrap_or_default(),
+                ref_columns: json_list(&get::<String>(&row, "ref_columns")?)?,
+                on_delete: fk_action(&get::<String>(&row, "on_delete")?),
+                on_update: fk_action(&get::<String>(&row, "on_update")?),
+            }),
+            _ => {
+                let def: Option<String> = get(&row, "definition")?;
+                out.unmanaged.push(format!(
+                    "constraint {name} on {table}: {}",
+                    def.unwrap_or_default()
+                ));
+            }
+        }
+    }
+
+    for row in query(INDEXES).await? {
+        let table: String = get(&row, "table_name")?;
+        let name: String = get(&row, "name")?;
+        let Some(t) = out.tables.get_mut(&table) else { continue };
+        if get::<bool>(&row, "unmanaged")? {
+            let def: Option<String> = get(&row, "definition")?;
+            out.unmanaged.push(format!("index {name} on {table}: {}", def.unwrap_or_default()));
+            continue;
+        }
+        t.indexes.push(Index {
+            name,
+            columns: json_list(&get::<String>(&row, "columns")?)?,
+            unique: get(&row, "is_unique")?,
+            constraint: false,
+        });
+    }
+
+    let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in query(ENUMS).await? {
+        enums
+            .entry(get(&row, "name")?)
+            .or_default()
+            .push(get(&row, "value")?);
+    }
+    out.enums = enums;
+    Ok(out)
+}
+
+fn get<T: sea_orm_migration::sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T, SourceError> {
+    row.try_get::<T>("", col)
+        .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
+}
+
+fn json_list(text: &str) -> Result<Vec<String>, SourceError> {
+    serde_json::from_str(text).map_err(|e| SourceError::Introspect(format!("bad name list {text}: {e}")))
+}
+
+fn fk_action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// `format_type()` output → canonical type.
+pub fn parse_type(formatted: &str) -> ColumnType {
+    let (base, args) = match formatted.find('(') {
+        Some(i) => (
+            &formatted[..i],
+            formatted[i + 1..].trim_end_matches(')').split(',').filter_map(|a| a.trim().parse::<u32>().ok()).collect::<Vec<_>>(),
+        ),
+        None => (formatted, Vec::new()),
+    };
+    match base.trim() {
+        "smallint" => ColumnType::SmallInt,
+        "integer" => ColumnType::Integer,
+        "bigint" => ColumnType::BigInt,
+        "real" => ColumnType::Real,
+        "double precision" => ColumnType::Double,
+        "numeric" => ColumnType::Decimal(match args[..] {
+            [p, s] => Some((p, s)),
+            [p] => Some((p, 0)),
+            _ => None,
+        }),
+        "character varying" => ColumnType::String(args.first().copied()),
+        "character" => ColumnType::Char(args.first().copied()),
+        "text" => ColumnType::Text,
+        "boolean" => ColumnType::Boolean,
+        "date" => ColumnType::Date,
+        "time without time zone" => ColumnType::Time,
+        "timestamp without time zone" => ColumnType::Timestamp,
+        "timestamp with time zone" => ColumnType::TimestampTz,
+        "json" => ColumnType::Json,
+        "jsonb" => ColumnType::JsonBinary,
+        "uuid" => ColumnType::Uuid,
+        "bytea" => ColumnType::Binary,
+        _ => ColumnType::Custom(formatted.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_spellings_are_canonical() {
+        for (formatted, ty) in [
+            ("integer", ColumnType::Integer),
+            ("character varying(255)", ColumnType::String(Some(255))),
+            ("character varying", ColumnType::String(None)),
+            ("numeric(10,2)", ColumnType::Decimal(Some((10, 2)))),
+            ("timestamp with time zone", ColumnType::TimestampTz),
+            ("timestamp(3) with time zone", ColumnType::Custom("timestamp(3) with time zone".into())),
+            ("jsonb", ColumnType::JsonBinary),
+        ] {
+            assert_eq!(parse_type(formatted), ty, "{formatted}");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Entities → [`Schema`], by letting SeaORM build its own DDL and the
+//! database normalize it (the dev-database approach of Atlas and Prisma).
+//!
+//! SeaORM's entity registry gives, for every entity of a crate, the exact
+//! statements `SchemaBuilder::apply` would run. We record them through a
+//! proxy connection (no database involved), run them in one batch inside a
+//! throw-away place on the same server (PostgreSQL: a scratch schema in a
+//! transaction that is rolled back; SQLite: an in-memory database), and
+//! introspect that with the very code that reads the live database. Both
+//! sides are then spelled by the same server: `varchar` vs `character
+//! varying`, `'UTC'::character varying` vs `'UTC'`, identity vs serial
+//! cannot differ. Nothing is written to the live schema.
+
+use std::sync::Mutex;
+
+use sea_orm_migration::sea_orm::{
+    self, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityRegistry, ExecResult,
+    QueryResult, Statement, TransactionTrait,
+};
+use sea_orm_migration::sea_query::IndexCreateStatement;
+
+use super::SourceError;
+use super::database;
+use crate::schema::Schema;
+
+/// What the entity side is made of.
+#[derive(Clone, Debug)]
+pub struct EntitySource {
+    /// Module prefix of the entities in SeaORM's registry, e.g. `"entity::*"`.
+    pub registry_prefix: String,
+    /// Indexes the entity attributes cannot express (composite, non-unique).
+    pub extra_indexes: Vec<IndexCreateStatement>,
+}
+
+/// A connection that records every statement sent to it instead of
+/// running it: SeaORM's `SchemaBuilder::apply` is generic over
+/// `ConnectionTrait`, so this captures exactly the DDL it would run.
+#[derive(Debug)]
+pub struct Recorder {
+    backend: DbBackend,
+    statements: Mutex<Vec<Statement>>,
+}
+
+impl Recorder {
+    pub fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            statements: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn push(&self, stmt: Statement) {
+        self.statements.lock().unwrap_or_else(|p| p.into_inner()).push(stmt);
+    }
+
+    /// The recorded statements as SQL text, values inlined.
+    pub fn take_sql(&self) -> Vec<String> {
+        let mut guard = self.statements.lock().unwrap_or_else(|p| p.into_inner());
+        guard.drain(..).map(|s| s.to_string()).collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Recorder {
+    fn get_database_backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.push(stmt);
+        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.push(Statement::from_string(self.backend, sql));
+        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.push(stmt);
+        Ok(None)
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.push(stmt);
+        Ok(Vec::new())
+    }
+}
+
+/// The DDL SeaORM would run to create every registered entity, for `backend`.
+pub async fn entity_ddl(source: &EntitySource, backend: DbBackend) -> Result<Vec<String>, SourceError> {
+    let fail = |e: DbErr| SourceError::Materialize {
+        place: "recorder",
+        reason: e.to_string(),
+    };
+    let recorder = Recorder::new(backend);
+    EntityRegistry::build_schema(sea_orm::Schema::new(backend), &source.registry_prefix)
+        .apply(&recorder)
+        .await
+        .map_err(fail)?;
+    let mut sql = recorder.take_sql();
+    sql.extend(source.extra_indexes.iter().map(|i| backend.build(i).to_string()));
+    Ok(sql)
+}
+
+/// The schema the entities describe, as `db`'s server spells it.
+pub async fn materialize(db: &DatabaseConnection, source: &EntitySource) -> Result<Schema, SourceError> {
+    let backend = db.get_database_backend();
+    let ddl = entity_ddl(source, backend).await?;
+    let mut schema = match backend {
+        DbBackend::Postgres => materialize_postgres(db, &ddl).await?,
+        DbBackend::Sqlite => materialize_sqlite(&ddl).await?,
+        _ => {
+            return Err(SourceError::Introspect(
+                "MySQL/MariaDB is not supported by autogen yet: use PostgreSQL or SQLite".into(),
+            ));
+        }
+    };
+    apply_declared_renames(&mut schema, &declared_renames(source).await?);
+    Ok(schema)
+}
+
+async fn materialize_postgres(db: &DatabaseConnection, ddl: &[String]) -> Result<Schema, SourceError> {
+    let fail = |e: DbErr| SourceError::Materialize {
+        place: "PostgreSQL schema",
+        reason: e.to_string(),
+    };
+    let scratch = format!(
+        "autogen_scratch_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    );
+    let txn = db.begin().await.map_err(fail)?;
+    let mut batch = format!("CREATE SCHEMA \"{scratch}\";\nSET LOCAL search_path TO \"{scratch}\";\n");
+    for stmt in ddl {
+        batch.push_str(stmt);
+        batch.push_str(";\n");
+    }
+    txn.execute_unprepared(&batch).await.map_err(fail)?;
+    let schema = database::postgres::introspect(&txn, Some(&scratch)).await;
+    txn.rollback().await.map_err(fail)?;
+    schema
+}
+
+async fn materialize_sqlite(ddl: &[String]) -> Result<Schema, SourceError> {
+    let fail = |e: DbErr| SourceError::Materialize {
+        place: "in-memory SQLite database",
+        reason: e.to_string(),
+    };
+    let scratch = Database::connect("sqlite::memory:").await.map_err(fail)?;
+    let batch: String = ddl.iter().map(|s| format!("{s};\n")).collect();
+    scratch.execute_unprepared(&batch).await.map_err(fail)?;
+    let schema = database::sqlite::introspect(&scratch).await;
+    let _ = scratch.close().await;
+    schema
+}
+
+/// `#[sea_orm(renamed_from = "old")]` declarations as `(table, column, old)`.
+///
+/// SeaORM carries the declaration in the column comment, which only its MySQL
+/// DDL writes out; so the registry's DDL is recorded once more for MySQL (no
+/// database needed) and the markers are read back from the `COMMENT '...'`
+/// clauses.
+pub async fn declared_renames(source: &EntitySource) -> Result<Vec<(String, String, String)>, SourceError> {
+    let mut out = Vec::new();
+    for stmt in entity_ddl(source, DbBackend::MySql).await? {
+        let Some(rest) = stmt.strip_prefix("CREATE TABLE `") else { continue };
+        let Some(table) = rest.split('`').next() else { continue };
+        let mut search = rest;
+        while let Some(at) = search.find("renamed_from ") {
+            let before = &search[..at];
+            let after = &search[at + "renamed_from ".len()..];
+            let old: String = after
+                .trim_start_matches('\\')
+                .trim_start_matches('"')
+                .chars()
+                .take_while(|c| *c != '"' && *c != '\\')
+                .collect();
+            // The column is the last "`name` " that starts a definition before the marker.
+            let column = before
+                .rmatch_indices(", `")
+                .chain(before.rmatch_indices("( `"))
+                .map(|(i, _)| i)
+                .max()
+                .and_then(|i| before[i + 3..].split('`').next())
+                .map(str::to_owned);
+            if let Some(column) = column
+                && !old.is_empty()
+            {
+                out.push((table.to_owned(), column, old));
+            }
+            search = after;
+        }
+    }
+    Ok(out)
+}
+
+fn apply_declared_renames(schema: &mut Schema, renames: &[(String, String, String)]) {
+    for (table, column, old) in renames {
+        if let Some(c) = schema
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
+        {
+            c.renamed_from = Some(old.clone());
+        }
+    }
+}

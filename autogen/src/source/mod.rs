@@ -1,0 +1,20 @@
+//! Where schemas come from: the live database, and the entities.
+
+pub mod database;
+pub mod entities;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum SourceError {
+    #[error("cannot read the database schema: {0}")]
+    Introspect(String),
+    #[error("cannot build the entity schema in a scratch {place}: {reason}")]
+    Materialize { place: &'static str, reason: String },
+}
+
+impl From<sea_orm_migration::DbErr> for SourceError {
+    fn from(e: sea_orm_migration::DbErr) -> Self {
+        SourceError::Introspect(e.to_string())
+    }
+}

@@ -1,0 +1,289 @@
+//! The migration crate on disk: file names, registration in `lib.rs`, the
+//! parent links written in each file's header (heads, merges).
+//!
+//! `lib.rs` holds the ordered list between two marker comments
+//! (`// autogen:migrations:begin` / `end`); every migration file starts with
+//! a header whose `Revision:` and `Parent:` lines form the revision graph.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+const BEGIN: &str = "// autogen:migrations:begin";
+const END: &str = "// autogen:migrations:end";
+
+#[derive(Debug, Error)]
+pub enum WorkspaceError {
+    #[error("cannot find the migration crate at {0}: run from the workspace root or pass --migration-dir")]
+    NotFound(PathBuf),
+    #[error("cannot parse {0}: the migration list must sit between `{BEGIN}` and `{END}`")]
+    NoMarkers(PathBuf),
+    #[error("cannot write {0}: {1}")]
+    Write(PathBuf, std::io::Error),
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("the message `{0}` gives an empty file name: use letters or digits")]
+    BadMessage(String),
+}
+
+/// A file written or changed, with its previous content (for the diff).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+}
+
+/// One migration as the files say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub name: String,
+    pub parents: Vec<String>,
+    pub message: String,
+    pub created: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrationDir {
+    /// `migration/src`.
+    pub src: PathBuf,
+}
+
+impl MigrationDir {
+    pub fn open(src: impl Into<PathBuf>) -> Result<Self, WorkspaceError> {
+        let src = src.into();
+        if !src.join("lib.rs").is_file() {
+            return Err(WorkspaceError::NotFound(src));
+        }
+        let dir = Self { src };
+        dir.modules()?;
+        Ok(dir)
+    }
+
+    fn lib(&self) -> PathBuf {
+        self.src.join("lib.rs")
+    }
+
+    fn read(path: &Path) -> Result<String, WorkspaceError> {
+        fs::read_to_string(path).map_err(|e| WorkspaceError::Read(path.into(), e))
+    }
+
+    /// Registered migration modules, in order.
+    pub fn modules(&self) -> Result<Vec<String>, WorkspaceError> {
+        let lib = Self::read(&self.lib())?;
+        let (Some(b), Some(e)) = (lib.find(BEGIN), lib.find(END)) else {
+            return Err(WorkspaceError::NoMarkers(self.lib()));
+        };
+        Ok(lib[b..e]
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                l.strip_prefix("Box::new(")
+                    .and_then(|r| r.split("::Migration").next())
+                    .map(str::to_owned)
+            })
+            .collect())
+    }
+
+    /// Every registered revision with its header.
+    pub fn revisions(&self) -> Result<Vec<Revision>, WorkspaceError> {
+        let modules = self.modules()?;
+        let mut out: Vec<Revision> = Vec::with_capacity(modules.len());
+        for (i, name) in modules.iter().enumerate() {
+            let path = self.src.join(format!("{name}.rs"));
+            let text = Self::read(&path)?;
+            let header = |key: &str| {
+                text.lines()
+                    .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
+                    .find_map(|l| l.strip_prefix("//!").map(str::trim).and_then(|l| l.strip_prefix(key)).map(|v| v.trim().to_owned()))
+            };
+            let parents = match header("Parent:") {
+                Some(p) if p == "<base>" || p.is_empty() => Vec::new(),
+                Some(p) => p.split(',').map(|s| s.trim().to_owned()).collect(),
+                // Hand-written file without header: the previous in the list.
+                None => i.checked_sub(1).map(|j| vec![modules[j].clone()]).unwrap_or_default(),
+            };
+            let message = text
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("//!"))
+                .map(|l| l.trim().to_owned())
+                .unwrap_or_default();
+            out.push(Revision {
+                name: name.clone(),
+                parents,
+                message,
+                created: header("Created:").unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Revisions nobody names as a parent.
+    pub fn heads(&self) -> Result<Vec<String>, WorkspaceError> {
+        let revisions = self.revisions()?;
+        let parents: BTreeSet<&str> = revisions.iter().flat_map(|r| r.parents.iter().map(String::as_str)).collect();
+        Ok(revisions
+            .iter()
+            .filter(|r| !parents.contains(r.name.as_str()))
+            .map(|r| r.name.clone())
+            .collect())
+    }
+
+    /// A new revision name `mYYYYMMDD_HHMMSS_<slug>` not yet taken.
+    pub fn new_name(&self, message: &str, now: chrono::DateTime<chrono::Utc>) -> Result<String, WorkspaceError> {
+        let slug = slug(message);
+        if slug.is_empty() {
+            return Err(WorkspaceError::BadMessage(message.to_owned()));
+        }
+        let taken: BTreeSet<String> = self.modules()?.into_iter().collect();
+        let mut t = now;
+        loop {
+            let name = format!("m{}_{slug}", t.format("%Y%m%d_%H%M%S"));
+            if !taken.contains(&name) && !self.src.join(format!("{name}.rs")).exists() {
+                return Ok(name);
+            }
+            t += chrono::Duration::seconds(1);
+        }
+    }
+
+    /// Write `name.rs` and register it last in `lib.rs`; on failure nothing is left behind.
+    pub fn add(&self, name: &str, source: &str) -> Result<Vec<Written>, WorkspaceError> {
+        let file = self.src.join(format!("{name}.rs"));
+        let lib_path = self.lib();
+        let lib = Self::read(&lib_path)?;
+        let new_lib = register(&lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
+        write_atomic(&file, source)?;
+        if let Err(e) = write_atomic(&lib_path, &new_lib) {
+            let _ = fs::remove_file(&file);
+            return Err(e);
+        }
+        Ok(vec![
+            Written {
+                path: file,
+                before: String::new(),
+                after: source.to_owned(),
+            },
+            Written {
+                path: lib_path,
+                before: lib,
+                after: new_lib,
+            },
+        ])
+    }
+
+    /// Replace every registered migration by one (squash); returns what changed.
+    pub fn replace_all(&self, name: &str, source: &str) -> Result<Vec<Written>, WorkspaceError> {
+        let lib_path = self.lib();
+        let lib = Self::read(&lib_path)?;
+        let old = self.modules()?;
+        let mut new_lib = lib.clone();
+        for m in &old {
+            new_lib = new_lib
+                .lines()
+                .filter(|l| {
+                    let t = l.trim();
+                    t != format!("mod {m};") && t != format!("pub mod {m};") && t != format!("Box::new({m}::Migration),")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n";
+        }
+        let new_lib = register(&new_lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
+        let file = self.src.join(format!("{name}.rs"));
+        let mut written = Vec::new();
+        write_atomic(&file, source)?;
+        written.push(Written {
+            path: file,
+            before: String::new(),
+            after: source.to_owned(),
+        });
+        write_atomic(&lib_path, &new_lib)?;
+        written.push(Written {
+            path: lib_path,
+            before: lib,
+            after: new_lib,
+        });
+        for m in old.iter().filter(|m| *m != name) {
+            let path = self.src.join(format!("{m}.rs"));
+            let before = Self::read(&path).unwrap_or_default();
+            fs::remove_file(&path).map_err(|e| WorkspaceError::Write(path.clone(), e))?;
+            written.push(Written {
+                path,
+                before,
+                after: String::new(),
+            });
+        }
+        Ok(written)
+    }
+
+    /// Revision name → its message, for history.
+    pub fn messages(&self) -> Result<BTreeMap<String, Revision>, WorkspaceError> {
+        Ok(self.revisions()?.into_iter().map(|r| (r.name.clone(), r)).collect())
+    }
+}
+
+/// `lib` with `name` declared as a module and appended to the list.
+fn register(lib: &str, name: &str) -> Option<String> {
+    let end = lib.find(END)?;
+    let line_start = lib[..end].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let indent = &lib[line_start..end];
+    let mut out = String::with_capacity(lib.len() + 128);
+    out.push_str(&lib[..line_start]);
+    out.push_str(&format!("{indent}Box::new({name}::Migration),\n"));
+    out.push_str(&lib[line_start..]);
+    // Declare the module after the last `mod m...;` line (or before `pub struct Migrator`).
+    let decl = format!("mod {name};\n");
+    let pos = out
+        .match_indices("\nmod m")
+        .chain(out.match_indices("\npub mod m"))
+        .map(|(i, _)| i)
+        .max()
+        .and_then(|i| out[i + 1..].find('\n').map(|j| i + 1 + j + 1))
+        .or_else(|| out.find("pub struct Migrator"))?;
+    out.insert_str(pos, &decl);
+    Some(out)
+}
+
+/// The message as a file-name slug: lowercase ASCII letters, digits and `_`.
+pub fn slug(message: &str) -> String {
+    let mut out = String::new();
+    for c in message.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_');
+    out.chars().take(60).collect::<String>().trim_end_matches('_').to_owned()
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<(), WorkspaceError> {
+    let tmp = path.with_extension("rs.autogen-tmp");
+    fs::write(&tmp, text).map_err(|e| WorkspaceError::Write(path.into(), e))?;
+    fs::rename(&tmp, path).map_err(|e| WorkspaceError::Write(path.into(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_file_names() {
+        assert_eq!(slug("add new_field"), "add_new_field");
+        assert_eq!(slug("../../etc/passwd"), "etc_passwd");
+        assert_eq!(slug("  Add Runbook.Owner!! "), "add_runbook_owner");
+        assert_eq!(slug("///"), "");
+    }
+
+    #[test]
+    fn registration_appends_in_order() {
+        let lib = "pub use x;\n\nmod m1;\n\npub struct Migrator;\n    fn f() { vec![\n            // autogen:migrations:begin\n            Box::new(m1::Migration),\n            // autogen:migrations:end\n        ] }\n";
+        let out = register(lib, "m2").unwrap();
+        assert!(out.contains("mod m1;\nmod m2;\n"), "{out}");
+        assert!(out.contains("Box::new(m1::Migration),\n            Box::new(m2::Migration),\n            // autogen:migrations:end"), "{out}");
+    }
+}
