@@ -10,8 +10,14 @@ use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
-    CreateEnum { name: String, values: Vec<String> },
-    DropEnum { name: String, values: Vec<String> },
+    CreateEnum {
+        name: String,
+        values: Vec<String>,
+    },
+    DropEnum {
+        name: String,
+        values: Vec<String>,
+    },
     /// Values added and/or removed. `usages` are the `(table, column)` pairs
     /// typed with this enum, needed when values are removed (type swap).
     AlterEnum {
@@ -20,18 +26,55 @@ pub enum Change {
         to: Vec<String>,
         usages: Vec<(String, String)>,
     },
-    CreateTable { table: Table },
-    DropTable { table: Table },
-    RenameTable { from: String, to: String },
-    AddColumn { table: String, column: Column },
-    DropColumn { table: String, column: Column },
-    RenameColumn { table: String, from: String, to: String },
-    AlterColumn { table: String, from: Column, to: Column },
-    AlterPrimaryKey { table: String, from: Vec<String>, to: Vec<String> },
-    AddIndex { table: String, index: Index },
-    DropIndex { table: String, index: Index },
-    AddForeignKey { table: String, foreign_key: ForeignKey },
-    DropForeignKey { table: String, foreign_key: ForeignKey },
+    CreateTable {
+        table: Table,
+    },
+    DropTable {
+        table: Table,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    AlterColumn {
+        table: String,
+        from: Column,
+        to: Column,
+    },
+    AlterPrimaryKey {
+        table: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    AddIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        index: Index,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
 }
 
 /// How dangerous a change is: Prisma's split between "will lose data" and
@@ -55,7 +98,12 @@ impl Change {
         match self.clone() {
             CreateEnum { name, values } => DropEnum { name, values },
             DropEnum { name, values } => CreateEnum { name, values },
-            AlterEnum { name, from, to, usages } => AlterEnum {
+            AlterEnum {
+                name,
+                from,
+                to,
+                usages,
+            } => AlterEnum {
                 name,
                 from: to,
                 to: from,
@@ -122,7 +170,9 @@ impl Change {
                 }
             }
             AlterColumn { from, to, .. } if from.nullable && !to.nullable => Risk::MayFail,
-            AddColumn { column, .. } if !column.nullable && column.default.is_none() && !column.auto_increment => {
+            AddColumn { column, .. }
+                if !column.nullable && column.default.is_none() && !column.auto_increment =>
+            {
                 Risk::MayFail
             }
             AddIndex { index, .. } if index.unique => Risk::MayFail,
@@ -141,7 +191,11 @@ impl Change {
             }
             DropEnum { name, .. } => format!("drops enum type {name}"),
             AlterEnum { name, from, to, .. } => {
-                let removed: Vec<&str> = from.iter().filter(|v| !to.contains(v)).map(String::as_str).collect();
+                let removed: Vec<&str> = from
+                    .iter()
+                    .filter(|v| !to.contains(v))
+                    .map(String::as_str)
+                    .collect();
                 if removed.is_empty() {
                     return None;
                 }
@@ -150,18 +204,24 @@ impl Change {
                     removed.join(", ")
                 )
             }
-            AlterColumn { table, from, to } if from.ty != to.ty && self.risk() == Risk::DataLoss => format!(
-                "narrows {table}.{} from {} to {}: longer values make this fail or are cut",
-                to.name,
-                from.ty.sql(),
-                to.ty.sql()
-            ),
-            AlterColumn { table, from, to } if from.ty != to.ty && self.risk() == Risk::MayFail => format!(
-                "changes the type of {table}.{} from {} to {}: values that do not convert make this fail",
-                to.name,
-                from.ty.sql(),
-                to.ty.sql()
-            ),
+            AlterColumn { table, from, to }
+                if from.ty != to.ty && self.risk() == Risk::DataLoss =>
+            {
+                format!(
+                    "narrows {table}.{} from {} to {}: longer values make this fail or are cut",
+                    to.name,
+                    from.ty.sql(),
+                    to.ty.sql()
+                )
+            }
+            AlterColumn { table, from, to } if from.ty != to.ty && self.risk() == Risk::MayFail => {
+                format!(
+                    "changes the type of {table}.{} from {} to {}: values that do not convert make this fail",
+                    to.name,
+                    from.ty.sql(),
+                    to.ty.sql()
+                )
+            }
             AlterColumn { table, from, to } if from.ty != to.ty => format!(
                 "changes the type of {table}.{} from {} to {}: rewrites the table under an exclusive lock",
                 to.name,
@@ -169,7 +229,10 @@ impl Change {
                 to.ty.sql()
             ),
             AlterColumn { table, from, to } if from.nullable && !to.nullable => {
-                format!("makes {table}.{} NOT NULL: fails if any row holds NULL", to.name)
+                format!(
+                    "makes {table}.{} NOT NULL: fails if any row holds NULL",
+                    to.name
+                )
             }
             AddColumn { table, column } if self.risk() == Risk::MayFail => format!(
                 "adds NOT NULL column {table}.{} without a default: fill existing rows (see the UPDATE below) or the migration fails on a populated table",
@@ -184,7 +247,9 @@ impl Change {
                 foreign_key.columns.join(", "),
                 foreign_key.ref_table
             ),
-            AlterPrimaryKey { table, .. } => format!("changes the primary key of {table}: fails on duplicates or NULLs"),
+            AlterPrimaryKey { table, .. } => {
+                format!("changes the primary key of {table}: fails on duplicates or NULLs")
+            }
             _ => return None,
         };
         Some(text)
@@ -197,8 +262,16 @@ impl Change {
             CreateEnum { name, values } => format!("added enum '{name}' ({})", values.join(", ")),
             DropEnum { name, .. } => format!("removed enum '{name}'"),
             AlterEnum { name, from, to, .. } => {
-                let added: Vec<&str> = to.iter().filter(|v| !from.contains(v)).map(String::as_str).collect();
-                let removed: Vec<&str> = from.iter().filter(|v| !to.contains(v)).map(String::as_str).collect();
+                let added: Vec<&str> = to
+                    .iter()
+                    .filter(|v| !from.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                let removed: Vec<&str> = from
+                    .iter()
+                    .filter(|v| !to.contains(v))
+                    .map(String::as_str)
+                    .collect();
                 let mut parts = Vec::new();
                 if !added.is_empty() {
                     parts.push(format!("added value(s) {}", added.join(", ")));
@@ -216,14 +289,20 @@ impl Change {
             RenameTable { from, to } => format!("renamed table '{from}' to '{to}'"),
             AddColumn { table, column } => format!("added column '{table}.{}'", column.name),
             DropColumn { table, column } => format!("removed column '{table}.{}'", column.name),
-            RenameColumn { table, from, to } => format!("renamed column '{table}.{from}' to '{to}'"),
+            RenameColumn { table, from, to } => {
+                format!("renamed column '{table}.{from}' to '{to}'")
+            }
             AlterColumn { table, from, to } => {
                 let mut what = Vec::new();
                 if from.ty != to.ty {
                     what.push(format!("type {} -> {}", from.ty.sql(), to.ty.sql()));
                 }
                 if from.nullable != to.nullable {
-                    what.push(if to.nullable { "now nullable".into() } else { "now NOT NULL".to_string() });
+                    what.push(if to.nullable {
+                        "now nullable".into()
+                    } else {
+                        "now NOT NULL".to_string()
+                    });
                 }
                 if from.default != to.default {
                     what.push(format!(
@@ -233,12 +312,20 @@ impl Change {
                     ));
                 }
                 if from.auto_increment != to.auto_increment {
-                    what.push(if to.auto_increment { "now auto-increment".into() } else { "no longer auto-increment".to_string() });
+                    what.push(if to.auto_increment {
+                        "now auto-increment".into()
+                    } else {
+                        "no longer auto-increment".to_string()
+                    });
                 }
                 format!("changed column '{table}.{}': {}", to.name, what.join(", "))
             }
             AlterPrimaryKey { table, from, to } => {
-                format!("changed primary key of '{table}': ({}) -> ({})", from.join(", "), to.join(", "))
+                format!(
+                    "changed primary key of '{table}': ({}) -> ({})",
+                    from.join(", "),
+                    to.join(", ")
+                )
             }
             AddIndex { table, index } => format!(
                 "added {}index '{}' on '{table}' ({})",
@@ -252,13 +339,19 @@ impl Change {
                 index.name,
                 index.columns.join(", ")
             ),
-            AddForeignKey { table, foreign_key: fk } => format!(
+            AddForeignKey {
+                table,
+                foreign_key: fk,
+            } => format!(
                 "added foreign key on '{table}' ({}) -> '{}' ({})",
                 fk.columns.join(", "),
                 fk.ref_table,
                 fk.ref_columns.join(", ")
             ),
-            DropForeignKey { table, foreign_key: fk } => format!(
+            DropForeignKey {
+                table,
+                foreign_key: fk,
+            } => format!(
                 "removed foreign key on '{table}' ({}) -> '{}' ({})",
                 fk.columns.join(", "),
                 fk.ref_table,

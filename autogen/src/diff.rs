@@ -37,8 +37,15 @@ pub struct Diff {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RenameCandidate {
-    Table { from: String, to: String },
-    Column { table: String, from: String, to: String },
+    Table {
+        from: String,
+        to: String,
+    },
+    Column {
+        table: String,
+        from: String,
+        to: String,
+    },
 }
 
 impl DiffOptions {
@@ -130,18 +137,24 @@ pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
         }
     }
     for table in created {
-        out.changes.push(Change::CreateTable { table: table.clone() });
+        out.changes.push(Change::CreateTable {
+            table: table.clone(),
+        });
     }
     for table in dropped {
         if opts.drop_unknown {
-            out.changes.push(Change::DropTable { table: table.clone() });
+            out.changes.push(Change::DropTable {
+                table: table.clone(),
+            });
         } else {
             out.unknown_tables.push(table.name.clone());
         }
     }
 
     for (name, values) in &live.enums {
-        if !target.enums.contains_key(name) && (opts.drop_unknown || !enum_used_by_unknown(live, name, &out.unknown_tables)) {
+        if !target.enums.contains_key(name)
+            && (opts.drop_unknown || !enum_used_by_unknown(live, name, &out.unknown_tables))
+        {
             out.changes.push(Change::DropEnum {
                 name: name.clone(),
                 values: values.clone(),
@@ -152,7 +165,9 @@ pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
 }
 
 fn enum_used_by_unknown(live: &Schema, name: &str, unknown: &[String]) -> bool {
-    enum_usages(live, name).iter().any(|(t, _)| unknown.contains(t))
+    enum_usages(live, name)
+        .iter()
+        .any(|(t, _)| unknown.contains(t))
 }
 
 fn enum_usages(schema: &Schema, name: &str) -> Vec<(String, String)> {
@@ -170,7 +185,10 @@ fn enum_usages(schema: &Schema, name: &str) -> Vec<(String, String)> {
 
 fn same_shape(a: &Table, b: &Table) -> bool {
     a.columns.len() == b.columns.len()
-        && a.columns.iter().zip(&b.columns).all(|(x, y)| x.name == y.name && x.ty == y.ty)
+        && a.columns
+            .iter()
+            .zip(&b.columns)
+            .all(|(x, y)| x.name == y.name && x.ty == y.ty)
 }
 
 fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
@@ -321,7 +339,10 @@ fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
 /// Comments are not compared: sea-query 1.0 writes none on PostgreSQL and
 /// SQLite, so the entity side cannot express them there.
 fn same_column(a: &Column, b: &Column) -> bool {
-    a.ty == b.ty && a.nullable == b.nullable && a.default == b.default && a.auto_increment == b.auto_increment
+    a.ty == b.ty
+        && a.nullable == b.nullable
+        && a.default == b.default
+        && a.auto_increment == b.auto_increment
 }
 
 fn strip(c: &Column) -> Column {

@@ -11,11 +11,11 @@ pub use autogen_runtime as runtime;
 pub use autogen_runtime::config;
 
 pub mod change;
+pub mod cli;
 pub mod diff;
 pub mod ops;
 pub mod plan;
+pub mod render;
 pub mod schema;
 pub mod source;
-pub mod cli;
-pub mod render;
 pub mod workspace;

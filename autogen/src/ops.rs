@@ -10,8 +10,8 @@ use sea_orm_migration::SchemaManager;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::sea_query::extension::postgres::Type;
 use sea_orm_migration::sea_query::{
-    ColumnDef, Expr, ForeignKey as FkBuilder, ForeignKeyAction, Index as IndexBuilder, IndexCreateStatement,
-    Table as TableBuilder, TableCreateStatement,
+    ColumnDef, Expr, ForeignKey as FkBuilder, ForeignKeyAction, Index as IndexBuilder,
+    IndexCreateStatement, Table as TableBuilder, TableCreateStatement,
 };
 
 use crate::config::Backend;
@@ -71,7 +71,8 @@ impl DefaultValue {
                     }
                     let tail: String = chars.collect();
                     if tail.is_empty()
-                        || (tail.starts_with("::") && !tail.contains(['\'', '|', '(', ')', '+', '*', '/']))
+                        || (tail.starts_with("::")
+                            && !tail.contains(['\'', '|', '(', ')', '+', '*', '/']))
                     {
                         return Self::Str(value);
                     }
@@ -110,7 +111,10 @@ pub fn lit(s: &str) -> String {
 }
 
 fn lits(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// The builder calls that define `col` (`in_create`: as part of CREATE TABLE,
@@ -256,32 +260,88 @@ fn fk_action(a: FkAction) -> ForeignKeyAction {
 pub enum Step {
     /// A comment line in the generated code (warnings, backfill hints).
     Comment(String),
-    CreateEnum { name: String, values: Vec<String> },
-    DropEnum { name: String },
+    CreateEnum {
+        name: String,
+        values: Vec<String>,
+    },
+    DropEnum {
+        name: String,
+    },
     /// `ALTER TYPE .. ADD VALUE IF NOT EXISTS .. BEFORE/AFTER ..`.
-    AddEnumValue { name: String, value: String, before: Option<String>, after: Option<String> },
-    CreateTable { table: Table, enums: BTreeMap<String, Vec<String>> },
-    DropTable { name: String },
-    RenameTable { from: String, to: String },
-    AddColumn { table: String, calls: Vec<Call>, column: String, enums: BTreeMap<String, Vec<String>> },
-    DropColumn { table: String, column: String },
-    RenameColumn { table: String, from: String, to: String },
-    ModifyColumn { table: String, column: String, calls: Vec<Call>, enums: BTreeMap<String, Vec<String>> },
-    CreateIndex { table: String, index: Index },
-    DropIndex { table: String, name: String },
-    AddForeignKey { table: String, foreign_key: ForeignKey },
-    DropForeignKey { table: String, name: String },
+    AddEnumValue {
+        name: String,
+        value: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
+    CreateTable {
+        table: Table,
+        enums: BTreeMap<String, Vec<String>>,
+    },
+    DropTable {
+        name: String,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        calls: Vec<Call>,
+        column: String,
+        enums: BTreeMap<String, Vec<String>>,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    ModifyColumn {
+        table: String,
+        column: String,
+        calls: Vec<Call>,
+        enums: BTreeMap<String, Vec<String>>,
+    },
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        name: String,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        name: String,
+    },
     /// Raw SQL for what sea-query has no builder for, on one backend only.
-    Sql { backend: Backend, sql: String },
+    Sql {
+        backend: Backend,
+        sql: String,
+    },
     /// SQLite table rebuild: new definition, `(new, old)` column copies.
-    Rebuild { table: Table, copy: Vec<(String, String)>, enums: BTreeMap<String, Vec<String>> },
+    Rebuild {
+        table: Table,
+        copy: Vec<(String, String)>,
+        enums: BTreeMap<String, Vec<String>>,
+    },
 }
 
 impl Step {
     /// Whether this step only runs on one backend (rendered behind a check).
     pub fn backend_only(&self) -> Option<Backend> {
         match self {
-            Step::CreateEnum { .. } | Step::DropEnum { .. } | Step::AddEnumValue { .. } => Some(Backend::Postgres),
+            Step::CreateEnum { .. } | Step::DropEnum { .. } | Step::AddEnumValue { .. } => {
+                Some(Backend::Postgres)
+            }
             Step::Sql { backend, .. } => Some(*backend),
             Step::Rebuild { .. } => Some(Backend::Sqlite),
             _ => None,
@@ -302,12 +362,29 @@ impl Step {
             Step::Comment(_) => Ok(()),
             Step::CreateEnum { name, values } => {
                 manager
-                    .create_type(Type::create().as_enum(name.clone()).values(values.clone()).to_owned())
+                    .create_type(
+                        Type::create()
+                            .as_enum(name.clone())
+                            .values(values.clone())
+                            .to_owned(),
+                    )
                     .await
             }
-            Step::DropEnum { name } => manager.drop_type(Type::drop().name(name.clone()).to_owned()).await,
-            Step::AddEnumValue { name, value, before, after } => {
-                let mut stmt = Type::alter().name(name.clone()).add_value(value.clone()).if_not_exists();
+            Step::DropEnum { name } => {
+                manager
+                    .drop_type(Type::drop().name(name.clone()).to_owned())
+                    .await
+            }
+            Step::AddEnumValue {
+                name,
+                value,
+                before,
+                after,
+            } => {
+                let mut stmt = Type::alter()
+                    .name(name.clone())
+                    .add_value(value.clone())
+                    .if_not_exists();
                 if let Some(b) = before {
                     stmt = stmt.before(b.clone());
                 } else if let Some(a) = after {
@@ -322,13 +399,26 @@ impl Step {
                 }
                 Ok(())
             }
-            Step::DropTable { name } => manager.drop_table(TableBuilder::drop().table(name.clone()).to_owned()).await,
-            Step::RenameTable { from, to } => {
+            Step::DropTable { name } => {
                 manager
-                    .rename_table(TableBuilder::rename().table(from.clone(), to.clone()).to_owned())
+                    .drop_table(TableBuilder::drop().table(name.clone()).to_owned())
                     .await
             }
-            Step::AddColumn { table, calls, column, enums } => {
+            Step::RenameTable { from, to } => {
+                manager
+                    .rename_table(
+                        TableBuilder::rename()
+                            .table(from.clone(), to.clone())
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::AddColumn {
+                table,
+                calls,
+                column,
+                enums,
+            } => {
                 manager
                     .alter_table(
                         TableBuilder::alter()
@@ -340,7 +430,12 @@ impl Step {
             }
             Step::DropColumn { table, column } => {
                 manager
-                    .alter_table(TableBuilder::alter().table(table.clone()).drop_column(column.clone()).to_owned())
+                    .alter_table(
+                        TableBuilder::alter()
+                            .table(table.clone())
+                            .drop_column(column.clone())
+                            .to_owned(),
+                    )
                     .await
             }
             Step::RenameColumn { table, from, to } => {
@@ -353,7 +448,12 @@ impl Step {
                     )
                     .await
             }
-            Step::ModifyColumn { table, column, calls, enums } => {
+            Step::ModifyColumn {
+                table,
+                column,
+                calls,
+                enums,
+            } => {
                 manager
                     .alter_table(
                         TableBuilder::alter()
@@ -363,10 +463,17 @@ impl Step {
                     )
                     .await
             }
-            Step::CreateIndex { table, index } => manager.create_index(create_index(table, index)).await,
+            Step::CreateIndex { table, index } => {
+                manager.create_index(create_index(table, index)).await
+            }
             Step::DropIndex { table, name } => {
                 manager
-                    .drop_index(IndexBuilder::drop().name(name.clone()).table(table.clone()).to_owned())
+                    .drop_index(
+                        IndexBuilder::drop()
+                            .name(name.clone())
+                            .table(table.clone())
+                            .to_owned(),
+                    )
                     .await
             }
             Step::AddForeignKey { table, foreign_key } => {
@@ -385,12 +492,22 @@ impl Step {
             }
             Step::DropForeignKey { table, name } => {
                 manager
-                    .drop_foreign_key(FkBuilder::drop().name(name.clone()).table(table.clone()).to_owned())
+                    .drop_foreign_key(
+                        FkBuilder::drop()
+                            .name(name.clone())
+                            .table(table.clone())
+                            .to_owned(),
+                    )
                     .await
             }
-            Step::Sql { sql, .. } => manager.get_connection().execute_unprepared(sql).await.map(|_| ()),
+            Step::Sql { sql, .. } => manager
+                .get_connection()
+                .execute_unprepared(sql)
+                .await
+                .map(|_| ()),
             Step::Rebuild { table, copy, enums } => {
-                let pairs: Vec<(&str, &str)> = copy.iter().map(|(n, o)| (n.as_str(), o.as_str())).collect();
+                let pairs: Vec<(&str, &str)> =
+                    copy.iter().map(|(n, o)| (n.as_str(), o.as_str())).collect();
                 autogen_runtime::sqlite::rebuild_table(
                     manager,
                     &table.name,
@@ -414,14 +531,29 @@ impl Step {
             format!("// {what}.\nif manager.get_database_backend() == {cond} {{\n{body}\n}}")
         };
         let body = match self {
-            Step::Comment(text) => return text.lines().map(|l| format!("// {l}\n")).collect::<String>().trim_end().to_owned(),
+            Step::Comment(text) => {
+                return text
+                    .lines()
+                    .map(|l| format!("// {l}\n"))
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned();
+            }
             Step::CreateEnum { name, values } => format!(
                 "manager\n.create_type(Type::create().as_enum({}).values({}).to_owned())\n.await?;",
                 lit(name),
                 lits(values)
             ),
-            Step::DropEnum { name } => format!("manager.drop_type(Type::drop().name({}).to_owned()).await?;", lit(name)),
-            Step::AddEnumValue { name, value, before, after } => {
+            Step::DropEnum { name } => format!(
+                "manager.drop_type(Type::drop().name({}).to_owned()).await?;",
+                lit(name)
+            ),
+            Step::AddEnumValue {
+                name,
+                value,
+                before,
+                after,
+            } => {
                 let pos = match (before, after) {
                     (Some(b), _) => format!(".before({})", lit(b)),
                     (None, Some(a)) => format!(".after({})", lit(a)),
@@ -434,7 +566,10 @@ impl Step {
                 )
             }
             Step::CreateTable { table, enums } => {
-                let mut out = format!("manager\n.create_table(\n{}\n)\n.await?;", render_create_table(table, enums));
+                let mut out = format!(
+                    "manager\n.create_table(\n{}\n)\n.await?;",
+                    render_create_table(table, enums)
+                );
                 for index in table_indexes_data(table) {
                     out.push_str(&format!(
                         "\nmanager\n.create_index({})\n.await?;",
@@ -443,13 +578,21 @@ impl Step {
                 }
                 out
             }
-            Step::DropTable { name } => format!("manager\n.drop_table(Table::drop().table({}).to_owned())\n.await?;", lit(name)),
+            Step::DropTable { name } => format!(
+                "manager\n.drop_table(Table::drop().table({}).to_owned())\n.await?;",
+                lit(name)
+            ),
             Step::RenameTable { from, to } => format!(
                 "manager\n.rename_table(Table::rename().table({}, {}).to_owned())\n.await?;",
                 lit(from),
                 lit(to)
             ),
-            Step::AddColumn { table, calls, column, enums } => format!(
+            Step::AddColumn {
+                table,
+                calls,
+                column,
+                enums,
+            } => format!(
                 "manager\n.alter_table(\nTable::alter()\n.table({})\n.add_column({})\n.to_owned(),\n)\n.await?;",
                 lit(table),
                 render_column_def(column, calls, enums)
@@ -465,13 +608,21 @@ impl Step {
                 lit(from),
                 lit(to)
             ),
-            Step::ModifyColumn { table, column, calls, enums } => format!(
+            Step::ModifyColumn {
+                table,
+                column,
+                calls,
+                enums,
+            } => format!(
                 "manager\n.alter_table(\nTable::alter()\n.table({})\n.modify_column({})\n.to_owned(),\n)\n.await?;",
                 lit(table),
                 render_column_def(column, calls, enums)
             ),
             Step::CreateIndex { table, index } => {
-                format!("manager\n.create_index({})\n.await?;", render_create_index(table, index))
+                format!(
+                    "manager\n.create_index({})\n.await?;",
+                    render_create_index(table, index)
+                )
             }
             Step::DropIndex { table, name } => format!(
                 "manager\n.drop_index(Index::drop().name({}).table({}).to_owned())\n.await?;",
@@ -479,7 +630,11 @@ impl Step {
                 lit(table)
             ),
             Step::AddForeignKey { table, foreign_key } => {
-                let mut s = format!("ForeignKey::create()\n.name({})\n.from_tbl({})", lit(&foreign_key.name), lit(table));
+                let mut s = format!(
+                    "ForeignKey::create()\n.name({})\n.from_tbl({})",
+                    lit(&foreign_key.name),
+                    lit(table)
+                );
                 for c in &foreign_key.columns {
                     s.push_str(&format!("\n.from_col({})", lit(c)));
                 }
@@ -504,7 +659,10 @@ impl Step {
                 lit(sql)
             ),
             Step::Rebuild { table, copy, enums } => {
-                let pairs: Vec<String> = copy.iter().map(|(n, o)| format!("({}, {})", lit(n), lit(o))).collect();
+                let pairs: Vec<String> = copy
+                    .iter()
+                    .map(|(n, o)| format!("({}, {})", lit(n), lit(o)))
+                    .collect();
                 let indexes: Vec<String> = table_indexes_data(table)
                     .iter()
                     .map(|i| render_create_index(&table.name, i))
@@ -538,7 +696,10 @@ fn table_indexes_data(table: &Table) -> Vec<Index> {
 }
 
 fn table_indexes(table: &Table) -> Vec<IndexCreateStatement> {
-    table_indexes_data(table).iter().map(|i| create_index(&table.name, i)).collect()
+    table_indexes_data(table)
+        .iter()
+        .map(|i| create_index(&table.name, i))
+        .collect()
 }
 
 fn unique_columns(table: &Table) -> Vec<&str> {
@@ -563,7 +724,11 @@ fn create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> TableCr
     let mut stmt = TableBuilder::create();
     stmt.table(table.name.clone());
     for col in &table.columns {
-        stmt.col(&mut column_def(&col.name, &create_column_calls(table, col), enums));
+        stmt.col(&mut column_def(
+            &col.name,
+            &create_column_calls(table, col),
+            enums,
+        ));
     }
     if table.primary_key.len() > 1 {
         let mut pk = IndexBuilder::create();
@@ -587,7 +752,8 @@ fn create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> TableCr
         for c in &fk.ref_columns {
             b.to_col(c.clone());
         }
-        b.on_delete(fk_action(fk.on_delete)).on_update(fk_action(fk.on_update));
+        b.on_delete(fk_action(fk.on_delete))
+            .on_update(fk_action(fk.on_update));
         stmt.foreign_key(&mut b);
     }
     stmt.to_owned()
@@ -647,7 +813,11 @@ fn create_index(table: &str, index: &Index) -> IndexCreateStatement {
 }
 
 fn render_create_index(table: &str, index: &Index) -> String {
-    let mut s = format!("\nIndex::create()\n.name({})\n.table({})", lit(&index.name), lit(table));
+    let mut s = format!(
+        "\nIndex::create()\n.name({})\n.table({})",
+        lit(&index.name),
+        lit(table)
+    );
     for c in &index.columns {
         s.push_str(&format!("\n.col({})", lit(c)));
     }
@@ -674,9 +844,43 @@ mod tests {
             ("'pending'::run_status", DefaultValue::Str("pending".into())),
             ("CURRENT_TIMESTAMP", DefaultValue::CurrentTimestamp),
             ("now()", DefaultValue::Raw("now()".into())),
-            ("('a'::text || 'b'::text)", DefaultValue::Raw("('a'::text || 'b'::text)".into())),
+            (
+                "('a'::text || 'b'::text)",
+                DefaultValue::Raw("('a'::text || 'b'::text)".into()),
+            ),
         ] {
             assert_eq!(DefaultValue::parse(text), want, "{text}");
         }
+    }
+}
+
+/// Generated steps as a migration, so the library can run them through the
+/// runtime exactly as the compiled file would run (same transaction rules).
+pub struct StepsMigration {
+    pub name: String,
+    pub up: Vec<Step>,
+    pub down: Vec<Step>,
+}
+
+impl sea_orm_migration::MigrationName for StepsMigration {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm_migration::MigrationTrait for StepsMigration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for step in &self.up {
+            step.apply(manager).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for step in &self.down {
+            step.apply(manager).await?;
+        }
+        Ok(())
     }
 }

@@ -28,7 +28,8 @@ pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
         .collect();
     let create_order = topo(&created);
     let drop_order: Vec<String> = topo(&dropped).into_iter().rev().collect();
-    let pos = |list: &[String], name: &str| list.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    let pos =
+        |list: &[String], name: &str| list.iter().position(|n| n == name).unwrap_or(usize::MAX);
     changes.sort_by_key(|c| {
         let rank = rank(c);
         let within = match c {
@@ -71,7 +72,9 @@ fn topo(tables: &[Table]) -> Vec<String> {
         let before = left.len();
         left.retain(|t| {
             let ready = t.foreign_keys.iter().all(|fk| {
-                fk.ref_table == t.name || !names.contains(fk.ref_table.as_str()) || done.contains(&fk.ref_table)
+                fk.ref_table == t.name
+                    || !names.contains(fk.ref_table.as_str())
+                    || done.contains(&fk.ref_table)
             });
             if ready {
                 done.push(t.name.clone());
@@ -96,7 +99,11 @@ pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -
     let mut enums = from.enums.clone();
     enums.extend(to.enums.clone());
     let rebuilt: BTreeSet<String> = if backend == Backend::Sqlite {
-        changes.iter().filter(|c| needs_rebuild(c, from)).filter_map(|c| c.table().map(str::to_owned)).collect()
+        changes
+            .iter()
+            .filter(|c| needs_rebuild(c, from))
+            .filter_map(|c| c.table().map(str::to_owned))
+            .collect()
     } else {
         BTreeSet::new()
     };
@@ -105,7 +112,10 @@ pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -
     for change in changes {
         if let Some(t) = change.table()
             && rebuilt.contains(t)
-            && !matches!(change, Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. })
+            && !matches!(
+                change,
+                Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. }
+            )
         {
             if rebuild_done.insert(t.to_owned()) {
                 out.extend(rebuild(t, changes, from, to, &enums));
@@ -130,21 +140,33 @@ fn needs_rebuild(change: &Change, from: &Schema) -> bool {
         Change::AddColumn { column, .. } => {
             (!column.nullable && column.default.is_none())
                 || column.auto_increment
-                || column
-                    .default
-                    .as_deref()
-                    .is_some_and(|d| matches!(DefaultValue::parse(d), DefaultValue::CurrentTimestamp | DefaultValue::Raw(_)))
+                || column.default.as_deref().is_some_and(|d| {
+                    matches!(
+                        DefaultValue::parse(d),
+                        DefaultValue::CurrentTimestamp | DefaultValue::Raw(_)
+                    )
+                })
         }
         Change::DropColumn { table, column } => from.tables.get(table).is_some_and(|t| {
             t.primary_key.contains(&column.name)
-                || t.indexes.iter().any(|i| i.constraint && i.columns.contains(&column.name))
-                || t.foreign_keys.iter().any(|f| f.columns.contains(&column.name))
+                || t.indexes
+                    .iter()
+                    .any(|i| i.constraint && i.columns.contains(&column.name))
+                || t.foreign_keys
+                    .iter()
+                    .any(|f| f.columns.contains(&column.name))
         }),
         _ => false,
     }
 }
 
-fn rebuild(table: &str, changes: &[Change], from: &Schema, to: &Schema, enums: &BTreeMap<String, Vec<String>>) -> Vec<Step> {
+fn rebuild(
+    table: &str,
+    changes: &[Change],
+    from: &Schema,
+    to: &Schema,
+    enums: &BTreeMap<String, Vec<String>>,
+) -> Vec<Step> {
     let mut out = Vec::new();
     let Some(target) = to.tables.get(table) else {
         return out;
@@ -152,7 +174,9 @@ fn rebuild(table: &str, changes: &[Change], from: &Schema, to: &Schema, enums: &
     let renames: BTreeMap<&str, &str> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::RenameColumn { table: t, from, to } if t == table => Some((to.as_str(), from.as_str())),
+            Change::RenameColumn { table: t, from, to } if t == table => {
+                Some((to.as_str(), from.as_str()))
+            }
             _ => None,
         })
         .collect();
@@ -165,7 +189,10 @@ fn rebuild(table: &str, changes: &[Change], from: &Schema, to: &Schema, enums: &
         .unwrap_or(table);
     let old = from.tables.get(old_table);
     for c in changes.iter().filter(|c| c.table() == Some(table)) {
-        if matches!(c, Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. }) {
+        if matches!(
+            c,
+            Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. }
+        ) {
             continue;
         }
         let note = match c.warning() {
@@ -179,7 +206,8 @@ fn rebuild(table: &str, changes: &[Change], from: &Schema, to: &Schema, enums: &
         .iter()
         .filter_map(|c| {
             let source = renames.get(c.name.as_str()).copied().unwrap_or(&c.name);
-            old.and_then(|o| o.column(source)).map(|_| (c.name.clone(), source.to_owned()))
+            old.and_then(|o| o.column(source))
+                .map(|_| (c.name.clone(), source.to_owned()))
         })
         .collect();
     out.push(Step::Rebuild {
@@ -204,12 +232,19 @@ fn steps_for(
             values: values.clone(),
         }],
         Change::DropEnum { name, .. } => vec![Step::DropEnum { name: name.clone() }],
-        Change::AlterEnum { name, from: old, to: new, .. } => alter_enum(name, old, new, to),
+        Change::AlterEnum {
+            name,
+            from: old,
+            to: new,
+            ..
+        } => alter_enum(name, old, new, to),
         Change::CreateTable { table } => vec![Step::CreateTable {
             table: table.clone(),
             enums,
         }],
-        Change::DropTable { table } => vec![Step::DropTable { name: table.name.clone() }],
+        Change::DropTable { table } => vec![Step::DropTable {
+            name: table.name.clone(),
+        }],
         Change::RenameTable { from, to } => vec![Step::RenameTable {
             from: from.clone(),
             to: to.clone(),
@@ -224,20 +259,44 @@ fn steps_for(
             from: from.clone(),
             to: to.clone(),
         }],
-        Change::AlterColumn { table, from: old, to: new } => alter_column(table, old, new, &enums),
-        Change::AlterPrimaryKey { table, from: old_cols, to: new_cols } => {
+        Change::AlterColumn {
+            table,
+            from: old,
+            to: new,
+        } => alter_column(table, old, new, &enums),
+        Change::AlterPrimaryKey {
+            table,
+            from: old_cols,
+            to: new_cols,
+        } => {
             let mut out = Vec::new();
-            let old_name = from.tables.get(table).map(|t| t.primary_key_name.clone()).unwrap_or_default();
+            let old_name = from
+                .tables
+                .get(table)
+                .map(|t| t.primary_key_name.clone())
+                .unwrap_or_default();
             if !old_cols.is_empty() {
-                let name = if old_name.is_empty() { format!("{table}_pkey") } else { old_name };
+                let name = if old_name.is_empty() {
+                    format!("{table}_pkey")
+                } else {
+                    old_name
+                };
                 out.push(Step::Sql {
                     backend,
                     sql: format!("ALTER TABLE {} DROP CONSTRAINT {}", q(table), q(&name)),
                 });
             }
             if !new_cols.is_empty() {
-                let new_name = to.tables.get(table).map(|t| t.primary_key_name.clone()).unwrap_or_default();
-                let constraint = if new_name.is_empty() { String::new() } else { format!("CONSTRAINT {} ", q(&new_name)) };
+                let new_name = to
+                    .tables
+                    .get(table)
+                    .map(|t| t.primary_key_name.clone())
+                    .unwrap_or_default();
+                let constraint = if new_name.is_empty() {
+                    String::new()
+                } else {
+                    format!("CONSTRAINT {} ", q(&new_name))
+                };
                 out.push(Step::Sql {
                     backend,
                     sql: format!(
@@ -249,14 +308,36 @@ fn steps_for(
             }
             out
         }
+        Change::AddIndex { table, index } if index.constraint && backend == Backend::Postgres => {
+            vec![Step::Sql {
+                backend,
+                sql: format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+                    q(table),
+                    q(&index.name),
+                    index
+                        .columns
+                        .iter()
+                        .map(|c| q(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }]
+        }
         Change::AddIndex { table, index } => vec![Step::CreateIndex {
             table: table.clone(),
             index: index.clone(),
         }],
-        Change::DropIndex { table, index } if index.constraint && backend == Backend::Postgres => vec![Step::Sql {
-            backend,
-            sql: format!("ALTER TABLE {} DROP CONSTRAINT {}", q(table), q(&index.name)),
-        }],
+        Change::DropIndex { table, index } if index.constraint && backend == Backend::Postgres => {
+            vec![Step::Sql {
+                backend,
+                sql: format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    q(table),
+                    q(&index.name)
+                ),
+            }]
+        }
         Change::DropIndex { table, index } => vec![Step::DropIndex {
             table: table.clone(),
             name: index.name.clone(),
@@ -272,7 +353,12 @@ fn steps_for(
     }
 }
 
-fn add_column(table: &str, column: &Column, backend: Backend, enums: &BTreeMap<String, Vec<String>>) -> Vec<Step> {
+fn add_column(
+    table: &str,
+    column: &Column,
+    backend: Backend,
+    enums: &BTreeMap<String, Vec<String>>,
+) -> Vec<Step> {
     let needs_backfill = !column.nullable && column.default.is_none() && !column.auto_increment;
     if needs_backfill && backend == Backend::Postgres {
         // Add it nullable, let the author fill existing rows, then enforce NOT NULL.
@@ -308,7 +394,12 @@ fn add_column(table: &str, column: &Column, backend: Backend, enums: &BTreeMap<S
     }]
 }
 
-fn alter_column(table: &str, from: &Column, to: &Column, enums: &BTreeMap<String, Vec<String>>) -> Vec<Step> {
+fn alter_column(
+    table: &str,
+    from: &Column,
+    to: &Column,
+    enums: &BTreeMap<String, Vec<String>>,
+) -> Vec<Step> {
     let mut out = Vec::new();
     let sql = |s: String| Step::Sql {
         backend: Backend::Postgres,
@@ -324,10 +415,14 @@ fn alter_column(table: &str, from: &Column, to: &Column, enums: &BTreeMap<String
     let tbl = q(table);
     let type_changed = from.ty != to.ty;
     if from.auto_increment && !to.auto_increment {
-        out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} DROP IDENTITY IF EXISTS")));
+        out.push(sql(format!(
+            "ALTER TABLE {tbl} ALTER COLUMN {col} DROP IDENTITY IF EXISTS"
+        )));
     }
     if from.default.is_some() && (to.default.is_none() || type_changed) {
-        out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT")));
+        out.push(sql(format!(
+            "ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT"
+        )));
     }
     if type_changed {
         let cast = match &to.ty {
@@ -342,10 +437,16 @@ fn alter_column(table: &str, from: &Column, to: &Column, enums: &BTreeMap<String
         out.push(modify(vec![Call::Default(DefaultValue::parse(d))]));
     }
     if from.nullable != to.nullable {
-        out.push(modify(vec![if to.nullable { Call::Null } else { Call::NotNull }]));
+        out.push(modify(vec![if to.nullable {
+            Call::Null
+        } else {
+            Call::NotNull
+        }]));
     }
     if !from.auto_increment && to.auto_increment {
-        out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} ADD GENERATED BY DEFAULT AS IDENTITY")));
+        out.push(sql(format!(
+            "ALTER TABLE {tbl} ALTER COLUMN {col} ADD GENERATED BY DEFAULT AS IDENTITY"
+        )));
     }
     out
 }
@@ -358,7 +459,11 @@ fn alter_enum(name: &str, from: &[String], to: &[String], target: &Schema) -> Ve
                 continue;
             }
             let before = to[i + 1..].iter().find(|v| from.contains(v)).cloned();
-            let after = if before.is_none() { to[..i].last().cloned() } else { None };
+            let after = if before.is_none() {
+                to[..i].last().cloned()
+            } else {
+                None
+            };
             out.push(Step::AddEnumValue {
                 name: name.to_owned(),
                 value: value.clone(),
@@ -379,14 +484,23 @@ fn alter_enum(name: &str, from: &[String], to: &[String], target: &Schema) -> Ve
         sql(format!(
             "CREATE TYPE {} AS ENUM ({})",
             q(name),
-            to.iter().map(|v| format!("'{}'", v.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
+            to.iter()
+                .map(|v| format!("'{}'", v.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     ];
     for t in target.tables.values() {
-        for c in t.columns.iter().filter(|c| c.ty == ColumnType::Enum(name.to_owned())) {
+        for c in t
+            .columns
+            .iter()
+            .filter(|c| c.ty == ColumnType::Enum(name.to_owned()))
+        {
             let (tbl, col) = (q(&t.name), q(&c.name));
             if c.default.is_some() {
-                out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT")));
+                out.push(sql(format!(
+                    "ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT"
+                )));
             }
             out.push(sql(format!(
                 "ALTER TABLE {tbl} ALTER COLUMN {col} TYPE {} USING {col}::text::{}",
@@ -394,7 +508,9 @@ fn alter_enum(name: &str, from: &[String], to: &[String], target: &Schema) -> Ve
                 q(name)
             )));
             if let Some(d) = &c.default {
-                out.push(sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET DEFAULT {d}")));
+                out.push(sql(format!(
+                    "ALTER TABLE {tbl} ALTER COLUMN {col} SET DEFAULT {d}"
+                )));
             }
         }
     }
@@ -418,7 +534,12 @@ fn q(ident: &str) -> String {
 }
 
 /// Up and down steps for `changes`, which take `live` to `target`.
-pub fn up_and_down(changes: &[Change], live: &Schema, target: &Schema, backend: Backend) -> (Vec<Change>, Vec<Step>, Vec<Step>) {
+pub fn up_and_down(
+    changes: &[Change],
+    live: &Schema,
+    target: &Schema,
+    backend: Backend,
+) -> (Vec<Change>, Vec<Step>, Vec<Step>) {
     let ordered = order(changes.to_vec());
     let up = steps(&ordered, live, target, backend);
     let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();

@@ -56,7 +56,12 @@ pub fn render_migration(src: &MigrationSource<'_>) -> String {
     let all_steps = || src.up.iter().chain(src.down.iter());
     let rendered_up = render_steps(src.up, "Hand-written changes go here.");
     let rendered_down = render_steps(src.down, "Undo the changes of up() here.");
-    let uses = |needle: &str| rendered_up.iter().chain(rendered_down.iter()).any(|s| s.contains(needle));
+    let uses = |needle: &str| {
+        rendered_up
+            .iter()
+            .chain(rendered_down.iter())
+            .any(|s| s.contains(needle))
+    };
     let template = MigrationTemplate {
         message: src.message.lines().next().unwrap_or_default(),
         revision: src.revision,
@@ -76,7 +81,9 @@ pub fn render_migration(src: &MigrationSource<'_>) -> String {
         up: rendered_up,
         down: rendered_down,
     };
-    let text = template.render().unwrap_or_else(|e| format!("// render error: {e}\n"));
+    let text = template
+        .render()
+        .unwrap_or_else(|e| format!("// render error: {e}\n"));
     rustfmt(&text).unwrap_or(text)
 }
 

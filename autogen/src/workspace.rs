@@ -16,7 +16,9 @@ const END: &str = "// autogen:migrations:end";
 
 #[derive(Debug, Error)]
 pub enum WorkspaceError {
-    #[error("cannot find the migration crate at {0}: run from the workspace root or pass --migration-dir")]
+    #[error(
+        "cannot find the migration crate at {0}: run from the workspace root or pass --migration-dir"
+    )]
     NotFound(PathBuf),
     #[error("cannot parse {0}: the migration list must sit between `{BEGIN}` and `{END}`")]
     NoMarkers(PathBuf),
@@ -97,13 +99,21 @@ impl MigrationDir {
             let header = |key: &str| {
                 text.lines()
                     .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
-                    .find_map(|l| l.strip_prefix("//!").map(str::trim).and_then(|l| l.strip_prefix(key)).map(|v| v.trim().to_owned()))
+                    .find_map(|l| {
+                        l.strip_prefix("//!")
+                            .map(str::trim)
+                            .and_then(|l| l.strip_prefix(key))
+                            .map(|v| v.trim().to_owned())
+                    })
             };
             let parents = match header("Parent:") {
                 Some(p) if p == "<base>" || p.is_empty() => Vec::new(),
                 Some(p) => p.split(',').map(|s| s.trim().to_owned()).collect(),
                 // Hand-written file without header: the previous in the list.
-                None => i.checked_sub(1).map(|j| vec![modules[j].clone()]).unwrap_or_default(),
+                None => i
+                    .checked_sub(1)
+                    .map(|j| vec![modules[j].clone()])
+                    .unwrap_or_default(),
             };
             let message = text
                 .lines()
@@ -124,7 +134,10 @@ impl MigrationDir {
     /// Revisions nobody names as a parent.
     pub fn heads(&self) -> Result<Vec<String>, WorkspaceError> {
         let revisions = self.revisions()?;
-        let parents: BTreeSet<&str> = revisions.iter().flat_map(|r| r.parents.iter().map(String::as_str)).collect();
+        let parents: BTreeSet<&str> = revisions
+            .iter()
+            .flat_map(|r| r.parents.iter().map(String::as_str))
+            .collect();
         Ok(revisions
             .iter()
             .filter(|r| !parents.contains(r.name.as_str()))
@@ -133,7 +146,11 @@ impl MigrationDir {
     }
 
     /// A new revision name `mYYYYMMDD_HHMMSS_<slug>` not yet taken.
-    pub fn new_name(&self, message: &str, now: chrono::DateTime<chrono::Utc>) -> Result<String, WorkspaceError> {
+    pub fn new_name(
+        &self,
+        message: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<String, WorkspaceError> {
         let slug = slug(message);
         if slug.is_empty() {
             return Err(WorkspaceError::BadMessage(message.to_owned()));
@@ -154,7 +171,8 @@ impl MigrationDir {
         let file = self.src.join(format!("{name}.rs"));
         let lib_path = self.lib();
         let lib = Self::read(&lib_path)?;
-        let new_lib = register(&lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
+        let new_lib =
+            register(&lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
         write_atomic(&file, source)?;
         if let Err(e) = write_atomic(&lib_path, &new_lib) {
             let _ = fs::remove_file(&file);
@@ -185,13 +203,16 @@ impl MigrationDir {
                 .lines()
                 .filter(|l| {
                     let t = l.trim();
-                    t != format!("mod {m};") && t != format!("pub mod {m};") && t != format!("Box::new({m}::Migration),")
+                    t != format!("mod {m};")
+                        && t != format!("pub mod {m};")
+                        && t != format!("Box::new({m}::Migration),")
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
                 + "\n";
         }
-        let new_lib = register(&new_lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
+        let new_lib =
+            register(&new_lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
         let file = self.src.join(format!("{name}.rs"));
         let mut written = Vec::new();
         write_atomic(&file, source)?;
@@ -221,7 +242,11 @@ impl MigrationDir {
 
     /// Revision name → its message, for history.
     pub fn messages(&self) -> Result<BTreeMap<String, Revision>, WorkspaceError> {
-        Ok(self.revisions()?.into_iter().map(|r| (r.name.clone(), r)).collect())
+        Ok(self
+            .revisions()?
+            .into_iter()
+            .map(|r| (r.name.clone(), r))
+            .collect())
     }
 }
 
@@ -258,7 +283,11 @@ pub fn slug(message: &str) -> String {
         }
     }
     let out = out.trim_end_matches('_');
-    out.chars().take(60).collect::<String>().trim_end_matches('_').to_owned()
+    out.chars()
+        .take(60)
+        .collect::<String>()
+        .trim_end_matches('_')
+        .to_owned()
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<(), WorkspaceError> {

@@ -107,7 +107,10 @@ pub fn plan_downgrade(status: &Status, target: &Target) -> Result<Vec<String>, R
         .collect();
     match target {
         Target::Base => Ok(applied),
-        Target::Relative(n) if *n <= 0 => Ok(applied.into_iter().take(n.unsigned_abs() as usize).collect()),
+        Target::Relative(n) if *n <= 0 => Ok(applied
+            .into_iter()
+            .take(n.unsigned_abs() as usize)
+            .collect()),
         Target::Head | Target::Relative(_) => Err(RuntimeError::TargetAhead {
             target: "head".into(),
             current: status.current().unwrap_or("base").into(),
@@ -155,7 +158,7 @@ pub async fn apply_steps<M: MigratorTrait>(
             .find(|m| m.name() == name)
             .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
         let started = Instant::now();
-        run_one(db, migration.as_ref(), direction)
+        run_one(db, migration.as_ref(), direction, true)
             .await
             .map_err(|reason| RuntimeError::MigrationFailed {
                 name: name.clone(),
@@ -179,10 +182,22 @@ pub async fn apply_steps<M: MigratorTrait>(
     Ok(done)
 }
 
+/// Run one migration's `up()` or `down()` exactly as `upgrade` does (same
+/// transaction and foreign-key handling) but without bookkeeping: the
+/// generator uses it to prove a migration before writing it.
+pub async fn run_migration(
+    db: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), String> {
+    run_one(db, migration, direction, false).await
+}
+
 async fn run_one(
     db: &DatabaseConnection,
     migration: &dyn MigrationTrait,
     direction: Direction,
+    bookkeeping: bool,
 ) -> Result<(), String> {
     let backend = db.get_database_backend();
     let transactional = migration
@@ -192,31 +207,51 @@ async fn run_one(
     if backend == DbBackend::Sqlite && transactional {
         // Foreign keys are enforced at the end of the migration, not per
         // statement, so that table rebuilds can drop and rename parents.
-        db.execute_unprepared("PRAGMA foreign_keys = OFF").await.map_err(err)?;
+        db.execute_unprepared("PRAGMA foreign_keys = OFF")
+            .await
+            .map_err(err)?;
         let result = async {
             let txn = db.begin().await.map_err(err)?;
             let manager = SchemaManager::new(&txn);
             step(&manager, migration, direction).await.map_err(err)?;
-            let violations = crate::sqlite::foreign_key_violations(&txn).await.map_err(err)?;
+            let violations = crate::sqlite::foreign_key_violations(&txn)
+                .await
+                .map_err(err)?;
             if !violations.is_empty() {
-                return Err(format!("foreign key violations after the migration: {}", violations.join(", ")));
+                return Err(format!(
+                    "foreign key violations after the migration: {}",
+                    violations.join(", ")
+                ));
             }
-            record(&txn, migration.name(), direction).await.map_err(err)?;
+            if bookkeeping {
+                record(&txn, migration.name(), direction)
+                    .await
+                    .map_err(err)?;
+            }
             txn.commit().await.map_err(err)
         }
         .await;
-        db.execute_unprepared("PRAGMA foreign_keys = ON").await.map_err(err)?;
+        db.execute_unprepared("PRAGMA foreign_keys = ON")
+            .await
+            .map_err(err)?;
         result
     } else if transactional {
         let txn = db.begin().await.map_err(err)?;
         let manager = SchemaManager::new(&txn);
         step(&manager, migration, direction).await.map_err(err)?;
-        record(&txn, migration.name(), direction).await.map_err(err)?;
+        if bookkeeping {
+            record(&txn, migration.name(), direction)
+                .await
+                .map_err(err)?;
+        }
         txn.commit().await.map_err(err)
     } else {
         let manager = SchemaManager::new(db);
         step(&manager, migration, direction).await.map_err(err)?;
-        record(db, migration.name(), direction).await.map_err(err)
+        if bookkeeping {
+            record(db, migration.name(), direction).await.map_err(err)?;
+        }
+        Ok(())
     }
 }
 
@@ -272,7 +307,10 @@ pub async fn stamp<M: MigratorTrait>(
         Target::Base => 0,
         Target::Revision(rev) => position(status, resolve(status, rev)?) + 1,
         Target::Relative(n) => {
-            let current = status.current().map(|c| position(status, c) + 1).unwrap_or(0) as i64;
+            let current = status
+                .current()
+                .map(|c| position(status, c) + 1)
+                .unwrap_or(0) as i64;
             (current + n).clamp(0, status.known.len() as i64) as usize
         }
     };

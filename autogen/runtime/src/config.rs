@@ -39,9 +39,13 @@ impl std::fmt::Display for Backend {
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("DATABASE_URL is not a valid URL ({0}): expected e.g. postgres://user@host:5432/db or sqlite://data/app.db")]
+    #[error(
+        "DATABASE_URL is not a valid URL ({0}): expected e.g. postgres://user@host:5432/db or sqlite://data/app.db"
+    )]
     Malformed(String),
-    #[error("DATABASE_URL has the unsupported scheme `{0}`: use postgres://, sqlite:// or mysql://")]
+    #[error(
+        "DATABASE_URL has the unsupported scheme `{0}`: use postgres://, sqlite:// or mysql://"
+    )]
     UnknownScheme(String),
     #[error("cannot create the directory {0} for the SQLite database: {1}")]
     CreateDir(PathBuf, std::io::Error),
@@ -77,7 +81,10 @@ impl DatabaseUrl {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| ConfigError::CreateDir(dir.into(), e))?;
         }
-        Self::parse(&format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc"), "default")
+        Self::parse(
+            &format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc"),
+            "default",
+        )
     }
 
     pub fn parse(raw: &str, source: &'static str) -> Result<Self, ConfigError> {

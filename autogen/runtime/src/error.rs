@@ -12,7 +12,9 @@ pub enum RuntimeError {
     Config(#[from] ConfigError),
     #[error("cannot connect to the database at {url}: {reason}")]
     Connect { url: String, reason: String },
-    #[error("the migration lock is held by another process for more than {0:?}: wait for it to finish, or raise --lock-timeout")]
+    #[error(
+        "the migration lock is held by another process for more than {0:?}: wait for it to finish, or raise --lock-timeout"
+    )]
     LockTimeout(Duration),
     #[error("cannot take the migration lock: {0}")]
     Lock(String),
@@ -22,11 +24,17 @@ pub enum RuntimeError {
     UnknownApplied(String),
     #[error("unknown revision `{0}`: run `autogen history` to list the revisions")]
     UnknownRevision(String),
-    #[error("revision {target} is behind the current revision {current}: use `autogen downgrade {target}` to go back")]
+    #[error(
+        "revision {target} is behind the current revision {current}: use `autogen downgrade {target}` to go back"
+    )]
     TargetBehind { target: String, current: String },
-    #[error("revision {target} is ahead of the current revision {current}: use `autogen upgrade {target}` to go forward")]
+    #[error(
+        "revision {target} is ahead of the current revision {current}: use `autogen upgrade {target}` to go forward"
+    )]
     TargetAhead { target: String, current: String },
-    #[error("migration {name} failed and was rolled back, the database stays at {previous}: {reason}")]
+    #[error(
+        "migration {name} failed and was rolled back, the database stays at {previous}: {reason}"
+    )]
     MigrationFailed {
         name: String,
         previous: String,

@@ -11,7 +11,10 @@ mod lock;
 pub mod sqlite;
 mod status;
 
-pub use apply::{Applied, Direction, Target, apply_steps, plan_downgrade, plan_upgrade, resolve, stamp};
+pub use apply::{
+    Applied, Direction, Target, apply_steps, plan_downgrade, plan_upgrade, resolve, run_migration,
+    stamp,
+};
 pub use connect::{connect, connect_with_retry};
 pub use error::RuntimeError;
 pub use lock::{DEFAULT_LOCK_TIMEOUT, MigrationLock};

@@ -14,8 +14,8 @@ use sea_orm_migration::sea_orm::{
 };
 
 use crate::RuntimeError;
-use crate::connect::one_line;
 use crate::config::{Backend, DatabaseUrl};
+use crate::connect::one_line;
 
 /// How long a migration waits for another one by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -56,7 +56,9 @@ impl MigrationLock {
                     _ => format!("SELECT RELEASE_LOCK('{MYSQL_LOCK_NAME}')"),
                 };
                 if let Err(e) = conn.execute_unprepared(&sql).await {
-                    tracing::warn!("releasing the migration lock failed (it goes with the connection): {e}");
+                    tracing::warn!(
+                        "releasing the migration lock failed (it goes with the connection): {e}"
+                    );
                 }
                 let _ = conn.close().await;
             }
@@ -68,17 +70,25 @@ impl MigrationLock {
     }
 }
 
-async fn acquire_server(url: &DatabaseUrl, timeout: Duration) -> Result<MigrationLock, RuntimeError> {
+async fn acquire_server(
+    url: &DatabaseUrl,
+    timeout: Duration,
+) -> Result<MigrationLock, RuntimeError> {
     let mut opts = ConnectOptions::new(url.expose().to_owned());
-    opts.max_connections(1).min_connections(1).sqlx_logging(false);
-    let conn = Database::connect(opts).await.map_err(|e| RuntimeError::Connect {
-        url: url.redacted(),
-        reason: one_line(&e),
-    })?;
+    opts.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let conn = Database::connect(opts)
+        .await
+        .map_err(|e| RuntimeError::Connect {
+            url: url.redacted(),
+            reason: one_line(&e),
+        })?;
     let backend = conn.get_database_backend();
     let millis = timeout.as_millis().max(1);
     let acquired = if backend == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("SET lock_timeout = {millis}")).await?;
+        conn.execute_unprepared(&format!("SET lock_timeout = {millis}"))
+            .await?;
         let res = conn
             .execute_unprepared(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})"))
             .await;
@@ -106,9 +116,13 @@ async fn acquire_server(url: &DatabaseUrl, timeout: Duration) -> Result<Migratio
     }
 }
 
-async fn acquire_file(path: std::path::PathBuf, timeout: Duration) -> Result<MigrationLock, RuntimeError> {
+async fn acquire_file(
+    path: std::path::PathBuf,
+    timeout: Duration,
+) -> Result<MigrationLock, RuntimeError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| RuntimeError::Lock(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| RuntimeError::Lock(format!("{}: {e}", dir.display())))?;
     }
     let file = OpenOptions::new()
         .create(true)

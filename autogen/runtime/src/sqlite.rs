@@ -30,7 +30,10 @@ pub async fn rebuild_table(
         )));
     }
     let fk_on = conn
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA foreign_keys"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA foreign_keys",
+        ))
         .await?
         .and_then(|r| r.try_get_by_index::<i64>(0).ok())
         .unwrap_or(0);
@@ -65,9 +68,14 @@ pub async fn rebuild_table(
         ))
         .await?;
     }
-    conn.execute_unprepared(&format!("DROP TABLE {}", quote(table))).await?;
-    conn.execute_unprepared(&format!("ALTER TABLE {} RENAME TO {}", quote(&temp), quote(table)))
+    conn.execute_unprepared(&format!("DROP TABLE {}", quote(table)))
         .await?;
+    conn.execute_unprepared(&format!(
+        "ALTER TABLE {} RENAME TO {}",
+        quote(&temp),
+        quote(table)
+    ))
+    .await?;
     for index in &indexes {
         conn.execute(index).await?;
     }
@@ -78,15 +86,24 @@ pub async fn rebuild_table(
 }
 
 /// Foreign-key violations in the whole database, as "table(rowid) -> parent" lines.
-pub(crate) async fn foreign_key_violations<C: ConnectionTrait>(conn: &C) -> Result<Vec<String>, DbErr> {
+pub(crate) async fn foreign_key_violations<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<String>, DbErr> {
     let rows = conn
-        .query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA foreign_key_check"))
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA foreign_key_check",
+        ))
         .await?;
     Ok(rows
         .iter()
         .map(|r| {
             let table = r.try_get_by_index::<String>(0).unwrap_or_default();
-            let rowid = r.try_get_by_index::<Option<i64>>(1).ok().flatten().unwrap_or_default();
+            let rowid = r
+                .try_get_by_index::<Option<i64>>(1)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
             let parent = r.try_get_by_index::<String>(2).unwrap_or_default();
             format!("{table}(rowid {rowid}) -> {parent}")
         })

@@ -73,19 +73,29 @@ impl Status {
 
 /// Read the status in one query; a database without the bookkeeping table
 /// has nothing applied.
-pub async fn read_status<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Status, RuntimeError> {
-    let known = M::migrations().iter().map(|m| m.name().to_owned()).collect();
+pub async fn read_status<M: MigratorTrait>(
+    db: &DatabaseConnection,
+) -> Result<Status, RuntimeError> {
+    let known = M::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
     let applied = applied_versions(db).await?;
     Ok(Status { known, applied })
 }
 
-pub(crate) async fn applied_versions<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, RuntimeError> {
+pub(crate) async fn applied_versions<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<String>, RuntimeError> {
     let backend = db.get_database_backend();
     let sql = format!("SELECT version FROM {MIGRATION_TABLE} ORDER BY applied_at, version");
     match db.query_all_raw(Statement::from_string(backend, sql)).await {
         Ok(rows) => rows
             .iter()
-            .map(|r| r.try_get::<String>("", "version").map_err(RuntimeError::from))
+            .map(|r| {
+                r.try_get::<String>("", "version")
+                    .map_err(RuntimeError::from)
+            })
             .collect(),
         Err(e) if is_missing_table(&e) => Ok(Vec::new()),
         Err(e) => Err(e.into()),

@@ -48,7 +48,8 @@ fn options(args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
         let Some((table, old, new)) = parsed else {
             bail!("--rename {r:?} is not of the form table.old=new");
         };
-        opts.column_renames.insert((table.to_owned(), old.to_owned()), new.to_owned());
+        opts.column_renames
+            .insert((table.to_owned(), old.to_owned()), new.to_owned());
     }
     for r in &args.table_renames {
         match r.split_once('=') {
@@ -98,7 +99,12 @@ pub async fn compare<M: MigratorTrait>(
     let target = entities::materialize(&db, &ctx.project.entity_source()).await?;
     let mut opts = options(args)?;
     let mut result = differ::diff(&live, &target, &opts);
-    if interactive && !args.no_input && !ctx.json && std::io::stdin().is_terminal() && !result.rename_candidates.is_empty() {
+    if interactive
+        && !args.no_input
+        && !ctx.json
+        && std::io::stdin().is_terminal()
+        && !result.rename_candidates.is_empty()
+    {
         if ask_renames(&result.rename_candidates, &mut opts)? {
             result = differ::diff(&live, &target, &opts);
         }
@@ -120,8 +126,14 @@ fn ask_renames(candidates: &[RenameCandidate], opts: &mut DiffOptions) -> anyhow
     let mut taken_from = Vec::new();
     for c in candidates {
         let (question, key) = match c {
-            RenameCandidate::Table { from, to } => (format!("Did you rename table {from} to {to}?"), from.clone()),
-            RenameCandidate::Column { table, from, to } => (format!("Did you rename {table}.{from} to {table}.{to}?"), format!("{table}.{from}")),
+            RenameCandidate::Table { from, to } => (
+                format!("Did you rename table {from} to {to}?"),
+                from.clone(),
+            ),
+            RenameCandidate::Column { table, from, to } => (
+                format!("Did you rename {table}.{from} to {table}.{to}?"),
+                format!("{table}.{from}"),
+            ),
         };
         if taken_from.contains(&key) {
             continue;
@@ -138,7 +150,8 @@ fn ask_renames(candidates: &[RenameCandidate], opts: &mut DiffOptions) -> anyhow
                     opts.table_renames.insert(from.clone(), to.clone());
                 }
                 RenameCandidate::Column { table, from, to } => {
-                    opts.column_renames.insert((table.clone(), from.clone()), to.clone());
+                    opts.column_renames
+                        .insert((table.clone(), from.clone()), to.clone());
                 }
             }
         }
@@ -149,8 +162,14 @@ fn ask_renames(candidates: &[RenameCandidate], opts: &mut DiffOptions) -> anyhow
 fn warn_undecided(candidates: &[RenameCandidate]) {
     for c in candidates {
         let (what, flag) = match c {
-            RenameCandidate::Table { from, to } => (format!("table {from} -> {to}"), format!("--rename-table {from}={to}")),
-            RenameCandidate::Column { table, from, to } => (format!("column {table}.{from} -> {to}"), format!("--rename {table}.{from}={to}")),
+            RenameCandidate::Table { from, to } => (
+                format!("table {from} -> {to}"),
+                format!("--rename-table {from}={to}"),
+            ),
+            RenameCandidate::Column { table, from, to } => (
+                format!("column {table}.{from} -> {to}"),
+                format!("--rename {table}.{from}={to}"),
+            ),
         };
         println!(
             "{} {what} looks like a rename but is generated as drop + add (data is lost); pass {flag} if it is a rename",
@@ -167,7 +186,11 @@ fn changes_json(cmp: &Comparison) -> serde_json::Value {
     })
 }
 
-pub async fn generate<M: MigratorTrait>(ctx: &Context, args: &GenerateArgs, message: &str) -> anyhow::Result<Outcome> {
+pub async fn generate<M: MigratorTrait>(
+    ctx: &Context,
+    args: &GenerateArgs,
+    message: &str,
+) -> anyhow::Result<Outcome> {
     let (_db, cmp) = compare::<M>(ctx, args, true).await?;
     if !ctx.json {
         output::detected(&cmp.diff.changes);
@@ -235,7 +258,9 @@ pub async fn diff<M: MigratorTrait>(ctx: &Context, args: &GenerateArgs) -> anyho
         revision: "<not written>",
         parents: &[],
         message: "autogen diff (nothing written)",
-        created: &chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        created: &chrono::Utc::now()
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
         changes: &ordered,
         up: &up,
         down: &down,
@@ -245,7 +270,10 @@ pub async fn diff<M: MigratorTrait>(ctx: &Context, args: &GenerateArgs) -> anyho
     Ok(Outcome::Ok)
 }
 
-pub async fn check<M: MigratorTrait>(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<Outcome> {
+pub async fn check<M: MigratorTrait>(
+    ctx: &Context,
+    args: &GenerateArgs,
+) -> anyhow::Result<Outcome> {
     let (_db, cmp) = compare::<M>(ctx, args, false).await?;
     let in_sync = cmp.diff.changes.is_empty();
     if ctx.json {
@@ -262,14 +290,22 @@ pub async fn check<M: MigratorTrait>(ctx: &Context, args: &GenerateArgs) -> anyh
             cmp.diff.changes.len()
         );
     }
-    Ok(if in_sync { Outcome::Ok } else { Outcome::Differs })
+    Ok(if in_sync {
+        Outcome::Ok
+    } else {
+        Outcome::Differs
+    })
 }
 
 pub fn empty_revision(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
     let dir = MigrationDir::open(&ctx.migration_dir)?;
     let heads = dir.heads()?;
     if heads.len() > 1 {
-        bail!("the migrations have {} heads ({}): run `autogen merge -m \"merge\"` first", heads.len(), heads.join(", "));
+        bail!(
+            "the migrations have {} heads ({}): run `autogen merge -m \"merge\"` first",
+            heads.len(),
+            heads.join(", ")
+        );
     }
     let now = chrono::Utc::now();
     let name = dir.new_name(message, now)?;

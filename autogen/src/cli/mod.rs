@@ -39,7 +39,12 @@ impl Project {
 
 /// Alembic-style migrations for SeaORM: generate from entities, apply, inspect.
 #[derive(Debug, Parser)]
-#[command(name = "autogen", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "autogen",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -183,14 +188,18 @@ pub async fn run<M: MigratorTrait>(project: &Project, cli: Cli) -> anyhow::Resul
     let ctx = Context {
         project: project.clone(),
         database_url: g.database_url,
-        migration_dir: g.migration_dir.unwrap_or_else(|| PathBuf::from(project.migration_src)),
+        migration_dir: g
+            .migration_dir
+            .unwrap_or_else(|| PathBuf::from(project.migration_src)),
         json: g.json,
         lock_timeout: Duration::from_secs(g.lock_timeout),
     };
     match cli.command {
         None => match cli.generate.message.clone() {
             Some(message) => generate::generate::<M>(&ctx, &cli.generate, &message).await,
-            None => anyhow::bail!("nothing to do: pass -m \"message\" to generate a migration, or a command (see --help)"),
+            None => anyhow::bail!(
+                "nothing to do: pass -m \"message\" to generate a migration, or a command (see --help)"
+            ),
         },
         Some(Command::Diff(args)) => generate::diff::<M>(&ctx, &args).await,
         Some(Command::Check(args)) => generate::check::<M>(&ctx, &args).await,
@@ -208,8 +217,14 @@ pub async fn run<M: MigratorTrait>(project: &Project, cli: Cli) -> anyhow::Resul
         Some(Command::Current) => workflow::current::<M>(&ctx).await,
         Some(Command::History { verbose }) => workflow::history::<M>(&ctx, verbose).await,
         Some(Command::Heads) => workflow::heads(&ctx),
-        Some(Command::Upgrade { target, sql, dry_run }) => workflow::upgrade::<M>(&ctx, &target, sql, dry_run).await,
-        Some(Command::Downgrade { target, sql, yes }) => workflow::downgrade::<M>(&ctx, &target, sql, yes).await,
+        Some(Command::Upgrade {
+            target,
+            sql,
+            dry_run,
+        }) => workflow::upgrade::<M>(&ctx, &target, sql, dry_run).await,
+        Some(Command::Downgrade { target, sql, yes }) => {
+            workflow::downgrade::<M>(&ctx, &target, sql, yes).await
+        }
         Some(Command::Stamp { target }) => workflow::stamp::<M>(&ctx, &target).await,
         Some(Command::Merge { message }) => workflow::merge(&ctx, &message),
         Some(Command::Squash { message }) => generate::squash::<M>(&ctx, &message).await,
@@ -231,7 +246,9 @@ impl Context {
         Ok(DatabaseUrl::resolve(self.database_url.as_deref())?)
     }
 
-    pub async fn connect(&self) -> anyhow::Result<(DatabaseUrl, sea_orm_migration::sea_orm::DatabaseConnection)> {
+    pub async fn connect(
+        &self,
+    ) -> anyhow::Result<(DatabaseUrl, sea_orm_migration::sea_orm::DatabaseConnection)> {
         let url = self.url()?;
         let db = crate::runtime::connect(&url).await?;
         Ok((url, db))

@@ -12,7 +12,11 @@ fn colour() -> bool {
 }
 
 fn paint(code: &str, text: &str) -> String {
-    if colour() { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    if colour() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
 }
 
 pub fn red(text: &str) -> String {
@@ -68,7 +72,10 @@ pub fn unknown_tables(tables: &[String]) {
 
 pub fn unmanaged(items: &[String]) {
     for item in items {
-        println!("{} not managed by the entities, left alone: {item}", yellow("note:"));
+        println!(
+            "{} not managed by the entities, left alone: {item}",
+            yellow("note:")
+        );
     }
 }
 
@@ -77,8 +84,16 @@ pub fn diffs(written: &[Written]) {
     for w in written {
         let path = w.path.display().to_string();
         let diff = TextDiff::from_lines(&w.before, &w.after);
-        let old = if w.before.is_empty() { "/dev/null".to_owned() } else { format!("a/{path}") };
-        let new = if w.after.is_empty() { "/dev/null".to_owned() } else { format!("b/{path}") };
+        let old = if w.before.is_empty() {
+            "/dev/null".to_owned()
+        } else {
+            format!("a/{path}")
+        };
+        let new = if w.after.is_empty() {
+            "/dev/null".to_owned()
+        } else {
+            format!("b/{path}")
+        };
         println!("{}", bold(&format!("--- {old}\n+++ {new}")));
         for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
             println!("{}", paint("36", &hunk.header().to_string()));

@@ -15,10 +15,20 @@ pub async fn history<M: MigratorTrait>(_ctx: &Context, _verbose: bool) -> anyhow
 pub fn heads(_ctx: &Context) -> anyhow::Result<Outcome> {
     bail!("heads is not available yet")
 }
-pub async fn upgrade<M: MigratorTrait>(_ctx: &Context, _target: &str, _sql: bool, _dry_run: bool) -> anyhow::Result<Outcome> {
+pub async fn upgrade<M: MigratorTrait>(
+    _ctx: &Context,
+    _target: &str,
+    _sql: bool,
+    _dry_run: bool,
+) -> anyhow::Result<Outcome> {
     bail!("upgrade is not available yet")
 }
-pub async fn downgrade<M: MigratorTrait>(_ctx: &Context, _target: &str, _sql: bool, _yes: bool) -> anyhow::Result<Outcome> {
+pub async fn downgrade<M: MigratorTrait>(
+    _ctx: &Context,
+    _target: &str,
+    _sql: bool,
+    _yes: bool,
+) -> anyhow::Result<Outcome> {
     bail!("downgrade is not available yet")
 }
 pub async fn stamp<M: MigratorTrait>(_ctx: &Context, _target: &str) -> anyhow::Result<Outcome> {

@@ -14,8 +14,8 @@
 use std::sync::Mutex;
 
 use sea_orm_migration::sea_orm::{
-    self, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityRegistry, ExecResult,
-    QueryResult, Statement, TransactionTrait,
+    self, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityRegistry,
+    ExecResult, QueryResult, Statement, TransactionTrait,
 };
 use sea_orm_migration::sea_query::IndexCreateStatement;
 
@@ -50,7 +50,10 @@ impl Recorder {
     }
 
     fn push(&self, stmt: Statement) {
-        self.statements.lock().unwrap_or_else(|p| p.into_inner()).push(stmt);
+        self.statements
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(stmt);
     }
 
     /// The recorded statements as SQL text, values inlined.
@@ -88,7 +91,10 @@ impl ConnectionTrait for Recorder {
 }
 
 /// The DDL SeaORM would run to create every registered entity, for `backend`.
-pub async fn entity_ddl(source: &EntitySource, backend: DbBackend) -> Result<Vec<String>, SourceError> {
+pub async fn entity_ddl(
+    source: &EntitySource,
+    backend: DbBackend,
+) -> Result<Vec<String>, SourceError> {
     let fail = |e: DbErr| SourceError::Materialize {
         place: "recorder",
         reason: e.to_string(),
@@ -99,12 +105,20 @@ pub async fn entity_ddl(source: &EntitySource, backend: DbBackend) -> Result<Vec
         .await
         .map_err(fail)?;
     let mut sql = recorder.take_sql();
-    sql.extend(source.extra_indexes.iter().map(|i| backend.build(i).to_string()));
+    sql.extend(
+        source
+            .extra_indexes
+            .iter()
+            .map(|i| backend.build(i).to_string()),
+    );
     Ok(sql)
 }
 
 /// The schema the entities describe, as `db`'s server spells it.
-pub async fn materialize(db: &DatabaseConnection, source: &EntitySource) -> Result<Schema, SourceError> {
+pub async fn materialize(
+    db: &DatabaseConnection,
+    source: &EntitySource,
+) -> Result<Schema, SourceError> {
     let backend = db.get_database_backend();
     let ddl = entity_ddl(source, backend).await?;
     let mut schema = match backend {
@@ -120,7 +134,10 @@ pub async fn materialize(db: &DatabaseConnection, source: &EntitySource) -> Resu
     Ok(schema)
 }
 
-async fn materialize_postgres(db: &DatabaseConnection, ddl: &[String]) -> Result<Schema, SourceError> {
+async fn materialize_postgres(
+    db: &DatabaseConnection,
+    ddl: &[String],
+) -> Result<Schema, SourceError> {
     let fail = |e: DbErr| SourceError::Materialize {
         place: "PostgreSQL schema",
         reason: e.to_string(),
@@ -134,7 +151,8 @@ async fn materialize_postgres(db: &DatabaseConnection, ddl: &[String]) -> Result
             .unwrap_or_default()
     );
     let txn = db.begin().await.map_err(fail)?;
-    let mut batch = format!("CREATE SCHEMA \"{scratch}\";\nSET LOCAL search_path TO \"{scratch}\";\n");
+    let mut batch =
+        format!("CREATE SCHEMA \"{scratch}\";\nSET LOCAL search_path TO \"{scratch}\";\n");
     for stmt in ddl {
         batch.push_str(stmt);
         batch.push_str(";\n");
@@ -164,11 +182,17 @@ async fn materialize_sqlite(ddl: &[String]) -> Result<Schema, SourceError> {
 /// DDL writes out; so the registry's DDL is recorded once more for MySQL (no
 /// database needed) and the markers are read back from the `COMMENT '...'`
 /// clauses.
-pub async fn declared_renames(source: &EntitySource) -> Result<Vec<(String, String, String)>, SourceError> {
+pub async fn declared_renames(
+    source: &EntitySource,
+) -> Result<Vec<(String, String, String)>, SourceError> {
     let mut out = Vec::new();
     for stmt in entity_ddl(source, DbBackend::MySql).await? {
-        let Some(rest) = stmt.strip_prefix("CREATE TABLE `") else { continue };
-        let Some(table) = rest.split('`').next() else { continue };
+        let Some(rest) = stmt.strip_prefix("CREATE TABLE `") else {
+            continue;
+        };
+        let Some(table) = rest.split('`').next() else {
+            continue;
+        };
         let mut search = rest;
         while let Some(at) = search.find("renamed_from ") {
             let before = &search[..at];

@@ -68,19 +68,28 @@ WHERE n.nspname = $1
 ORDER BY t.typname, e.enumsortorder"#;
 
 /// Introspect one PostgreSQL schema (`None`: the connection's `current_schema()`).
-pub async fn introspect<C: ConnectionTrait>(db: &C, schema: Option<&str>) -> Result<Schema, SourceError> {
+pub async fn introspect<C: ConnectionTrait>(
+    db: &C,
+    schema: Option<&str>,
+) -> Result<Schema, SourceError> {
     let schema = match schema {
         Some(s) => s.to_owned(),
         None => {
             let row = db
-                .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_schema()::text AS s"))
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT current_schema()::text AS s",
+                ))
                 .await?
-                .ok_or_else(|| SourceError::Introspect("current_schema() returned nothing".into()))?;
+                .ok_or_else(|| {
+                    SourceError::Introspect("current_schema() returned nothing".into())
+                })?;
             get::<Option<String>>(&row, "s")?.unwrap_or_else(|| "public".into())
         }
     };
     let query = |sql: &'static str| {
-        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [schema.clone().into()]);
+        let stmt =
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, [schema.clone().into()]);
         db.query_all_raw(stmt)
     };
     let mut out = Schema::default();
@@ -99,7 +108,9 @@ pub async fn introspect<C: ConnectionTrait>(db: &C, schema: Option<&str>) -> Res
 
     for row in query(COLUMNS).await? {
         let table: String = get(&row, "table_name")?;
-        let Some(t) = out.tables.get_mut(&table) else { continue };
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
         let formatted: String = get(&row, "formatted")?;
         let typtype: String = get(&row, "typtype")?;
         let typname: String = get(&row, "typname")?;
@@ -110,7 +121,9 @@ pub async fn introspect<C: ConnectionTrait>(db: &C, schema: Option<&str>) -> Res
         };
         let identity: String = get(&row, "identity")?;
         let mut default: Option<String> = get(&row, "default_expr")?;
-        let serial = default.as_deref().is_some_and(|d| d.starts_with("nextval("));
+        let serial = default
+            .as_deref()
+            .is_some_and(|d| d.starts_with("nextval("));
         if serial {
             default = None;
         }
@@ -130,7 +143,9 @@ pub async fn introspect<C: ConnectionTrait>(db: &C, schema: Option<&str>) -> Res
         let name: String = get(&row, "name")?;
         let kind: String = get(&row, "kind")?;
         let columns = json_list(&get::<String>(&row, "columns")?)?;
-        let Some(t) = out.tables.get_mut(&table) else { continue };
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
         match kind.as_str() {
             "p" => {
                 t.primary_key = columns;
@@ -163,10 +178,15 @@ pub async fn introspect<C: ConnectionTrait>(db: &C, schema: Option<&str>) -> Res
     for row in query(INDEXES).await? {
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
-        let Some(t) = out.tables.get_mut(&table) else { continue };
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
         if get::<bool>(&row, "unmanaged")? {
             let def: Option<String> = get(&row, "definition")?;
-            out.unmanaged.push(format!("index {name} on {table}: {}", def.unwrap_or_default()));
+            out.unmanaged.push(format!(
+                "index {name} on {table}: {}",
+                def.unwrap_or_default()
+            ));
             continue;
         }
         t.indexes.push(Index {
@@ -188,13 +208,17 @@ pub async fn introspect<C: ConnectionTrait>(db: &C, schema: Option<&str>) -> Res
     Ok(out)
 }
 
-fn get<T: sea_orm_migration::sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T, SourceError> {
+fn get<T: sea_orm_migration::sea_orm::TryGetable>(
+    row: &QueryResult,
+    col: &str,
+) -> Result<T, SourceError> {
     row.try_get::<T>("", col)
         .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
 }
 
 fn json_list(text: &str) -> Result<Vec<String>, SourceError> {
-    serde_json::from_str(text).map_err(|e| SourceError::Introspect(format!("bad name list {text}: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| SourceError::Introspect(format!("bad name list {text}: {e}")))
 }
 
 fn fk_action(code: &str) -> FkAction {
@@ -212,7 +236,11 @@ pub fn parse_type(formatted: &str) -> ColumnType {
     let (base, args) = match formatted.find('(') {
         Some(i) => (
             &formatted[..i],
-            formatted[i + 1..].trim_end_matches(')').split(',').filter_map(|a| a.trim().parse::<u32>().ok()).collect::<Vec<_>>(),
+            formatted[i + 1..]
+                .trim_end_matches(')')
+                .split(',')
+                .filter_map(|a| a.trim().parse::<u32>().ok())
+                .collect::<Vec<_>>(),
         ),
         None => (formatted, Vec::new()),
     };
@@ -255,7 +283,10 @@ mod tests {
             ("character varying", ColumnType::String(None)),
             ("numeric(10,2)", ColumnType::Decimal(Some((10, 2)))),
             ("timestamp with time zone", ColumnType::TimestampTz),
-            ("timestamp(3) with time zone", ColumnType::Custom("timestamp(3) with time zone".into())),
+            (
+                "timestamp(3) with time zone",
+                ColumnType::Custom("timestamp(3) with time zone".into()),
+            ),
             ("jsonb", ColumnType::JsonBinary),
         ] {
             assert_eq!(parse_type(formatted), ty, "{formatted}");

@@ -31,7 +31,8 @@ const FOREIGN_KEYS: &str = "SELECT m.name AS table_name, fk.id AS id, fk.\"table
     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, fk.id, fk.seq";
 
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {
-    let query = |sql: &'static str| db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql));
+    let query =
+        |sql: &'static str| db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql));
     let mut out = Schema::default();
     let mut autoincrement = Vec::new();
     for row in query(TABLES).await? {
@@ -40,7 +41,13 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         if sql.is_some_and(|s| s.to_ascii_uppercase().contains("AUTOINCREMENT")) {
             autoincrement.push(name.clone());
         }
-        out.tables.insert(name.clone(), Table { name, ..Table::default() });
+        out.tables.insert(
+            name.clone(),
+            Table {
+                name,
+                ..Table::default()
+            },
+        );
     }
 
     let mut pk: Vec<(String, i64, String)> = Vec::new();
@@ -48,7 +55,9 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
         let pk_pos: i64 = get(&row, "pk")?;
-        let Some(t) = out.tables.get_mut(&table) else { continue };
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
         if pk_pos > 0 {
             pk.push((table.clone(), pk_pos, name.clone()));
         }
@@ -95,7 +104,9 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             }
             continue;
         }
-        let Some(t) = out.tables.get_mut(&table) else { continue };
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
         let unique = get::<i64>(&row, "is_unique")? != 0;
         match t.indexes.iter_mut().find(|i| i.name == name) {
             Some(i) => i.columns.extend(col),
@@ -115,7 +126,9 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
     for row in query(FOREIGN_KEYS).await? {
         let table: String = get(&row, "table_name")?;
         let id: i64 = get(&row, "id")?;
-        let Some(t) = out.tables.get_mut(&table) else { continue };
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
         let col: String = get(&row, "col")?;
         let ref_col: Option<String> = get(&row, "ref_col")?;
         if current.as_ref() == Some(&(table.clone(), id)) {
@@ -143,7 +156,10 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
     Ok(out)
 }
 
-fn get<T: sea_orm_migration::sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T, SourceError> {
+fn get<T: sea_orm_migration::sea_orm::TryGetable>(
+    row: &QueryResult,
+    col: &str,
+) -> Result<T, SourceError> {
     row.try_get::<T>("", col)
         .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
 }
