@@ -2,9 +2,9 @@
 
 use std::net::SocketAddr;
 
-use autogen_runtime::config::DatabaseUrl;
 use autogen_runtime as runtime;
-use axum::extract::rejection::JsonRejection;
+use autogen_runtime::config::DatabaseUrl;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -32,6 +32,8 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
             "/runbooks/{id}",
             get(get_runbook).put(update_runbook).delete(delete_runbook),
         )
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Serving on http://{}", listener.local_addr()?);
@@ -73,7 +75,10 @@ impl From<DbErr> for ApiError {
     fn from(e: DbErr) -> Self {
         let text = e.to_string();
         if text.contains("unique") || text.contains("UNIQUE") || text.contains("Duplicate") {
-            ApiError(StatusCode::CONFLICT, "a runbook with this name already exists".into())
+            ApiError(
+                StatusCode::CONFLICT,
+                "a runbook with this name already exists".into(),
+            )
         } else {
             tracing::error!("database error: {text}");
             ApiError(StatusCode::INTERNAL_SERVER_ERROR, "database error".into())
@@ -143,6 +148,30 @@ fn to_json(m: &runbook::Model) -> Value {
     })
 }
 
+/// The `{id}` of a runbook URL; anything but an integer is a 400 with a JSON body.
+fn runbook_id(id: Result<Path<i32>, PathRejection>) -> ApiResult<i32> {
+    id.map(|Path(id)| id).map_err(|_| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            "runbook id must be a 32-bit integer".into(),
+        )
+    })
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "no such route: see GET /health, /runbooks".into(),
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this route".into(),
+    )
+}
+
 fn not_found(id: i32) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, format!("runbook {id} not found"))
 }
@@ -155,7 +184,11 @@ async fn list_runbooks(State(state): State<AppState>) -> ApiResult<Json<Value>> 
     Ok(Json(Value::Array(rows.iter().map(to_json).collect())))
 }
 
-async fn get_runbook(State(state): State<AppState>, Path(id): Path<i32>) -> ApiResult<Json<Value>> {
+async fn get_runbook(
+    State(state): State<AppState>,
+    id: Result<Path<i32>, PathRejection>,
+) -> ApiResult<Json<Value>> {
+    let id = runbook_id(id)?;
     let row = runbook::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -187,9 +220,10 @@ async fn create_runbook(
 
 async fn update_runbook(
     State(state): State<AppState>,
-    Path(id): Path<i32>,
+    id: Result<Path<i32>, PathRejection>,
     input: Result<Json<RunbookInput>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
+    let id = runbook_id(id)?;
     let Json(input) = input?;
     input.validate()?;
     let existing = runbook::Entity::find_by_id(id)
@@ -211,7 +245,11 @@ async fn update_runbook(
     Ok(Json(to_json(&model)))
 }
 
-async fn delete_runbook(State(state): State<AppState>, Path(id): Path<i32>) -> ApiResult<StatusCode> {
+async fn delete_runbook(
+    State(state): State<AppState>,
+    id: Result<Path<i32>, PathRejection>,
+) -> ApiResult<StatusCode> {
+    let id = runbook_id(id)?;
     let res = runbook::Entity::delete_by_id(id).exec(&state.db).await?;
     if res.rows_affected == 0 {
         return Err(not_found(id));

@@ -3,6 +3,7 @@
 mod api;
 mod boot;
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -41,6 +42,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,sqlx=warn,sea_orm_migration=warn".into()),
         )
         .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     let args = Args::parse();
     let opts = boot::BootOptions {

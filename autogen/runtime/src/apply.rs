@@ -147,7 +147,7 @@ pub async fn apply_steps<M: MigratorTrait>(
     let mut done = Vec::new();
     let mut previous = match direction {
         Direction::Up => {
-            let status = crate::read_status::<M>(db).await?;
+            let status = crate::status::read_status_unsquashed::<M>(db).await?;
             status.current().unwrap_or("base").to_owned()
         }
         Direction::Down => names.first().cloned().unwrap_or_default(),

@@ -112,6 +112,12 @@ impl DatabaseUrl {
         } else if backend == Backend::Sqlite && !raw.contains('?') && !raw.contains(":memory:") {
             // Create the file on first use, as the default does.
             format!("{raw}?mode=rwc")
+        } else if backend == Backend::Postgres && is_loopback(raw) && !raw.contains("sslmode=") {
+            // TLS to the same machine protects nothing and costs ~90 ms per
+            // connection (sqlx's default `prefer` handshake); ask for it
+            // explicitly with `sslmode=` to keep it.
+            let sep = if raw.contains('?') { '&' } else { '?' };
+            format!("{raw}{sep}sslmode=disable")
         } else {
             raw.to_owned()
         };
@@ -148,6 +154,13 @@ impl DatabaseUrl {
         }
         Some(PathBuf::from(path))
     }
+}
+
+fn is_loopback(raw: &str) -> bool {
+    Url::parse(raw)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| h == "localhost" || h == "[::1]" || h.starts_with("127."))
 }
 
 /// Replace the password of a URL by `***` (or the whole URL when it does not parse).
@@ -203,6 +216,23 @@ mod tests {
         assert!(e.to_string().contains("not a valid URL"));
         let e = DatabaseUrl::parse("postgres://", "test").unwrap_err();
         assert!(e.to_string().contains("not a valid URL"));
+    }
+
+    #[test]
+    fn loopback_postgres_skips_tls_unless_asked() {
+        let u = DatabaseUrl::parse("postgres://postgres@127.0.0.1:5432/db", "test").unwrap();
+        assert_eq!(
+            u.expose(),
+            "postgres://postgres@127.0.0.1:5432/db?sslmode=disable"
+        );
+        let u =
+            DatabaseUrl::parse("postgres://postgres@localhost/db?sslmode=require", "test").unwrap();
+        assert_eq!(
+            u.expose(),
+            "postgres://postgres@localhost/db?sslmode=require"
+        );
+        let u = DatabaseUrl::parse("postgres://postgres@db.internal/db", "test").unwrap();
+        assert_eq!(u.expose(), "postgres://postgres@db.internal/db");
     }
 
     #[test]

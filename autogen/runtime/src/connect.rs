@@ -5,20 +5,102 @@ use std::time::{Duration, Instant};
 use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 use crate::RuntimeError;
-use crate::config::DatabaseUrl;
+use crate::config::{Backend, DatabaseUrl};
 
-/// Connect once; a failure is reported with the redacted URL.
-pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, RuntimeError> {
+fn options(url: &DatabaseUrl) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url.expose().to_owned());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(30));
+    if url.backend() == Backend::Sqlite {
+        // A migration holds SQLite's write lock while it runs (a big table
+        // rebuild: seconds), which shuts out every other connection: wait
+        // for it as long as for the migration lock, not sqlx's 5 s, so that
+        // "database is locked" does not reach a booting replica.
+        opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(crate::DEFAULT_LOCK_TIMEOUT));
+    }
+    opts
+}
+
+async fn open(url: &DatabaseUrl, opts: ConnectOptions) -> Result<DatabaseConnection, RuntimeError> {
     Database::connect(opts)
         .await
         .map_err(|e| RuntimeError::Connect {
             url: url.redacted(),
             reason: one_line(&e),
         })
+}
+
+/// Connect once; a failure is reported with the redacted URL.
+pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, RuntimeError> {
+    open(url, options(url)).await
+}
+
+/// Connect for a short-lived command (the CLI): the pool keeps retrying a
+/// refused connection until its acquire timeout, so bound that too, and an
+/// unreachable server fails after `timeout` rather than 30 s.
+pub async fn connect_within(
+    url: &DatabaseUrl,
+    timeout: Duration,
+) -> Result<DatabaseConnection, RuntimeError> {
+    let mut opts = options(url);
+    opts.connect_timeout(timeout).acquire_timeout(timeout);
+    open(url, opts).await
+}
+
+/// The connection migrations are applied on: a pool of one, so that
+/// session settings hold for every statement (SQLite's `PRAGMA
+/// foreign_keys = OFF` must reach the connection that then runs the
+/// migration's transaction). On PostgreSQL the session's `lock_timeout` is
+/// set: DDL waiting for a table lock queues every later query on that table
+/// behind it, so it must give up (and its migration roll back) rather than
+/// stall production traffic. An in-memory SQLite database exists only in
+/// `db`'s pool, so that one is used as it is.
+pub async fn connect_for_migrations(
+    db: &DatabaseConnection,
+    url: &DatabaseUrl,
+    lock_timeout: Duration,
+) -> Result<MigrationConnection, RuntimeError> {
+    if url.backend() == Backend::Sqlite && url.sqlite_path().is_none() {
+        return Ok(MigrationConnection {
+            conn: db.clone(),
+            owned: false,
+        });
+    }
+    let mut opts = options(url);
+    opts.max_connections(1).min_connections(1);
+    if url.backend() == Backend::Postgres {
+        let millis = lock_timeout.as_millis().max(1).to_string();
+        opts.map_sqlx_postgres_opts(move |o| o.options([("lock_timeout", millis.as_str())]));
+    }
+    Ok(MigrationConnection {
+        conn: open(url, opts).await?,
+        owned: true,
+    })
+}
+
+/// A connection from [`connect_for_migrations`]; [`Self::close`] closes it
+/// unless it is the caller's own pool.
+#[derive(Debug)]
+pub struct MigrationConnection {
+    conn: DatabaseConnection,
+    owned: bool,
+}
+
+impl MigrationConnection {
+    pub async fn close(self) {
+        if self.owned {
+            let _ = self.conn.close().await;
+        }
+    }
+}
+
+impl std::ops::Deref for MigrationConnection {
+    type Target = DatabaseConnection;
+
+    fn deref(&self) -> &DatabaseConnection {
+        &self.conn
+    }
 }
 
 /// Connect, retrying with exponential backoff (100 ms doubling to 2 s) for at
@@ -31,7 +113,11 @@ pub async fn connect_with_retry(
     let deadline = Instant::now() + budget;
     let mut delay = Duration::from_millis(100);
     loop {
-        match connect(url).await {
+        // Each attempt is bounded too: the pool itself retries a refused
+        // connection until its timeout, which would swallow the whole budget.
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let attempt = remaining.clamp(Duration::from_millis(200), Duration::from_secs(5));
+        match connect_within(url, attempt).await {
             Ok(db) => return Ok(db),
             Err(e) if Instant::now() + delay < deadline => {
                 tracing::warn!("database not reachable yet, retrying in {delay:?}: {e}");
@@ -51,5 +137,17 @@ pub(crate) fn one_line(e: &DbErr) -> String {
         .or_else(|| text.strip_prefix("Execution Error: "))
         .or_else(|| text.strip_prefix("Query Error: "))
         .unwrap_or(&text);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = text
+        .strip_prefix("error returned from database: ")
+        .unwrap_or(text);
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    // sqlx appends PostgreSQL's own source position ("at line 1454"): noise to a user.
+    if let [.., at, line, n] = words.as_slice()
+        && *at == "at"
+        && *line == "line"
+        && n.parse::<u32>().is_ok()
+    {
+        words.truncate(words.len() - 3);
+    }
+    words.join(" ")
 }

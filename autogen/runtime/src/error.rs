@@ -22,6 +22,14 @@ pub enum RuntimeError {
         "the database has migration(s) {0} applied that this build does not contain: deploy the build that has them, or `autogen stamp` the database to a known revision"
     )]
     UnknownApplied(String),
+    #[error(
+        "the database is behind the squashed head {squashed_head}: it is at {current}, and the migrations up to {squashed_head} were squashed into {base}; upgrade it to {squashed_head} with the previous release first"
+    )]
+    BehindSquash {
+        current: String,
+        squashed_head: String,
+        base: String,
+    },
     #[error("unknown revision `{0}`: run `autogen history` to list the revisions")]
     UnknownRevision(String),
     #[error(

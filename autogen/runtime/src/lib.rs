@@ -9,16 +9,20 @@ mod connect;
 mod error;
 mod lock;
 pub mod sqlite;
+mod squash;
 mod status;
 
 pub use apply::{
     Applied, Direction, Target, apply_steps, plan_downgrade, plan_upgrade, resolve, run_migration,
     stamp,
 };
-pub use connect::{connect, connect_with_retry};
+pub use connect::{
+    MigrationConnection, connect, connect_for_migrations, connect_with_retry, connect_within,
+};
 pub use error::RuntimeError;
 pub use lock::{DEFAULT_LOCK_TIMEOUT, MigrationLock};
-pub use status::{MIGRATION_TABLE, Status, read_status};
+pub use squash::{Squashed, stamp_squashed};
+pub use status::{MIGRATION_TABLE, SquashState, Status, read_status};
 
 use std::time::Duration;
 
@@ -34,36 +38,56 @@ pub struct UpgradeReport {
     pub applied: Vec<Applied>,
     /// The revision the database is at afterwards (`None`: empty history).
     pub head: Option<String>,
+    /// Squashed revisions whose rows were replaced by the squash base (0: none).
+    pub squash_stamped: usize,
 }
 
 /// Bring the database to head: the boot path of `app`.
 ///
 /// A database already at head costs one query and takes no lock. Otherwise
 /// the migration lock is taken (waiting at most `lock_timeout`), the status
-/// is read again (another replica may have done the work meanwhile) and the
+/// is read again (another replica may have done the work meanwhile), a
+/// database at a squashed head is stamped to the squash base, and the
 /// pending migrations are applied one by one, each in its own transaction
-/// where the backend allows.
-pub async fn upgrade_to_head<M: MigratorTrait>(
+/// where the backend allows. On PostgreSQL they run on a session of their
+/// own whose `lock_timeout` is `lock_timeout` too, so that a statement
+/// queued behind a busy table fails (and its migration rolls back) instead
+/// of stalling the traffic that queues behind it.
+pub async fn upgrade_to_head<M: MigratorTrait + Squashed>(
     db: &DatabaseConnection,
     url: &DatabaseUrl,
     lock_timeout: Duration,
 ) -> Result<UpgradeReport, RuntimeError> {
     let status = read_status::<M>(db).await?;
     status.check_known()?;
-    if status.pending().is_empty() {
+    if status.pending().is_empty() && !status.squash_due() {
         return Ok(UpgradeReport {
-            applied: Vec::new(),
             head: status.current().map(str::to_owned),
+            ..UpgradeReport::default()
         });
     }
     let lock = MigrationLock::acquire(url, lock_timeout).await?;
     let result = async {
-        let status = read_status::<M>(db).await?;
-        status.check_known()?;
-        let steps = plan_upgrade(&status, None)?;
-        let applied = apply_steps::<M>(db, &steps, Direction::Up).await?;
-        let head = read_status::<M>(db).await?.current().map(str::to_owned);
-        Ok(UpgradeReport { applied, head })
+        let conn = connect_for_migrations(db, url, lock_timeout).await?;
+        let result = async {
+            let mut status = read_status::<M>(&conn).await?;
+            status.check_known()?;
+            let squash_stamped = stamp_squashed(&conn, &status).await?;
+            if squash_stamped > 0 {
+                status = read_status::<M>(&conn).await?;
+            }
+            let steps = plan_upgrade(&status, None)?;
+            let applied = apply_steps::<M>(&conn, &steps, Direction::Up).await?;
+            let head = read_status::<M>(&conn).await?.current().map(str::to_owned);
+            Ok(UpgradeReport {
+                applied,
+                head,
+                squash_stamped,
+            })
+        }
+        .await;
+        conn.close().await;
+        result
     }
     .await;
     lock.release().await;

@@ -2,16 +2,21 @@
 //! ALTER in place (a column's type, nullability or default, foreign keys,
 //! primary keys) is done by creating the new table under a temporary name,
 //! copying the rows, dropping the old table and renaming the new one, then
-//! re-creating its indexes and triggers.
+//! re-creating its indexes and triggers (sqlite.org/lang_altertable.html,
+//! "making other kinds of table schema changes").
 //!
 //! Foreign-key enforcement must be off while this runs (dropping a parent
 //! table would otherwise cascade into its children); the runtime turns it
 //! off around each SQLite migration and runs `PRAGMA foreign_key_check`
 //! before committing, so a rebuild that breaks a reference rolls back whole.
+//!
+//! What the schema model cannot describe but the old table has is kept:
+//! CHECK constraints, expression and partial indexes, triggers, the
+//! AUTOINCREMENT counter, and views that read the table.
 
 use sea_orm_migration::SchemaManager;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
-use sea_orm_migration::sea_query::{IndexCreateStatement, TableCreateStatement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm_migration::sea_query::{Expr, IndexCreateStatement, TableCreateStatement};
 
 /// Rebuild `table` with the definition `create` (whose table name is
 /// replaced by a temporary one), copying `copy` = `(new column, old column)`
@@ -29,33 +34,29 @@ pub async fn rebuild_table(
             "rebuild_table({table}) is the SQLite recipe; this database is not SQLite"
         )));
     }
-    let fk_on = conn
-        .query_one_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "PRAGMA foreign_keys",
-        ))
-        .await?
-        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
-        .unwrap_or(0);
+    let fk_on = pragma_int(conn, "foreign_keys").await?;
     if fk_on != 0 {
         return Err(DbErr::Migration(format!(
             "rebuilding {table} needs foreign-key enforcement off (it would cascade); apply migrations with `autogen upgrade` or the app"
         )));
     }
-    let triggers = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
-            [table.into()],
-        ))
-        .await?
-        .iter()
-        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
-        .collect::<Vec<_>>();
+    let kept = Kept::read(conn, table).await?;
+    for check in &kept.checks {
+        create.check(Expr::cust(check.clone()));
+    }
 
     let temp = format!("_autogen_new_{table}");
     create.table(temp.clone());
-    conn.execute(&create).await?;
+    conn.execute(&create).await.map_err(|e| {
+        if kept.checks.is_empty() {
+            e
+        } else {
+            DbErr::Migration(format!(
+                "rebuilding {table}: the new definition with the table's CHECK constraint(s) {} kept fails: {e}",
+                kept.checks.join(", ")
+            ))
+        }
+    })?;
     if !copy.is_empty() {
         let new_cols: Vec<String> = copy.iter().map(|(n, _)| quote(n)).collect();
         let old_cols: Vec<String> = copy.iter().map(|(_, o)| quote(o)).collect();
@@ -70,19 +71,159 @@ pub async fn rebuild_table(
     }
     conn.execute_unprepared(&format!("DROP TABLE {}", quote(table)))
         .await?;
-    conn.execute_unprepared(&format!(
-        "ALTER TABLE {} RENAME TO {}",
-        quote(&temp),
-        quote(table)
-    ))
-    .await?;
+    // With the old table gone, views and other tables' triggers that name it
+    // dangle until the rename; SQLite's rename checks the whole schema and
+    // would refuse. The legacy rename only renames, and the references are
+    // right again once it has.
+    let legacy = pragma_int(conn, "legacy_alter_table").await?;
+    conn.execute_unprepared("PRAGMA legacy_alter_table = ON")
+        .await?;
+    let renamed = conn
+        .execute_unprepared(&format!(
+            "ALTER TABLE {} RENAME TO {}",
+            quote(&temp),
+            quote(table)
+        ))
+        .await;
+    conn.execute_unprepared(&format!("PRAGMA legacy_alter_table = {legacy}"))
+        .await?;
+    renamed?;
     for index in &indexes {
         conn.execute(index).await?;
     }
-    for trigger in triggers {
-        conn.execute_unprepared(&trigger).await?;
+    for sql in kept.indexes.iter().chain(&kept.triggers) {
+        conn.execute_unprepared(sql).await?;
+    }
+    if let Some(seq) = kept.sequence {
+        restore_sequence(conn, table, seq).await?;
     }
     Ok(())
+}
+
+/// What the old table has that the new definition does not say.
+#[derive(Debug, Default)]
+struct Kept {
+    /// CHECK expressions (without `CHECK (...)`).
+    checks: Vec<String>,
+    /// `CREATE INDEX` of expression and partial indexes.
+    indexes: Vec<String>,
+    /// `CREATE TRIGGER` of the table's triggers.
+    triggers: Vec<String>,
+    /// The AUTOINCREMENT counter, which may be above the highest id left.
+    sequence: Option<i64>,
+}
+
+impl Kept {
+    async fn read<C: ConnectionTrait>(conn: &C, table: &str) -> Result<Self, DbErr> {
+        let strings = |sql: &'static str| async move {
+            let rows = conn
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    sql,
+                    [table.into()],
+                ))
+                .await?;
+            rows.iter()
+                .map(|r| r.try_get_by_index::<String>(0))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let table_sql = strings(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? AND sql IS NOT NULL",
+        )
+        .await?;
+        let checks = table_sql
+            .first()
+            .map(|s| check_constraints(s))
+            .unwrap_or_default();
+        let indexes = strings(
+            "SELECT m.sql FROM pragma_index_list(?1) il \
+             JOIN sqlite_master m ON m.type = 'index' AND m.name = il.name \
+             WHERE m.sql IS NOT NULL AND (il.partial = 1 OR EXISTS \
+             (SELECT 1 FROM pragma_index_xinfo(il.name) x WHERE x.key = 1 AND x.cid = -2))",
+        )
+        .await?;
+        let triggers = strings(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
+        )
+        .await?;
+        let has_sequence = !conn
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+            ))
+            .await?
+            .is_empty();
+        let sequence = if has_sequence {
+            conn.query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT seq FROM sqlite_sequence WHERE name = ?",
+                [table.into()],
+            ))
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+        } else {
+            None
+        };
+        Ok(Self {
+            checks,
+            indexes,
+            triggers,
+            sequence,
+        })
+    }
+}
+
+/// Put the AUTOINCREMENT counter back where it was (copying the rows set
+/// it to the highest id, which is lower when the last rows were deleted),
+/// if the new table still has AUTOINCREMENT.
+async fn restore_sequence<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    seq: i64,
+) -> Result<(), DbErr> {
+    let sql = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+            [table.into()],
+        ))
+        .await?
+        .and_then(|r| r.try_get_by_index::<String>(0).ok())
+        .unwrap_or_default();
+    if !has_keyword(&sql, "AUTOINCREMENT") {
+        return Ok(());
+    }
+    let values = |sql: &str| {
+        Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            [Value::from(seq), Value::from(table)],
+        )
+    };
+    let updated = conn
+        .execute_raw(values(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?",
+        ))
+        .await?;
+    if updated.rows_affected() == 0 {
+        conn.execute_raw(values(
+            "INSERT INTO sqlite_sequence (seq, name) VALUES (?, ?)",
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+async fn pragma_int<C: ConnectionTrait>(conn: &C, pragma: &str) -> Result<i64, DbErr> {
+    Ok(conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            format!("PRAGMA {pragma}"),
+        ))
+        .await?
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0))
 }
 
 /// Foreign-key violations in the whole database, as "table(rowid) -> parent" lines.
@@ -112,4 +253,111 @@ pub(crate) async fn foreign_key_violations<C: ConnectionTrait>(
 
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// The bare words of an SQL text in upper case with their byte offsets,
+/// skipping string literals, quoted identifiers and comments, so that a
+/// column named "autoincrement" or a default 'CHECK' is not a keyword.
+pub fn sql_keywords(sql: &str) -> Vec<(String, usize)> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\'' | b'"' | b'`' | b'[' => {
+                let close = if c == b'[' { b']' } else { c };
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == close {
+                        // A doubled quote escapes itself.
+                        if close != b']' && bytes.get(i + 1) == Some(&close) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            _ if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                out.push((sql[start..i].to_ascii_uppercase(), start));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Whether `sql` holds `keyword` (upper case) outside quotes and comments.
+pub fn has_keyword(sql: &str, keyword: &str) -> bool {
+    sql_keywords(sql).iter().any(|(w, _)| w == keyword)
+}
+
+/// The expressions of the CHECK constraints of a `CREATE TABLE` statement,
+/// column and table constraints alike (a column's CHECK may name only that
+/// column, so it means the same as a table constraint).
+pub fn check_constraints(create_table: &str) -> Vec<String> {
+    sql_keywords(create_table)
+        .into_iter()
+        .filter(|(w, _)| w == "CHECK")
+        .filter_map(|(_, at)| parenthesized(&create_table[at + "CHECK".len()..]))
+        .collect()
+}
+
+/// The text inside the first balanced `( ... )` of `s`, quotes respected.
+fn parenthesized(s: &str) -> Option<String> {
+    let open = s.find('(')?;
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in s[open..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(s[open + 1..open + i].trim().to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_skip_quoted_text_and_comments() {
+        let sql = r#"CREATE TABLE "t" ( "autoincrement" text DEFAULT 'AUTOINCREMENT', -- AUTOINCREMENT
+            [check] integer /* CHECK */, "a" integer CHECK (a > ')'), CHECK ((a + 1) < 10) )"#;
+        assert!(!has_keyword(sql, "AUTOINCREMENT"));
+        assert_eq!(check_constraints(sql), ["a > ')'", "(a + 1) < 10"]);
+        assert!(has_keyword(
+            "CREATE TABLE t (id integer PRIMARY KEY autoincrement)",
+            "AUTOINCREMENT"
+        ));
+    }
 }

@@ -1,4 +1,5 @@
-//! Where the database stands: applied revisions against the code's list.
+//! Where the database stands: applied revisions against the code's list,
+//! and against the revisions `autogen squash` folded into the first one.
 
 use std::collections::HashSet;
 
@@ -6,6 +7,7 @@ use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 use crate::RuntimeError;
+use crate::squash::Squashed;
 
 /// sea-orm-migration's bookkeeping table.
 pub const MIGRATION_TABLE: &str = "seaql_migrations";
@@ -17,16 +19,42 @@ pub struct Status {
     pub known: Vec<String>,
     /// Revisions recorded in the database, in the order they were applied.
     pub applied: Vec<String>,
+    /// Revisions that `autogen squash` replaced by the first known one,
+    /// oldest first (empty when nothing was ever squashed).
+    pub squashed: Vec<String>,
+}
+
+/// What the squashed revisions recorded in the database mean.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SquashState<'a> {
+    /// No squashed revision is recorded: nothing to reconcile.
+    None,
+    /// The database is at the squashed head: its schema is the one the
+    /// squash base creates, so the next upgrade records the base as applied
+    /// (and forgets the squashed rows) without running it.
+    AtSquashedHead { base: &'a str, rows: Vec<&'a str> },
+    /// Only part of the squashed history is applied: this build cannot bring
+    /// the database forward, the release before the squash can.
+    Behind {
+        squashed_head: &'a str,
+        current: &'a str,
+    },
 }
 
 impl Status {
+    /// Whether `name` counts as applied; the squash base does as soon as the
+    /// database is at the squashed head, since its schema is already there.
     pub fn is_applied(&self, name: &str) -> bool {
         self.applied.iter().any(|a| a == name)
+            || (self.squash_due() && self.known.first().is_some_and(|b| b == name))
     }
 
     /// Known revisions that are not applied, in code order.
     pub fn pending(&self) -> Vec<&str> {
-        let applied: HashSet<&str> = self.applied.iter().map(String::as_str).collect();
+        let mut applied: HashSet<&str> = self.applied.iter().map(String::as_str).collect();
+        if let SquashState::AtSquashedHead { base, .. } = self.squash_state() {
+            applied.insert(base);
+        }
         self.known
             .iter()
             .map(String::as_str)
@@ -34,9 +62,14 @@ impl Status {
             .collect()
     }
 
-    /// Applied revisions the code does not know.
+    /// Applied revisions the code does not know (squashed ones are known).
     pub fn unknown_applied(&self) -> Vec<&str> {
-        let known: HashSet<&str> = self.known.iter().map(String::as_str).collect();
+        let known: HashSet<&str> = self
+            .known
+            .iter()
+            .chain(self.squashed.iter())
+            .map(String::as_str)
+            .collect();
         self.applied
             .iter()
             .map(String::as_str)
@@ -44,7 +77,53 @@ impl Status {
             .collect()
     }
 
+    /// Squashed revisions recorded in the database (and not known on their own).
+    fn squashed_rows(&self) -> Vec<&str> {
+        let squashed: HashSet<&str> = self.squashed.iter().map(String::as_str).collect();
+        let known: HashSet<&str> = self.known.iter().map(String::as_str).collect();
+        self.applied
+            .iter()
+            .map(String::as_str)
+            .filter(|a| squashed.contains(a) && !known.contains(a))
+            .collect()
+    }
+
+    pub fn squash_state(&self) -> SquashState<'_> {
+        let rows = self.squashed_rows();
+        let (Some(last), Some(current)) = (self.squashed.last(), rows.last()) else {
+            return SquashState::None;
+        };
+        match self.known.first() {
+            Some(base) if rows.contains(&last.as_str()) => {
+                SquashState::AtSquashedHead { base, rows }
+            }
+            _ => SquashState::Behind {
+                squashed_head: last,
+                current,
+            },
+        }
+    }
+
+    /// The database is at the squashed head and its bookkeeping still names
+    /// the squashed revisions: the next upgrade records the base instead.
+    pub fn squash_due(&self) -> bool {
+        matches!(self.squash_state(), SquashState::AtSquashedHead { .. })
+    }
+
+    /// Fails when this build cannot work on the database: revisions applied
+    /// that the code does not know, or a squashed history only partly applied.
     pub fn check_known(&self) -> Result<(), RuntimeError> {
+        if let SquashState::Behind {
+            squashed_head,
+            current,
+        } = self.squash_state()
+        {
+            return Err(RuntimeError::BehindSquash {
+                current: current.to_owned(),
+                squashed_head: squashed_head.to_owned(),
+                base: self.known.first().cloned().unwrap_or_default(),
+            });
+        }
         let unknown = self.unknown_applied();
         if unknown.is_empty() {
             Ok(())
@@ -73,7 +152,16 @@ impl Status {
 
 /// Read the status in one query; a database without the bookkeeping table
 /// has nothing applied.
-pub async fn read_status<M: MigratorTrait>(
+pub async fn read_status<M: MigratorTrait + Squashed>(
+    db: &DatabaseConnection,
+) -> Result<Status, RuntimeError> {
+    let mut status = read_status_unsquashed::<M>(db).await?;
+    status.squashed = M::squashed().iter().map(|s| (*s).to_owned()).collect();
+    Ok(status)
+}
+
+/// The status of a migrator that does not declare squashed revisions.
+pub(crate) async fn read_status_unsquashed<M: MigratorTrait>(
     db: &DatabaseConnection,
 ) -> Result<Status, RuntimeError> {
     let known = M::migrations()
@@ -81,7 +169,11 @@ pub async fn read_status<M: MigratorTrait>(
         .map(|m| m.name().to_owned())
         .collect();
     let applied = applied_versions(db).await?;
-    Ok(Status { known, applied })
+    Ok(Status {
+        known,
+        applied,
+        squashed: Vec::new(),
+    })
 }
 
 pub(crate) async fn applied_versions<C: ConnectionTrait>(
@@ -107,4 +199,69 @@ fn is_missing_table(e: &DbErr) -> bool {
     text.contains("does not exist") // PostgreSQL 42P01
         || text.contains("no such table") // SQLite
         || text.contains("doesn't exist") // MySQL 1146
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(known: &[&str], applied: &[&str], squashed: &[&str]) -> Status {
+        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
+        Status {
+            known: owned(known),
+            applied: owned(applied),
+            squashed: owned(squashed),
+        }
+    }
+
+    #[test]
+    fn nothing_squashed_is_the_plain_status() {
+        let s = status(&["a", "b"], &["a"], &[]);
+        assert_eq!(s.squash_state(), SquashState::None);
+        assert_eq!(s.pending(), vec!["b"]);
+        assert_eq!(s.current(), Some("a"));
+        assert!(s.check_known().is_ok());
+    }
+
+    #[test]
+    fn at_the_squashed_head_the_base_counts_as_applied() {
+        let s = status(&["base", "c"], &["x", "y"], &["x", "y"]);
+        assert_eq!(
+            s.squash_state(),
+            SquashState::AtSquashedHead {
+                base: "base",
+                rows: vec!["x", "y"]
+            }
+        );
+        assert!(s.squash_due());
+        assert!(s.is_applied("base"));
+        assert_eq!(s.pending(), vec!["c"]);
+        assert_eq!(s.current(), Some("base"));
+        assert!(s.unknown_applied().is_empty());
+        assert!(s.check_known().is_ok());
+    }
+
+    #[test]
+    fn part_way_through_the_squashed_history_is_refused() {
+        let s = status(&["base"], &["x"], &["x", "y"]);
+        assert_eq!(
+            s.squash_state(),
+            SquashState::Behind {
+                squashed_head: "y",
+                current: "x"
+            }
+        );
+        let e = s.check_known().unwrap_err().to_string();
+        assert!(e.contains("behind the squashed head y"), "{e}");
+        assert!(e.contains("previous release"), "{e}");
+        assert!(!s.is_applied("base"));
+    }
+
+    #[test]
+    fn revisions_neither_known_nor_squashed_are_unknown() {
+        let s = status(&["base"], &["y", "z"], &["x", "y"]);
+        assert!(s.squash_due());
+        assert_eq!(s.unknown_applied(), vec!["z"]);
+        assert!(s.check_known().unwrap_err().to_string().contains("z"));
+    }
 }
