@@ -13,6 +13,7 @@ pub use autogen_runtime::config;
 pub mod change;
 pub mod cli;
 pub mod diff;
+pub mod offline;
 pub mod ops;
 pub mod plan;
 pub mod render;

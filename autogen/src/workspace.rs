@@ -13,6 +13,9 @@ use thiserror::Error;
 
 const BEGIN: &str = "// autogen:migrations:begin";
 const END: &str = "// autogen:migrations:end";
+/// The list of squashed revisions (see `autogen_runtime::Squashed`).
+const SQUASHED_BEGIN: &str = "// autogen:squashed:begin";
+const SQUASHED_END: &str = "// autogen:squashed:end";
 
 #[derive(Debug, Error)]
 pub enum WorkspaceError {
@@ -26,6 +29,10 @@ pub enum WorkspaceError {
     Write(PathBuf, std::io::Error),
     #[error("cannot read {0}: {1}")]
     Read(PathBuf, std::io::Error),
+    #[error(
+        "cannot record the squashed revisions in {0}: it needs the `SQUASHED` list between `{SQUASHED_BEGIN}` and `{SQUASHED_END}` and `impl autogen_runtime::Squashed for Migrator` (see the README)"
+    )]
+    NoSquashedList(PathBuf),
     #[error("the message `{0}` gives an empty file name: use letters or digits")]
     BadMessage(String),
 }
@@ -192,8 +199,15 @@ impl MigrationDir {
         ])
     }
 
-    /// Replace every registered migration by one (squash); returns what changed.
-    pub fn replace_all(&self, name: &str, source: &str) -> Result<Vec<Written>, WorkspaceError> {
+    /// Replace every registered migration by one (squash) and record
+    /// `squashed` (the replaced revisions, oldest first) in `lib.rs` so that
+    /// the runtime recognizes databases at the old head; returns what changed.
+    pub fn replace_all(
+        &self,
+        name: &str,
+        source: &str,
+        squashed: &[String],
+    ) -> Result<Vec<Written>, WorkspaceError> {
         let lib_path = self.lib();
         let lib = Self::read(&lib_path)?;
         let old = self.modules()?;
@@ -213,6 +227,9 @@ impl MigrationDir {
         }
         let new_lib =
             register(&new_lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
+        let new_lib = set_squashed(&new_lib, squashed)
+            .ok_or_else(|| WorkspaceError::NoSquashedList(lib_path.clone()))?;
+        let new_lib = tidy_blank_lines(&new_lib);
         let file = self.src.join(format!("{name}.rs"));
         let mut written = Vec::new();
         write_atomic(&file, source)?;
@@ -238,6 +255,23 @@ impl MigrationDir {
             });
         }
         Ok(written)
+    }
+
+    /// The revisions recorded as squashed in `lib.rs`, oldest first.
+    pub fn squashed(&self) -> Result<Vec<String>, WorkspaceError> {
+        let lib = Self::read(&self.lib())?;
+        let (Some(b), Some(e)) = (lib.find(SQUASHED_BEGIN), lib.find(SQUASHED_END)) else {
+            return Err(WorkspaceError::NoSquashedList(self.lib()));
+        };
+        Ok(lib[b..e]
+            .lines()
+            .filter_map(|l| {
+                l.trim()
+                    .strip_prefix('"')
+                    .and_then(|r| r.split('"').next())
+                    .map(str::to_owned)
+            })
+            .collect())
     }
 
     /// Revision name → its message, for history.
@@ -270,6 +304,52 @@ fn register(lib: &str, name: &str) -> Option<String> {
         .or_else(|| out.find("pub struct Migrator"))?;
     out.insert_str(pos, &decl);
     Some(out)
+}
+
+/// After the old module lines are gone: at most one blank line in a row,
+/// and one between the module declarations and what follows them.
+fn tidy_blank_lines(lib: &str) -> String {
+    let mut out = String::with_capacity(lib.len());
+    let mut blank = 0;
+    let mut previous_was_mod = false;
+    for line in lib.lines() {
+        if line.trim().is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            let is_mod = line.starts_with("mod m") || line.starts_with("pub mod m");
+            if previous_was_mod && !is_mod && blank == 0 {
+                out.push('\n');
+            }
+            previous_was_mod = is_mod;
+            blank = 0;
+        }
+        if line.trim().is_empty() {
+            previous_was_mod = false;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `lib` with the squashed list replaced by `squashed`.
+fn set_squashed(lib: &str, squashed: &[String]) -> Option<String> {
+    let begin = lib.find(SQUASHED_BEGIN)?;
+    let end = lib.find(SQUASHED_END)?;
+    let body_start = begin + lib[begin..].find('\n')? + 1;
+    let end_line = lib[..end].rfind('\n')? + 1;
+    if end_line < body_start {
+        return None;
+    }
+    let indent = &lib[end_line..end];
+    let body: String = squashed
+        .iter()
+        .map(|s| format!("{indent}\"{s}\",\n"))
+        .collect();
+    Some(format!("{}{body}{}", &lib[..body_start], &lib[end_line..]))
 }
 
 /// The message as a file-name slug: lowercase ASCII letters, digits and `_`.
@@ -306,6 +386,17 @@ mod tests {
         assert_eq!(slug("../../etc/passwd"), "etc_passwd");
         assert_eq!(slug("  Add Runbook.Owner!! "), "add_runbook_owner");
         assert_eq!(slug("///"), "");
+    }
+
+    #[test]
+    fn squashed_list_is_replaced_between_its_markers() {
+        let lib = "pub const SQUASHED: &[&str] = &[\n    // autogen:squashed:begin\n    \"old0\",\n    // autogen:squashed:end\n];\n";
+        let out = set_squashed(lib, &["m1".into(), "m2".into()]).unwrap();
+        assert_eq!(
+            out,
+            "pub const SQUASHED: &[&str] = &[\n    // autogen:squashed:begin\n    \"m1\",\n    \"m2\",\n    // autogen:squashed:end\n];\n"
+        );
+        assert!(set_squashed("no markers", &[]).is_none());
     }
 
     #[test]

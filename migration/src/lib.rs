@@ -19,3 +19,18 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// Revisions that `autogen squash` replaced by the first migration above,
+/// oldest first. A database whose bookkeeping still names the last of them
+/// is recorded as being at that first migration at its next upgrade,
+/// without running it; one part-way through them is refused.
+pub const SQUASHED: &[&str] = &[
+    // autogen:squashed:begin
+    // autogen:squashed:end
+];
+
+impl autogen_runtime::Squashed for Migrator {
+    fn squashed() -> &'static [&'static str] {
+        SQUASHED
+    }
+}

@@ -20,7 +20,12 @@ impl MigrationTrait for Migration {
         if pg {
             for (name, values) in ENUMS {
                 manager
-                    .create_type(Type::create().as_enum(*name).values(values.iter().copied()).to_owned())
+                    .create_type(
+                        Type::create()
+                            .as_enum(*name)
+                            .values(values.iter().copied())
+                            .to_owned(),
+                    )
                     .await?;
             }
         }
@@ -29,8 +34,19 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("runbooks")
-                    .col(ColumnDef::new("id").integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new("name").string_len(255).not_null().unique_key())
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new("name")
+                            .string_len(255)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new("description").text())
                     .col(ColumnDef::new("category").string_len(100).not_null())
                     .col(ColumnDef::new("enabled").boolean().not_null().default(true))
@@ -40,8 +56,18 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .default(Expr::current_timestamp()),
                     )
-                    .col(ColumnDef::new("updated_at").timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new("tags").json_binary().not_null())
+                    .col(
+                        ColumnDef::new("updated_at")
+                            .timestamp_with_time_zone()
+                            .not_null()
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        ColumnDef::new("tags")
+                            .json_binary()
+                            .not_null()
+                            .default("[]"),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -50,12 +76,23 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("runbook_steps")
-                    .col(ColumnDef::new("id").integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new("runbook_id").integer().not_null())
                     .col(ColumnDef::new("position").integer().not_null())
                     .col(ColumnDef::new("name").string_len(255).not_null())
                     .col(ColumnDef::new("command").text().not_null())
-                    .col(ColumnDef::new("timeout_seconds").integer().not_null().default(300))
+                    .col(
+                        ColumnDef::new("timeout_seconds")
+                            .integer()
+                            .not_null()
+                            .default(300),
+                    )
                     .col(
                         ColumnDef::new("on_failure")
                             .enumeration("step_on_failure", ["abort", "continue", "retry"])
@@ -87,7 +124,13 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("runbook_versions")
-                    .col(ColumnDef::new("id").integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new("runbook_id").integer().not_null())
                     .col(ColumnDef::new("version").integer().not_null())
                     .col(ColumnDef::new("definition").json_binary().not_null())
@@ -124,10 +167,21 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("schedules")
-                    .col(ColumnDef::new("id").integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new("runbook_id").integer().not_null())
                     .col(ColumnDef::new("cron_expression").string_len(100).not_null())
-                    .col(ColumnDef::new("timezone").string_len(64).not_null().default("UTC"))
+                    .col(
+                        ColumnDef::new("timezone")
+                            .string_len(64)
+                            .not_null()
+                            .default("UTC"),
+                    )
                     .col(ColumnDef::new("enabled").boolean().not_null())
                     .col(ColumnDef::new("next_run_at").timestamp_with_time_zone())
                     .col(ColumnDef::new("last_run_at").timestamp_with_time_zone())
@@ -208,8 +262,19 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("alerts")
-                    .col(ColumnDef::new("id").big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new("fingerprint").string_len(128).not_null().unique_key())
+                    .col(
+                        ColumnDef::new("id")
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new("fingerprint")
+                            .string_len(128)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new("source").string_len(64).not_null())
                     .col(
                         ColumnDef::new("severity")
@@ -217,7 +282,11 @@ impl MigrationTrait for Migration {
                             .not_null(),
                     )
                     .col(ColumnDef::new("labels").json_binary().not_null())
-                    .col(ColumnDef::new("received_at").timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new("received_at")
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new("resolved_at").timestamp_with_time_zone())
                     .to_owned(),
             )
@@ -235,11 +304,15 @@ impl MigrationTrait for Migration {
             "runbook_steps",
             "runbooks",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         if manager.get_database_backend() == DbBackend::Postgres {
             for (name, _) in ENUMS.iter().rev() {
-                manager.drop_type(Type::drop().name(*name).to_owned()).await?;
+                manager
+                    .drop_type(Type::drop().name(*name).to_owned())
+                    .await?;
             }
         }
         Ok(())

@@ -1,7 +1,6 @@
 //! `autogen -m`, `diff`, `check`, `revision --empty`, `squash`: the commands
 //! that compare the entities with the database.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context as _, bail};
@@ -14,6 +13,7 @@ use crate::config::Backend;
 use crate::diff::{self as differ, Diff, DiffOptions, RenameCandidate};
 use crate::plan::up_and_down;
 use crate::render::{MigrationSource, render_migration};
+use crate::runtime::Squashed;
 use crate::schema::Schema;
 use crate::source::{database, entities};
 use crate::workspace::MigrationDir;
@@ -63,7 +63,9 @@ fn options(args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
 }
 
 /// Refuse to compare a database that is not at head: the diff would repeat pending work.
-pub async fn require_head<M: MigratorTrait>(db: &DatabaseConnection) -> anyhow::Result<()> {
+pub async fn require_head<M: MigratorTrait + Squashed>(
+    db: &DatabaseConnection,
+) -> anyhow::Result<()> {
     let status = crate::runtime::read_status::<M>(db).await?;
     status.check_known()?;
     let pending = status.pending();
@@ -78,7 +80,7 @@ pub async fn require_head<M: MigratorTrait>(db: &DatabaseConnection) -> anyhow::
 }
 
 /// Connect, check the state, read both sides and diff them (asking about renames on a terminal).
-pub async fn compare<M: MigratorTrait>(
+pub async fn compare<M: MigratorTrait + Squashed>(
     ctx: &Context,
     args: &GenerateArgs,
     interactive: bool,
@@ -104,10 +106,9 @@ pub async fn compare<M: MigratorTrait>(
         && !ctx.json
         && std::io::stdin().is_terminal()
         && !result.rename_candidates.is_empty()
+        && ask_renames(&result.rename_candidates, &mut opts)?
     {
-        if ask_renames(&result.rename_candidates, &mut opts)? {
-            result = differ::diff(&live, &target, &opts);
-        }
+        result = differ::diff(&live, &target, &opts);
     }
     Ok((
         db,
@@ -186,7 +187,7 @@ fn changes_json(cmp: &Comparison) -> serde_json::Value {
     })
 }
 
-pub async fn generate<M: MigratorTrait>(
+pub async fn generate<M: MigratorTrait + Squashed>(
     ctx: &Context,
     args: &GenerateArgs,
     message: &str,
@@ -239,7 +240,10 @@ pub async fn generate<M: MigratorTrait>(
     Ok(Outcome::Ok)
 }
 
-pub async fn diff<M: MigratorTrait>(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<Outcome> {
+pub async fn diff<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    args: &GenerateArgs,
+) -> anyhow::Result<Outcome> {
     let (_db, cmp) = compare::<M>(ctx, args, false).await?;
     if ctx.json {
         println!("{}", changes_json(&cmp));
@@ -270,7 +274,7 @@ pub async fn diff<M: MigratorTrait>(ctx: &Context, args: &GenerateArgs) -> anyho
     Ok(Outcome::Ok)
 }
 
-pub async fn check<M: MigratorTrait>(
+pub async fn check<M: MigratorTrait + Squashed>(
     ctx: &Context,
     args: &GenerateArgs,
 ) -> anyhow::Result<Outcome> {
@@ -329,7 +333,95 @@ pub fn empty_revision(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-pub async fn squash<M: MigratorTrait>(_ctx: &Context, _message: &str) -> anyhow::Result<Outcome> {
-    let _ = BTreeMap::<(), ()>::new();
-    bail!("squash is not available yet")
+/// Replace every migration by one base migration generated from the
+/// entities. It must create exactly the schema the old head has, because
+/// databases at the old head are only re-stamped, never migrated: so the
+/// configured database must be at head and agree with the entities.
+pub async fn squash<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    message: &str,
+) -> anyhow::Result<Outcome> {
+    let dir = MigrationDir::open(&ctx.migration_dir)?;
+    let old = dir.modules()?;
+    if old.is_empty() {
+        bail!("nothing to squash: the migration list is empty");
+    }
+    // Fails early, before any database work, when lib.rs has no squashed list.
+    dir.squashed()?;
+    let built: Vec<String> = M::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    if built != old {
+        bail!(
+            "{} lists other migrations than this build of autogen: rebuild it first (`cargo run -p autogen -- squash -m ...`)",
+            ctx.migration_dir.display()
+        );
+    }
+    let args = GenerateArgs {
+        no_input: true,
+        ..GenerateArgs::default()
+    };
+    let (_db, cmp) = compare::<M>(ctx, &args, false).await?;
+    if !cmp.diff.changes.is_empty() {
+        let list: Vec<String> = cmp.diff.changes.iter().map(|c| c.describe()).collect();
+        bail!(
+            "the entities differ from the database at head ({}): generate and apply a migration for that first (`autogen -m \"...\"`, `autogen upgrade`), then squash",
+            list.join("; ")
+        );
+    }
+    if !cmp.live.unmanaged.is_empty() {
+        bail!(
+            "the database has objects the entities cannot describe ({}): a base generated from the entities would not create them, so squash by hand",
+            cmp.live.unmanaged.join(", ")
+        );
+    }
+    let empty = Schema::default();
+    let from_scratch = differ::diff(&empty, &cmp.target, &DiffOptions::default());
+    let (ordered, up, down) = up_and_down(&from_scratch.changes, &empty, &cmp.target, cmp.backend);
+    let now = chrono::Utc::now();
+    let name = dir.new_name(message, now)?;
+    let last = &old[old.len() - 1];
+    let replaced = if old.len() == 1 {
+        last.clone()
+    } else {
+        format!("{} migrations, {} to {last}", old.len(), old[0])
+    };
+    let origin = format!(
+        "Squash of {replaced}, generated by `autogen squash` from the entities against {}. \
+         A database at {last} is recorded as being at this revision by its next upgrade, without running it.",
+        cmp.backend,
+    );
+    let source = render_migration(&MigrationSource {
+        revision: &name,
+        parents: &[],
+        message,
+        created: &now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        changes: &ordered,
+        up: &up,
+        down: &down,
+        origin: &origin,
+    });
+    let written = dir
+        .replace_all(&name, &source, &old)
+        .context("writing the squashed migration")?;
+    if ctx.json {
+        println!(
+            "{}",
+            json!({ "revision": name, "file": written[0].path, "squashed": old })
+        );
+    } else {
+        println!(
+            "Squashed {} migration(s) into {}",
+            old.len(),
+            written[0].path.display()
+        );
+        for m in &old {
+            println!("  removed {m}");
+        }
+        println!(
+            "Rebuild, then `autogen upgrade` (or the app) records databases at {last} as at {name} without running anything."
+        );
+    }
+    Ok(Outcome::Ok)
 }

@@ -15,6 +15,7 @@ use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_query::IndexCreateStatement;
 
 use crate::config::DatabaseUrl;
+use crate::runtime::Squashed;
 use crate::source::entities::EntitySource;
 
 /// What a workspace wires into the CLI: where its entities and migrations are.
@@ -170,7 +171,7 @@ pub enum Outcome {
 }
 
 /// Parse arguments, run, print, map to an exit code (0 ok, 1 check differs, 2 error).
-pub async fn main<M: MigratorTrait>(project: Project) -> ExitCode {
+pub async fn main<M: MigratorTrait + Squashed>(project: Project) -> ExitCode {
     let cli = Cli::parse();
     let json = cli.global.json;
     match run::<M>(&project, cli).await {
@@ -183,7 +184,10 @@ pub async fn main<M: MigratorTrait>(project: Project) -> ExitCode {
     }
 }
 
-pub async fn run<M: MigratorTrait>(project: &Project, cli: Cli) -> anyhow::Result<Outcome> {
+pub async fn run<M: MigratorTrait + Squashed>(
+    project: &Project,
+    cli: Cli,
+) -> anyhow::Result<Outcome> {
     let g = cli.global;
     let ctx = Context {
         project: project.clone(),
@@ -216,7 +220,7 @@ pub async fn run<M: MigratorTrait>(project: &Project, cli: Cli) -> anyhow::Resul
         }
         Some(Command::Current) => workflow::current::<M>(&ctx).await,
         Some(Command::History { verbose }) => workflow::history::<M>(&ctx, verbose).await,
-        Some(Command::Heads) => workflow::heads(&ctx),
+        Some(Command::Heads) => workflow::heads::<M>(&ctx),
         Some(Command::Upgrade {
             target,
             sql,
@@ -231,6 +235,9 @@ pub async fn run<M: MigratorTrait>(project: &Project, cli: Cli) -> anyhow::Resul
         Some(Command::Reset { yes }) => workflow::reset::<M>(&ctx, yes).await,
     }
 }
+
+/// How long a command waits for an unreachable database before saying so.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Resolved settings shared by the commands.
 pub struct Context {
@@ -250,7 +257,7 @@ impl Context {
         &self,
     ) -> anyhow::Result<(DatabaseUrl, sea_orm_migration::sea_orm::DatabaseConnection)> {
         let url = self.url()?;
-        let db = crate::runtime::connect(&url).await?;
+        let db = crate::runtime::connect_within(&url, CONNECT_TIMEOUT).await?;
         Ok((url, db))
     }
 }

@@ -1,0 +1,441 @@
+//! Offline SQL for `upgrade --sql` / `downgrade --sql`, and the statement
+//! list of `upgrade --dry-run`.
+//!
+//! Each migration's `up()`/`down()` runs against a connection that records
+//! every statement instead of sending it (SeaORM's mock driver with a
+//! recorder of ours behind it, since `SchemaManager` only accepts a real
+//! `DatabaseConnection`). It is the very code `upgrade` runs, so the SQL is
+//! what `upgrade` would send, for the backend asked for. A recording cannot
+//! answer queries: a migration that reads the database (a `has_table`
+//! check, SQLite's rebuild looking for triggers) sees no rows, and the
+//! script says where that happened.
+
+use std::sync::{Arc, Mutex};
+
+use autogen_runtime::{Direction, MIGRATION_TABLE};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr, ExecResult,
+    MockDatabaseConnection, MockDatabaseTrait, QueryResult, Statement, Transaction,
+};
+use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum OfflineError {
+    #[error("migration {0} is not in this build: rebuild autogen (`cargo run -p autogen -- ...`)")]
+    Unknown(String),
+    #[error("migration {name} cannot be rendered as SQL: {reason}")]
+    Failed { name: String, reason: String },
+}
+
+/// One line of a recorded migration.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "sql", rename_all = "snake_case")]
+pub enum Recorded {
+    /// A statement that changes the database, values inlined.
+    Execute(String),
+    /// A query the migration sent to decide something; offline it saw no rows.
+    Query(String),
+}
+
+/// The statements of one migration in one direction.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MigrationSql {
+    pub name: String,
+    /// Run in a transaction of its own (as `upgrade` does), or not.
+    pub transactional: bool,
+    pub statements: Vec<Recorded>,
+}
+
+/// The recorder behind the mock connection: every statement is logged and
+/// answered with an empty result.
+#[derive(Debug)]
+struct Recorder {
+    backend: DbBackend,
+    log: Arc<Mutex<Vec<Recorded>>>,
+    depth: usize,
+}
+
+impl Recorder {
+    fn push(&self, line: Recorded) {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line);
+    }
+}
+
+impl MockDatabaseTrait for Recorder {
+    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.push(Recorded::Execute(stmt.to_string()));
+        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
+    }
+
+    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.push(Recorded::Query(stmt.to_string()));
+        Ok(Vec::new())
+    }
+
+    // A migration that manages its own transactions (`use_transaction() ==
+    // Some(false)` and `manager.begin()`) gets them in the script too.
+    fn begin(&mut self) {
+        self.depth += 1;
+        let sql = if self.depth == 1 {
+            "BEGIN".to_owned()
+        } else {
+            format!("SAVEPOINT autogen_{}", self.depth)
+        };
+        self.push(Recorded::Execute(sql));
+    }
+
+    fn commit(&mut self) {
+        let sql = if self.depth <= 1 {
+            "COMMIT".to_owned()
+        } else {
+            format!("RELEASE SAVEPOINT autogen_{}", self.depth)
+        };
+        self.depth = self.depth.saturating_sub(1);
+        self.push(Recorded::Execute(sql));
+    }
+
+    fn rollback(&mut self) {
+        let sql = if self.depth <= 1 {
+            "ROLLBACK".to_owned()
+        } else {
+            format!("ROLLBACK TO SAVEPOINT autogen_{}", self.depth)
+        };
+        self.depth = self.depth.saturating_sub(1);
+        self.push(Recorded::Execute(sql));
+    }
+
+    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
+        Vec::new()
+    }
+
+    fn get_database_backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    fn ping(&self) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
+/// A connection that records instead of executing, and its log.
+fn recording(backend: DbBackend) -> (DatabaseConnection, Arc<Mutex<Vec<Recorded>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Recorder {
+        backend,
+        log: Arc::clone(&log),
+        depth: 0,
+    };
+    let conn = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
+        MockDatabaseConnection::new(recorder),
+    ))
+    .into();
+    (conn, log)
+}
+
+fn take(log: &Mutex<Vec<Recorded>>) -> Vec<Recorded> {
+    std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// Whether `upgrade` runs `migration` in a transaction of its own on `backend`
+/// (the same rule as the runtime: not on MySQL, not when the migration opts out).
+pub fn transactional(migration: &dyn MigrationTrait, backend: DbBackend) -> bool {
+    migration
+        .use_transaction()
+        .unwrap_or(backend != DbBackend::MySql)
+}
+
+/// Record the statements of the named migrations (in the given order), as
+/// `upgrade` (`Direction::Up`) or `downgrade` (`Direction::Down`) would run them.
+pub async fn record<M: MigratorTrait>(
+    backend: DbBackend,
+    names: &[String],
+    direction: Direction,
+) -> Result<Vec<MigrationSql>, OfflineError> {
+    let migrations = M::migrations();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let migration = migrations
+            .iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| OfflineError::Unknown(name.clone()))?;
+        let (conn, log) = recording(backend);
+        let manager = SchemaManager::new(&conn);
+        let result = match direction {
+            Direction::Up => migration.up(&manager).await,
+            Direction::Down => migration.down(&manager).await,
+        };
+        result.map_err(|e| OfflineError::Failed {
+            name: name.clone(),
+            reason: e.to_string(),
+        })?;
+        out.push(MigrationSql {
+            name: name.clone(),
+            transactional: transactional(migration.as_ref(), backend),
+            statements: take(&log),
+        });
+    }
+    Ok(out)
+}
+
+/// The bookkeeping table's DDL (`CREATE TABLE IF NOT EXISTS seaql_migrations ...`).
+pub async fn install_sql<M: MigratorTrait>(
+    backend: DbBackend,
+) -> Result<Vec<Recorded>, OfflineError> {
+    let (conn, log) = recording(backend);
+    M::install(&conn).await.map_err(|e| OfflineError::Failed {
+        name: MIGRATION_TABLE.to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(take(&log))
+}
+
+/// The row `upgrade` writes (or `downgrade` deletes) for `name`.
+pub fn bookkeeping(backend: DbBackend, name: &str, direction: Direction) -> String {
+    match direction {
+        Direction::Up => {
+            // The time of applying, not of generating the script.
+            let now = match backend {
+                DbBackend::Postgres => "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS BIGINT)",
+                DbBackend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
+                _ => "UNIX_TIMESTAMP()",
+            };
+            let mut insert = Query::insert();
+            insert
+                .into_table(MIGRATION_TABLE)
+                .columns(["version", "applied_at"]);
+            match insert.values([name.into(), Expr::cust(now)]) {
+                Ok(stmt) => backend.build(stmt).to_string(),
+                // Two columns, two values: cannot fail; keep the script honest if it ever does.
+                Err(e) => format!("-- cannot render the bookkeeping row of {name}: {e}"),
+            }
+        }
+        Direction::Down => backend
+            .build(
+                Query::delete()
+                    .from_table(MIGRATION_TABLE)
+                    .and_where(Expr::col("version").eq(name)),
+            )
+            .to_string(),
+    }
+}
+
+/// Statements that replace the squashed rows by the squash base (what
+/// `upgrade` does first on a database at a squashed head).
+pub fn squash_bookkeeping(
+    backend: DbBackend,
+    rows: &[&str],
+    base: &str,
+    base_recorded: bool,
+) -> Vec<String> {
+    let mut out = vec![
+        backend
+            .build(
+                Query::delete()
+                    .from_table(MIGRATION_TABLE)
+                    .and_where(Expr::col("version").is_in(rows.iter().copied())),
+            )
+            .to_string(),
+    ];
+    if !base_recorded {
+        out.push(bookkeeping(backend, base, Direction::Up));
+    }
+    out
+}
+
+/// What a script is about, for its header.
+pub struct Script<'a> {
+    pub backend: DbBackend,
+    pub direction: Direction,
+    /// Header comment lines (without `-- `).
+    pub notes: &'a [String],
+    /// `CREATE TABLE IF NOT EXISTS seaql_migrations` (upgrade only).
+    pub install: &'a [Recorded],
+    /// Bookkeeping to run first (a squash stamp), in one transaction.
+    pub prelude: &'a [String],
+    pub migrations: &'a [MigrationSql],
+}
+
+/// The SQL script: one block per migration, each in its own transaction
+/// where `upgrade` would use one, with its bookkeeping row.
+pub fn render(script: &Script<'_>) -> String {
+    let mut out = String::new();
+    for note in script.notes {
+        out.push_str(&format!("-- {note}\n"));
+    }
+    let sqlite = script.backend == DbBackend::Sqlite;
+    let any_transactional = script.migrations.iter().any(|m| m.transactional);
+    if sqlite && any_transactional {
+        // As the runtime does: table rebuilds drop and rename parents, so
+        // foreign keys are checked by the migration, not per statement.
+        out.push_str("PRAGMA foreign_keys = OFF;\n");
+    }
+    if !script.install.is_empty() {
+        out.push('\n');
+        push_lines(&mut out, script.install);
+    }
+    if !script.prelude.is_empty() {
+        out.push_str("\n-- squash: the database is at the squashed head, record it as at the squash base\nBEGIN;\n");
+        for stmt in script.prelude {
+            out.push_str(&format!("{stmt};\n"));
+        }
+        out.push_str("COMMIT;\n");
+    }
+    for m in script.migrations {
+        let verb = match script.direction {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        out.push_str(&format!("\n-- {} ({verb})\n", m.name));
+        if m.transactional {
+            out.push_str("BEGIN;\n");
+        }
+        push_lines(&mut out, &m.statements);
+        out.push_str(&format!(
+            "{};\n",
+            bookkeeping(script.backend, &m.name, script.direction)
+        ));
+        if m.transactional {
+            out.push_str("COMMIT;\n");
+        }
+    }
+    if sqlite && any_transactional {
+        out.push_str("\nPRAGMA foreign_keys = ON;\n");
+    }
+    out
+}
+
+fn push_lines(out: &mut String, lines: &[Recorded]) {
+    for line in lines {
+        match line {
+            Recorded::Execute(sql) => {
+                out.push_str(&format!("{};\n", sql.trim_end().trim_end_matches(';')))
+            }
+            Recorded::Query(sql) => {
+                let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                out.push_str(&format!(
+                    "-- the migration reads here (offline: assumed to find no rows): {one_line}\n"
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bookkeeping_rows_are_backend_sql() {
+        let up = bookkeeping(DbBackend::Postgres, "m1", Direction::Up);
+        assert!(up.starts_with(r#"INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m1', CAST(EXTRACT"#), "{up}");
+        let down = bookkeeping(DbBackend::Sqlite, "m1", Direction::Down);
+        assert_eq!(
+            down,
+            r#"DELETE FROM "seaql_migrations" WHERE "version" = 'm1'"#
+        );
+    }
+
+    /// A migration that rebuilds a table with the SQLite recipe, which reads
+    /// the database (foreign-key setting, triggers) before writing.
+    struct Rebuild;
+
+    impl sea_orm_migration::MigrationName for Rebuild {
+        fn name(&self) -> &str {
+            "m1_rebuild"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Rebuild {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            use sea_orm::sea_query::{ColumnDef, Table};
+            let create = Table::create()
+                .table("t")
+                .col(ColumnDef::new("id").integer().not_null().primary_key())
+                .to_owned();
+            autogen_runtime::sqlite::rebuild_table(
+                manager,
+                "t",
+                create,
+                &[("id", "id")],
+                Vec::new(),
+            )
+            .await
+        }
+    }
+
+    struct Rebuilds;
+
+    impl MigratorTrait for Rebuilds {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            vec![Box::new(Rebuild)]
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_rebuild_is_recorded_with_its_reads_as_comments() {
+        let recorded = record::<Rebuilds>(DbBackend::Sqlite, &["m1_rebuild".into()], Direction::Up)
+            .await
+            .expect("record");
+        let text = render(&Script {
+            backend: DbBackend::Sqlite,
+            direction: Direction::Up,
+            notes: &[],
+            install: &[],
+            prelude: &[],
+            migrations: &recorded,
+        });
+        for expected in [
+            "PRAGMA foreign_keys = OFF;\n",
+            "-- the migration reads here (offline: assumed to find no rows): PRAGMA foreign_keys\n",
+            "CREATE TABLE \"_autogen_new_t\"",
+            "INSERT INTO \"_autogen_new_t\" (\"id\") SELECT \"id\" FROM \"t\";\n",
+            "DROP TABLE \"t\";\n",
+            "ALTER TABLE \"_autogen_new_t\" RENAME TO \"t\";\n",
+            "PRAGMA foreign_keys = ON;\n",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_revision_is_an_error() {
+        let err = record::<Rebuilds>(DbBackend::Postgres, &["m9".into()], Direction::Up)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("m9 is not in this build"), "{err}");
+    }
+
+    #[test]
+    fn scripts_wrap_transactional_migrations() {
+        let migrations = [MigrationSql {
+            name: "m1".into(),
+            transactional: true,
+            statements: vec![
+                Recorded::Execute("CREATE TABLE \"a\" ()".into()),
+                Recorded::Query("SELECT 1".into()),
+            ],
+        }];
+        let text = render(&Script {
+            backend: DbBackend::Postgres,
+            direction: Direction::Up,
+            notes: &["hello".into()],
+            install: &[],
+            prelude: &[],
+            migrations: &migrations,
+        });
+        assert!(text.starts_with("-- hello\n"), "{text}");
+        assert!(
+            text.contains(
+                "-- m1 (upgrade)\nBEGIN;\nCREATE TABLE \"a\" ();\n-- the migration reads here"
+            ),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("COMMIT;"), "{text}");
+    }
+}
