@@ -119,18 +119,44 @@ pub async fn materialize(
     db: &DatabaseConnection,
     source: &EntitySource,
 ) -> Result<Schema, SourceError> {
+    let ddl = entity_ddl(source, db.get_database_backend()).await?;
+    let mut schema = materialize_ddl(db, &ddl).await?;
+    apply_declared_renames(&mut schema, &declared_renames(source).await?);
+    Ok(schema)
+}
+
+/// The schema `ddl` creates on `db`'s server, without touching its live
+/// schema. Running DDL costs a few milliseconds per table, so the result is
+/// cached by content (the DDL, the server version and this crate's version):
+/// the same entities on the same server always give the same schema.
+pub async fn materialize_ddl(
+    db: &DatabaseConnection,
+    ddl: &[String],
+) -> Result<Schema, SourceError> {
     let backend = db.get_database_backend();
-    let ddl = entity_ddl(source, backend).await?;
-    let mut schema = match backend {
-        DbBackend::Postgres => materialize_postgres(db, &ddl).await?,
-        DbBackend::Sqlite => materialize_sqlite(&ddl).await?,
+    let version_sql = match backend {
+        DbBackend::Postgres => "SELECT current_setting('server_version_num') AS v",
+        DbBackend::Sqlite => "SELECT sqlite_version() AS v",
         _ => {
             return Err(SourceError::Introspect(
                 "MySQL/MariaDB is not supported by autogen yet: use PostgreSQL or SQLite".into(),
             ));
         }
     };
-    apply_declared_renames(&mut schema, &declared_renames(source).await?);
+    let version: String = db
+        .query_one_raw(Statement::from_string(backend, version_sql))
+        .await?
+        .and_then(|r| r.try_get::<String>("", "v").ok())
+        .unwrap_or_default();
+    let key = super::cache::key(&[&format!("{backend:?}"), &version, &ddl.join(";\n")]);
+    if let Some(schema) = super::cache::load(&key) {
+        return Ok(schema);
+    }
+    let schema = match backend {
+        DbBackend::Postgres => materialize_postgres(db, ddl).await?,
+        _ => materialize_sqlite(ddl).await?,
+    };
+    super::cache::store(&key, &schema);
     Ok(schema)
 }
 

@@ -1,5 +1,6 @@
 //! Where schemas come from: the live database, and the entities.
 
+mod cache;
 pub mod database;
 pub mod entities;
 

@@ -2,18 +2,23 @@
 //! the table-valued pragma functions so the count does not grow with tables.
 //!
 //! SQLite stores the declared type as written; sea-query writes its own
-//! spellings (`timestamp_with_timezone_text`, `jsonb_text`, ...), which map
-//! back to the canonical types here. SQLite cannot tell `integer` from
-//! `bigint` apart once written by sea-query (both are `integer`), nor has it
-//! comments or native enums: such differences are invisible on SQLite.
+//! spellings (`timestamp_with_timezone_text`, `jsonb_text`, `real(10, 2)`,
+//! ...), which map back to the canonical types here. What SQLite cannot tell
+//! apart once sea-query has written it is collapsed here, once: `integer`
+//! and `bigint` (sea-query writes both as `integer`), spellings and keyword
+//! case of types and defaults. It has no comments and no native enums
+//! (`enum_text`, whatever the values). The README's "SQLite notes" list it.
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+
+use autogen_runtime::sqlite;
 
 use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
 use crate::source::SourceError;
 
-const TABLES: &str = "SELECT name, sql FROM sqlite_master \
-    WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+/// Tables, and the views and triggers that the model cannot describe.
+const TABLES: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
+    WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite_%' ORDER BY name";
 
 const COLUMNS: &str = "SELECT m.name AS table_name, p.name AS name, p.type AS type, \
     p.\"notnull\" AS not_null, p.dflt_value AS dflt, p.pk AS pk \
@@ -36,10 +41,26 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
     let mut out = Schema::default();
     let mut autoincrement = Vec::new();
     for row in query(TABLES).await? {
+        let kind: String = get(&row, "type")?;
         let name: String = get(&row, "name")?;
+        if kind != "table" {
+            let on: String = get(&row, "tbl_name")?;
+            out.unmanaged.push(match kind.as_str() {
+                "view" => format!("view {name}"),
+                _ => format!("trigger {name} on {on}"),
+            });
+            continue;
+        }
         let sql: Option<String> = get(&row, "sql")?;
-        if sql.is_some_and(|s| s.to_ascii_uppercase().contains("AUTOINCREMENT")) {
+        let sql = sql.unwrap_or_default();
+        if sqlite::has_keyword(&sql, "AUTOINCREMENT") {
             autoincrement.push(name.clone());
+        }
+        // CHECK constraints live only in the table's SQL; the model cannot
+        // hold them, so they are reported (and a rebuild keeps them).
+        for check in sqlite::check_constraints(&sql) {
+            out.unmanaged
+                .push(format!("constraint on {name}: CHECK ({check})"));
         }
         out.tables.insert(
             name.clone(),
@@ -64,8 +85,10 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         t.columns.push(Column {
             name,
             ty: parse_type(&get::<String>(&row, "type")?),
+            // A primary key column is NOT NULL in the model whether or not it
+            // says so (an INTEGER PRIMARY KEY is the rowid, never NULL).
             nullable: get::<i64>(&row, "not_null")? == 0 && pk_pos == 0,
-            default: get(&row, "dflt")?,
+            default: get::<Option<String>>(&row, "dflt")?.and_then(|d| normalize_default(&d)),
             auto_increment: false,
             comment: None,
             renamed_from: None,
@@ -148,9 +171,25 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             on_update: FkAction::from_sql(&get::<String>(&row, "on_update")?),
         });
     }
-    // pragma_foreign_key_list lists constraints newest first; keep declaration order.
+    // `REFERENCES p` without a column list means p's primary key; the pragma
+    // leaves `to` NULL then, the model names the columns.
+    let primary_keys: Vec<(String, Vec<String>)> = out
+        .tables
+        .values()
+        .map(|t| (t.name.clone(), t.primary_key.clone()))
+        .collect();
     for t in out.tables.values_mut() {
-        t.foreign_keys.reverse();
+        for fk in t
+            .foreign_keys
+            .iter_mut()
+            .filter(|f| f.ref_columns.is_empty())
+        {
+            if let Some((_, pk)) = primary_keys.iter().find(|(n, _)| *n == fk.ref_table) {
+                fk.ref_columns = pk.clone();
+            }
+        }
+        // The pragma lists constraints newest first: a stable order by columns
+        // makes two tables with the same constraints list them alike.
         t.foreign_keys.sort_by(|a, b| a.columns.cmp(&b.columns));
     }
     Ok(out)
@@ -164,7 +203,24 @@ fn get<T: sea_orm_migration::sea_orm::TryGetable>(
         .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
 }
 
+/// A default as SQLite reports it (the text after `DEFAULT`, as written) →
+/// one spelling: keyword literals in upper case as sea-query writes them,
+/// and `DEFAULT NULL`, which is no default at all.
+pub fn normalize_default(text: &str) -> Option<String> {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    match upper.as_str() {
+        "NULL" => None,
+        "TRUE" | "FALSE" | "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME" => Some(upper),
+        _ => Some(t.to_owned()),
+    }
+}
+
 /// A declared SQLite type (as sea-query writes it) → canonical type.
+///
+/// `bigint` is `Integer`: sea-query writes `.big_integer()` as `integer`
+/// on SQLite, so a hand-written `bigint` is the same column to both SQLite
+/// and the entities. Decimals are `real(p, s)` / `real_decimal`.
 pub fn parse_type(declared: &str) -> ColumnType {
     let lower = declared.trim().to_ascii_lowercase();
     let (base, args) = match lower.find('(') {
@@ -179,12 +235,11 @@ pub fn parse_type(declared: &str) -> ColumnType {
         None => (lower.clone(), Vec::new()),
     };
     match base.as_str() {
-        "integer" | "int" => ColumnType::Integer,
+        "integer" | "int" | "bigint" => ColumnType::Integer,
         "smallint" | "tinyint" => ColumnType::SmallInt,
-        "bigint" => ColumnType::BigInt,
-        "real" | "float" => ColumnType::Real,
+        "real" | "float" if args.is_empty() => ColumnType::Real,
         "double" | "double precision" => ColumnType::Double,
-        "decimal" | "numeric" | "real_money" => ColumnType::Decimal(match args[..] {
+        "decimal" | "numeric" | "real" | "real_decimal" => ColumnType::Decimal(match args[..] {
             [p, s] => Some((p, s)),
             [p] => Some((p, 0)),
             _ => None,
@@ -192,7 +247,7 @@ pub fn parse_type(declared: &str) -> ColumnType {
         "varchar" => ColumnType::String(args.first().copied()),
         "char" => ColumnType::Char(args.first().copied()),
         "text" => ColumnType::Text,
-        "boolean" => ColumnType::Boolean,
+        "boolean" | "bool" => ColumnType::Boolean,
         "date_text" | "date" => ColumnType::Date,
         "time_text" | "time" => ColumnType::Time,
         "timestamp_text" | "datetime_text" | "timestamp" | "datetime" => ColumnType::Timestamp,
@@ -201,6 +256,55 @@ pub fn parse_type(declared: &str) -> ColumnType {
         "jsonb_text" | "jsonb" => ColumnType::JsonBinary,
         "uuid_text" | "uuid" => ColumnType::Uuid,
         "blob" => ColumnType::Binary,
-        _ => ColumnType::Custom(declared.trim().to_owned()),
+        // Type names are case-insensitive in SQLite.
+        _ => ColumnType::Custom(lower.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sea_query_spellings_are_canonical() {
+        for (declared, ty) in [
+            ("integer", ColumnType::Integer),
+            ("BIGINT", ColumnType::Integer),
+            ("smallint", ColumnType::SmallInt),
+            ("varchar(100)", ColumnType::String(Some(100))),
+            ("VARCHAR(100)", ColumnType::String(Some(100))),
+            ("varchar", ColumnType::String(None)),
+            ("text", ColumnType::Text),
+            ("boolean", ColumnType::Boolean),
+            ("real(10, 2)", ColumnType::Decimal(Some((10, 2)))),
+            ("real_decimal", ColumnType::Decimal(None)),
+            ("real", ColumnType::Real),
+            ("float", ColumnType::Real),
+            ("double", ColumnType::Double),
+            ("timestamp_with_timezone_text", ColumnType::TimestampTz),
+            ("datetime_text", ColumnType::Timestamp),
+            ("jsonb_text", ColumnType::JsonBinary),
+            ("uuid_text", ColumnType::Uuid),
+            ("blob(16)", ColumnType::Binary),
+            ("enum_text", ColumnType::Custom("enum_text".into())),
+            (
+                "real_money(10, 2)",
+                ColumnType::Custom("real_money(10, 2)".into()),
+            ),
+        ] {
+            assert_eq!(parse_type(declared), ty, "{declared}");
+        }
+    }
+
+    #[test]
+    fn defaults_have_one_spelling() {
+        assert_eq!(normalize_default("true").as_deref(), Some("TRUE"));
+        assert_eq!(
+            normalize_default("current_timestamp").as_deref(),
+            Some("CURRENT_TIMESTAMP")
+        );
+        assert_eq!(normalize_default("'true'").as_deref(), Some("'true'"));
+        assert_eq!(normalize_default("NULL"), None);
+        assert_eq!(normalize_default("300").as_deref(), Some("300"));
     }
 }
