@@ -16,7 +16,7 @@ use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;
 use autogen::source::database::introspect;
 use autogen_runtime::{Direction, run_migration};
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 use crate::support::{PgDatabase, SqliteFile, connect};
 
@@ -88,12 +88,29 @@ fn ops(schema_from: &Schema, schema_to: &Schema, opts: &DiffOptions) -> Vec<Stri
         .collect()
 }
 
-async fn schema_of(backend: Backend, sql: &str, scratch_url: &str) -> Schema {
+/// Connect for a case (or any test). SQLite gets a pool of one connection, as the runtime
+/// applies migrations: `PRAGMA foreign_keys = OFF` must reach the connection
+/// that then runs the migration's transaction, and an in-memory database
+/// exists only on the connection that created it.
+pub async fn connect_case(url: &str) -> DatabaseConnection {
+    let db = if url.starts_with("sqlite:") {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        Database::connect(opts).await
+    } else {
+        connect(url).await
+    };
+    db.unwrap_or_else(|e| panic!("connect {url}: {e}"))
+}
+
+/// The schema `sql` creates, read back from a scratch database (SQLite: in memory).
+pub async fn schema_of(backend: Backend, sql: &str, scratch_url: &str) -> Schema {
     let db = match backend {
-        Backend::Sqlite => connect("sqlite::memory:").await,
-        _ => connect(scratch_url).await,
-    }
-    .expect("connect scratch");
+        Backend::Sqlite => connect_case("sqlite::memory:").await,
+        _ => connect_case(scratch_url).await,
+    };
     if !sql.trim().is_empty() {
         db.execute_unprepared(sql)
             .await
@@ -117,8 +134,20 @@ async fn count(db: &DatabaseConnection, sql: &str) -> String {
         .expect("count value")
 }
 
-async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &str) -> Outcome {
-    let db = connect(live_url).await.expect("connect live");
+/// A case set up on its live database: the `before` schema and rows, the
+/// detected changes checked, the migration built and rendered.
+struct Prepared {
+    db: DatabaseConnection,
+    before: Schema,
+    target: Schema,
+    expected_rows: Option<String>,
+    detected: Vec<String>,
+    rendered: String,
+    migration: StepsMigration,
+}
+
+async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &str) -> Prepared {
+    let db = connect_case(live_url).await;
     if !case.before.trim().is_empty() {
         db.execute_unprepared(case.before)
             .await
@@ -157,6 +186,27 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         up,
         down,
     };
+    Prepared {
+        db,
+        before,
+        target,
+        expected_rows,
+        detected,
+        rendered,
+        migration,
+    }
+}
+
+async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &str) -> Outcome {
+    let Prepared {
+        db,
+        before,
+        target,
+        expected_rows,
+        detected,
+        rendered,
+        migration,
+    } = prepare(case, backend, live_url, scratch_url).await;
     let check_rows = |when: &'static str| {
         let db = &db;
         let expected = expected_rows.clone();
@@ -190,6 +240,13 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         case.name
     );
     check_rows("by up").await;
+    // What the model cannot describe (CHECK constraints, expression and
+    // partial indexes, views, triggers) is never a migration's business.
+    assert_eq!(
+        after_up.unmanaged, before.unmanaged,
+        "[{}] unmanaged objects changed by up\n{rendered}",
+        case.name
+    );
 
     run_migration(&db, &migration, Direction::Down)
         .await
@@ -214,6 +271,11 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         case.name
     );
     check_rows("by the round trip").await;
+    assert_eq!(
+        after_down.unmanaged, before.unmanaged,
+        "[{}] unmanaged objects changed by the round trip",
+        case.name
+    );
 
     run_migration(&db, &migration, Direction::Up)
         .await
@@ -247,4 +309,50 @@ pub fn prove_postgres(case: &Case<'_>) -> Outcome {
 pub fn prove_sqlite(case: &Case<'_>) -> Outcome {
     let live = SqliteFile::create();
     crate::support::block_on(run(case, Backend::Sqlite, &live.url(), ""))
+}
+
+/// Prove that `case`'s migration fails on a fresh SQLite file (its rows
+/// break a constraint of the target) and that the failure leaves the file
+/// exactly as it was: same bytes, no journal left behind, and therefore the
+/// same schema and rows. Returns the error.
+pub fn prove_sqlite_aborts(case: &Case<'_>) -> String {
+    let live = SqliteFile::create();
+    let url = live.url();
+    crate::support::block_on(async {
+        let p = prepare(case, Backend::Sqlite, &url, "").await;
+        // Committed data is all in the main file (rollback journal mode), so
+        // its bytes are the state to preserve.
+        let bytes = std::fs::read(live.path()).expect("read the database file");
+        let error = match run_migration(&p.db, &p.migration, Direction::Up).await {
+            Ok(()) => panic!(
+                "[{}] the migration should have failed\n{}",
+                case.name, p.rendered
+            ),
+            Err(e) => e,
+        };
+        let mut journal = live.path().as_os_str().to_owned();
+        journal.push("-journal");
+        assert!(
+            !std::path::Path::new(&journal).exists(),
+            "[{}] a journal was left behind",
+            case.name
+        );
+        assert!(
+            std::fs::read(live.path()).expect("read the database file") == bytes,
+            "[{}] the failed migration changed the database file ({error})",
+            case.name
+        );
+        let after = introspect(&p.db).await.expect("introspect after failure");
+        assert_eq!(after, p.before, "[{}] schema after failure", case.name);
+        if let (Some((_, count_sql)), Some(want)) = (case.rows, &p.expected_rows) {
+            assert_eq!(
+                &count(&p.db, count_sql).await,
+                want,
+                "[{}] rows after failure",
+                case.name
+            );
+        }
+        let _ = p.db.close().await;
+        error
+    })
 }

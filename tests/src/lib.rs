@@ -1,0 +1,16 @@
+//! End-to-end tests of the foundation against real databases.
+//!
+//! - [`support`]: fresh PostgreSQL databases and SQLite files, the built
+//!   `app` binary run as a child process, a minimal HTTP client.
+//! - [`fixtures`]: test-only migrators (one that fails halfway).
+//!
+//! The tests live in `tests/tests/`; the no-op boot benchmark in
+//! `src/bin/bench_boot.rs` (`cargo run --release -p tests --bin bench_boot`).
+//!
+//! PostgreSQL is expected at `postgres://postgres@127.0.0.1:5432/postgres`
+//! (trust auth); set `TEST_POSTGRES_URL` to use another server. A test that
+//! cannot reach it fails and says so; it never passes silently.
+
+pub mod changes;
+pub mod fixtures;
+pub mod support;

@@ -1,0 +1,83 @@
+//! Test-only migrators.
+
+use sea_orm_migration::prelude::*;
+
+/// The revision that succeeds.
+pub const CREATE_A: &str = "m20990101_000001_create_a";
+/// The revision that creates table `b`, then fails.
+pub const CREATE_B_THEN_FAIL: &str = "m20990101_000002_create_b_then_fail";
+
+/// Two migrations: the first creates table `a`; the second creates table
+/// `b` and then runs a statement the database rejects, so it fails halfway.
+pub struct BrokenMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for BrokenMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateA), Box::new(CreateBThenFail)]
+    }
+}
+
+/// Nothing squashed: the runtime's boot path asks every migrator.
+impl autogen_runtime::Squashed for BrokenMigrator {}
+
+struct CreateA;
+
+impl MigrationName for CreateA {
+    fn name(&self) -> &str {
+        CREATE_A
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateA {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("a")
+                    .col(ColumnDef::new("id").integer().not_null().primary_key())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("a").to_owned())
+            .await
+    }
+}
+
+struct CreateBThenFail;
+
+impl MigrationName for CreateBThenFail {
+    fn name(&self) -> &str {
+        CREATE_B_THEN_FAIL
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateBThenFail {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("b")
+                    .col(ColumnDef::new("id").integer().not_null().primary_key())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared("INSERT INTO no_such_table VALUES (1)")
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("b").to_owned())
+            .await
+    }
+}

@@ -1,0 +1,217 @@
+//! `upgrade --sql`, `downgrade --sql` and `upgrade --dry-run`: the SQL that
+//! would run, printed without changing the database, and proven by running
+//! it (psql on PostgreSQL, the driver on SQLite) against an empty database.
+
+mod cli_common;
+
+use std::process::Command;
+
+use cli_common::{Autogen, rows, schema, snapshot};
+use tests::support::{HEAD, TestDb, block_on, temp_dir};
+
+fn psql(url: &str, script: &str) {
+    let dir = temp_dir();
+    let file = dir.path().join("script.sql");
+    std::fs::write(&file, script).expect("write the script");
+    let out = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-f"])
+        .arg(&file)
+        .output()
+        .expect("psql is needed by this test (it is what users run the script with)");
+    assert!(
+        out.status.success(),
+        "psql failed: {}\n{script}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn run_on_sqlite(url: &str, script: &str) {
+    block_on(async {
+        use sea_orm_migration::sea_orm::ConnectionTrait;
+        let db = tests::support::connect(url).await.expect("connect");
+        db.execute_unprepared(script).await.expect("run the script");
+        let _ = db.close().await;
+    });
+}
+
+#[test]
+fn upgrade_sql_run_by_psql_gives_the_schema_of_upgrade() {
+    let reference = TestDb::postgres();
+    Autogen::new(&reference.url()).run(&["upgrade"]).ok();
+
+    let db = TestDb::postgres();
+    let run = Autogen::new(&db.url()).run(&["upgrade", "head", "--sql"]);
+    run.ok();
+    assert!(db.tables().is_empty(), "--sql changed the database");
+    assert!(
+        run.stdout
+            .contains(&format!("-- {HEAD} (upgrade)\nBEGIN;\n")),
+        "{run}"
+    );
+    assert!(run.stdout.contains("CREATE TABLE \"runbooks\""), "{run}");
+    assert!(
+        run.stdout.contains("INSERT INTO \"seaql_migrations\""),
+        "{run}"
+    );
+
+    psql(&db.url(), &run.stdout);
+    assert_eq!(schema(&db.url()), schema(&reference.url()));
+    assert_eq!(rows(&db), vec![HEAD]);
+    // The database it produced is at head for the real commands too.
+    let check = Autogen::new(&db.url()).run(&["check"]);
+    assert!(check.ok().stdout.contains("No changes detected"), "{check}");
+}
+
+#[test]
+fn downgrade_sql_run_by_psql_rolls_back_like_downgrade() {
+    let reference = TestDb::postgres();
+    let ag = Autogen::new(&reference.url());
+    ag.run(&["upgrade"]).ok();
+    ag.run(&["downgrade", "base", "--yes"]).ok();
+
+    let db = TestDb::postgres();
+    let ag = Autogen::new(&db.url());
+    ag.run(&["upgrade"]).ok();
+    let before = snapshot(&db);
+    let run = ag.run(&["downgrade", "base", "--sql"]);
+    run.ok();
+    assert!(run.stdout.contains("DROP TABLE \"runbooks\""), "{run}");
+    assert!(
+        run.stdout.contains("DELETE FROM \"seaql_migrations\""),
+        "{run}"
+    );
+    assert_eq!(snapshot(&db), before, "--sql changed the database");
+
+    psql(&db.url(), &run.stdout);
+    assert_eq!(schema(&db.url()), schema(&reference.url()));
+    assert_eq!(rows(&db), Vec::<String>::new());
+}
+
+#[test]
+fn upgrade_sql_on_sqlite_gives_the_schema_of_upgrade() {
+    let reference = TestDb::sqlite();
+    Autogen::new(&reference.url()).run(&["upgrade"]).ok();
+
+    let db = TestDb::sqlite();
+    let run = Autogen::new(&db.url()).run(&["upgrade", "--sql"]);
+    run.ok();
+    assert!(
+        run.stdout.starts_with("-- autogen upgrade --sql (sqlite)"),
+        "{run}"
+    );
+    assert!(
+        run.stdout
+            .contains("does not exist: assuming the database is empty"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("PRAGMA foreign_keys = OFF;"), "{run}");
+    assert!(
+        !matches!(&db, TestDb::Sqlite(f) if f.path().exists()),
+        "--sql created the SQLite file"
+    );
+    run_on_sqlite(&db.url(), &run.stdout);
+    assert_eq!(schema(&db.url()), schema(&reference.url()));
+    assert_eq!(rows(&db), vec![HEAD]);
+}
+
+#[test]
+fn sql_without_a_reachable_database_is_offline_mode() {
+    let ag = Autogen::new("postgres://postgres@127.0.0.1:1/nowhere");
+    let up = ag.run(&["upgrade", "--sql"]);
+    up.ok();
+    assert!(up.stdout.contains("offline (cannot connect"), "{up}");
+    assert!(up.stdout.contains("assuming the database is empty"), "{up}");
+    assert!(up.stdout.contains("CREATE TABLE \"runbooks\""), "{up}");
+
+    let down = ag.run(&["downgrade", "base", "--sql"]);
+    down.ok();
+    assert!(
+        down.stdout.contains("assuming the database is at head"),
+        "{down}"
+    );
+    assert!(down.stdout.contains("DROP TABLE \"runbooks\""), "{down}");
+}
+
+#[test]
+fn sql_of_a_database_at_head_has_nothing_to_apply_and_downgrade_minus_one_sql_needs_no_yes() {
+    let db = TestDb::postgres();
+    let ag = Autogen::new(&db.url());
+    ag.run(&["upgrade"]).ok();
+    let before = snapshot(&db);
+    let up = ag.run(&["upgrade", "--sql"]);
+    assert!(up.ok().stdout.contains("no migration to apply"), "{up}");
+    assert!(!up.stdout.contains("CREATE TABLE \"runbooks\""), "{up}");
+    let down = ag.run(&["downgrade", "-1", "--sql"]);
+    assert!(
+        down.ok().stdout.contains(&format!("-- {HEAD} (downgrade)")),
+        "{down}"
+    );
+    assert_eq!(snapshot(&db), before);
+}
+
+#[test]
+fn dry_run_reports_statements_and_timings_then_rolls_back() {
+    for db in [TestDb::postgres(), TestDb::sqlite()] {
+        let ag = Autogen::new(&db.url());
+        let run = ag.run(&["upgrade", "--dry-run"]);
+        run.ok();
+        assert!(run.stdout.contains(&format!("{HEAD} (")), "{run}");
+        assert!(run.stdout.contains(" ms)"), "{run}");
+        assert!(
+            run.stdout.contains("    CREATE TABLE \"runbooks\""),
+            "{run}"
+        );
+        assert!(
+            run.stdout
+                .contains("which was rolled back: the database is unchanged"),
+            "{run}"
+        );
+        assert!(
+            !db.has_table("runbooks"),
+            "dry run left tables on {}",
+            db.backend()
+        );
+        assert_eq!(rows(&db), Vec::<String>::new());
+
+        let json = ag.run(&["upgrade", "--dry-run", "--json"]).json();
+        assert_eq!(json["rolled_back"], true);
+        assert_eq!(json["dry_run"][0]["revision"], HEAD);
+        assert!(json["dry_run"][0]["millis"].is_number(), "{json}");
+
+        ag.run(&["upgrade"]).ok();
+        let at_head = ag.run(&["upgrade", "--dry-run"]);
+        assert!(
+            at_head.ok().stdout.contains("Nothing to upgrade"),
+            "{at_head}"
+        );
+    }
+}
+
+#[test]
+fn dry_run_reports_a_failing_migration_and_changes_nothing() {
+    let db = TestDb::postgres();
+    // A table in the way: the base migration's CREATE TABLE fails.
+    db.execute("CREATE TABLE alerts (id integer)");
+    let before = snapshot(&db);
+    let run = Autogen::new(&db.url()).run(&["upgrade", "--dry-run"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stdout.contains("FAILED:"), "{run}");
+    assert!(
+        run.stderr
+            .contains(&format!("dry run: migration {HEAD} fails")),
+        "{run}"
+    );
+    assert!(run.stderr.contains("nothing was changed"), "{run}");
+    assert_eq!(snapshot(&db), before);
+}
+
+#[test]
+fn sql_and_dry_run_exclude_each_other() {
+    let db = TestDb::postgres();
+    let run = Autogen::new(&db.url()).run(&["upgrade", "--sql", "--dry-run"]);
+    assert!(
+        run.one_line_error()
+            .contains("--sql and --dry-run exclude each other"),
+        "{run}"
+    );
+}
