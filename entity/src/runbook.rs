@@ -17,8 +17,11 @@ pub struct Model {
     pub enabled: bool,
     #[sea_orm(default_expr = "Expr::current_timestamp()")]
     pub created_at: DateTimeWithTimeZone,
+    // Defaults so that rows written outside the API (scripts, imports) are
+    // valid with only the columns they care about.
+    #[sea_orm(default_expr = "Expr::current_timestamp()")]
     pub updated_at: DateTimeWithTimeZone,
-    #[sea_orm(column_type = "JsonBinary")]
+    #[sea_orm(column_type = "JsonBinary", default_value = "[]")]
     pub tags: Json,
 }
 
