@@ -355,6 +355,11 @@ impl Step {
             DbBackend::Sqlite => Backend::Sqlite,
             _ => Backend::MySql,
         };
+        if let Step::Rebuild { table, .. } = self
+            && backend != Backend::Sqlite
+        {
+            return Err(DbErr::Migration(rebuild_elsewhere(&table.name)));
+        }
         if self.backend_only().is_some_and(|b| b != backend) {
             return Ok(());
         }
@@ -423,7 +428,7 @@ impl Step {
                     .alter_table(
                         TableBuilder::alter()
                             .table(table.clone())
-                            .add_column(&mut column_def(column, calls, enums))
+                            .add_column(column_def(column, calls, enums))
                             .to_owned(),
                     )
                     .await
@@ -458,7 +463,7 @@ impl Step {
                     .alter_table(
                         TableBuilder::alter()
                             .table(table.clone())
-                            .modify_column(&mut column_def(column, calls, enums))
+                            .modify_column(column_def(column, calls, enums))
                             .to_owned(),
                     )
                     .await
@@ -677,11 +682,27 @@ impl Step {
                 )
             }
         };
-        match self.backend_only() {
-            Some(b) => guard(b, body),
-            None => body,
+        match self {
+            // Skipping a rebuild elsewhere would leave that database behind
+            // the entities without a word: fail instead, saying what to do.
+            Step::Rebuild { table, .. } => format!(
+                "{}\nelse {{\nreturn Err(DbErr::Migration({}.into()));\n}}",
+                guard(Backend::Sqlite, body),
+                lit(&rebuild_elsewhere(&table.name))
+            ),
+            _ => match self.backend_only() {
+                Some(b) => guard(b, body),
+                None => body,
+            },
         }
     }
+}
+
+/// Why a SQLite table rebuild fails on another backend.
+fn rebuild_elsewhere(table: &str) -> String {
+    format!(
+        "this migration rebuilds table {table} with SQLite's recipe and cannot run on another backend: generate the migration against that database instead"
+    )
 }
 
 /// Indexes created next to a table: plain ones and multi-column uniques
@@ -724,7 +745,7 @@ fn create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> TableCr
     let mut stmt = TableBuilder::create();
     stmt.table(table.name.clone());
     for col in &table.columns {
-        stmt.col(&mut column_def(
+        stmt.col(column_def(
             &col.name,
             &create_column_calls(table, col),
             enums,
@@ -800,9 +821,22 @@ fn render_create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> 
     s
 }
 
+/// The name to create `index` under. SQLite names a UNIQUE constraint's
+/// index `sqlite_autoindex_<table>_<n>` and reserves that prefix, so such
+/// an index, created on its own (a constraint cannot be added to an
+/// existing SQLite table), gets a name of SeaORM's form instead.
+pub fn creatable_index_name(table: &str, index: &Index) -> String {
+    if index.name.starts_with("sqlite_autoindex_") {
+        format!("idx-{table}-{}", index.columns.join("_"))
+    } else {
+        index.name.clone()
+    }
+}
+
 fn create_index(table: &str, index: &Index) -> IndexCreateStatement {
     let mut stmt = IndexBuilder::create();
-    stmt.name(index.name.clone()).table(table.to_owned());
+    stmt.name(creatable_index_name(table, index))
+        .table(table.to_owned());
     for c in &index.columns {
         stmt.col(c.clone());
     }
@@ -815,7 +849,7 @@ fn create_index(table: &str, index: &Index) -> IndexCreateStatement {
 fn render_create_index(table: &str, index: &Index) -> String {
     let mut s = format!(
         "\nIndex::create()\n.name({})\n.table({})",
-        lit(&index.name),
+        lit(&creatable_index_name(table, index)),
         lit(table)
     );
     for c in &index.columns {
@@ -826,32 +860,6 @@ fn render_create_index(table: &str, index: &Index) -> String {
     }
     s.push_str("\n.to_owned(),\n");
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_read_back_in_their_simplest_form() {
-        for (text, want) in [
-            ("true", DefaultValue::Bool(true)),
-            ("TRUE", DefaultValue::Bool(true)),
-            ("300", DefaultValue::Int(300)),
-            ("'UTC'::character varying", DefaultValue::Str("UTC".into())),
-            ("'UTC'", DefaultValue::Str("UTC".into())),
-            ("'it''s'::text", DefaultValue::Str("it's".into())),
-            ("'pending'::run_status", DefaultValue::Str("pending".into())),
-            ("CURRENT_TIMESTAMP", DefaultValue::CurrentTimestamp),
-            ("now()", DefaultValue::Raw("now()".into())),
-            (
-                "('a'::text || 'b'::text)",
-                DefaultValue::Raw("('a'::text || 'b'::text)".into()),
-            ),
-        ] {
-            assert_eq!(DefaultValue::parse(text), want, "{text}");
-        }
-    }
 }
 
 /// Generated steps as a migration, so the library can run them through the
@@ -882,5 +890,46 @@ impl sea_orm_migration::MigrationTrait for StepsMigration {
             step.apply(manager).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_read_back_in_their_simplest_form() {
+        for (text, want) in [
+            ("true", DefaultValue::Bool(true)),
+            ("TRUE", DefaultValue::Bool(true)),
+            ("300", DefaultValue::Int(300)),
+            ("'UTC'::character varying", DefaultValue::Str("UTC".into())),
+            ("'UTC'", DefaultValue::Str("UTC".into())),
+            ("'it''s'::text", DefaultValue::Str("it's".into())),
+            ("'pending'::run_status", DefaultValue::Str("pending".into())),
+            ("CURRENT_TIMESTAMP", DefaultValue::CurrentTimestamp),
+            ("now()", DefaultValue::Raw("now()".into())),
+            (
+                "('a'::text || 'b'::text)",
+                DefaultValue::Raw("('a'::text || 'b'::text)".into()),
+            ),
+        ] {
+            assert_eq!(DefaultValue::parse(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn reserved_sqlite_index_names_are_replaced() {
+        let index = |name: &str| Index {
+            name: name.into(),
+            columns: vec!["a".into(), "b".into()],
+            unique: true,
+            constraint: true,
+        };
+        assert_eq!(
+            creatable_index_name("t", &index("sqlite_autoindex_t_1")),
+            "idx-t-a_b"
+        );
+        assert_eq!(creatable_index_name("t", &index("uq_t_ab")), "uq_t_ab");
     }
 }

@@ -10,6 +10,8 @@ use crate::config::Backend;
 use crate::ops::{Call, DefaultValue, Step, column_calls};
 use crate::schema::{Column, ColumnType, Schema, Table};
 
+mod sqlite;
+
 /// Order `changes` so that every step finds what it needs.
 pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
     let created: Vec<Table> = changes
@@ -99,11 +101,7 @@ pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -
     let mut enums = from.enums.clone();
     enums.extend(to.enums.clone());
     let rebuilt: BTreeSet<String> = if backend == Backend::Sqlite {
-        changes
-            .iter()
-            .filter(|c| needs_rebuild(c, from))
-            .filter_map(|c| c.table().map(str::to_owned))
-            .collect()
+        sqlite::rebuilt_tables(changes, from)
     } else {
         BTreeSet::new()
     };
@@ -118,7 +116,7 @@ pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -
             )
         {
             if rebuild_done.insert(t.to_owned()) {
-                out.extend(rebuild(t, changes, from, to, &enums));
+                out.extend(sqlite::rebuild(t, changes, from, to, &enums));
             }
             continue;
         }
@@ -127,94 +125,6 @@ pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -
         }
         out.extend(steps_for(change, from, to, backend, &enums));
     }
-    out
-}
-
-fn needs_rebuild(change: &Change, from: &Schema) -> bool {
-    match change {
-        Change::AlterColumn { .. }
-        | Change::AlterPrimaryKey { .. }
-        | Change::AddForeignKey { .. }
-        | Change::DropForeignKey { .. } => true,
-        Change::DropIndex { index, .. } => index.constraint,
-        Change::AddColumn { column, .. } => {
-            (!column.nullable && column.default.is_none())
-                || column.auto_increment
-                || column.default.as_deref().is_some_and(|d| {
-                    matches!(
-                        DefaultValue::parse(d),
-                        DefaultValue::CurrentTimestamp | DefaultValue::Raw(_)
-                    )
-                })
-        }
-        Change::DropColumn { table, column } => from.tables.get(table).is_some_and(|t| {
-            t.primary_key.contains(&column.name)
-                || t.indexes
-                    .iter()
-                    .any(|i| i.constraint && i.columns.contains(&column.name))
-                || t.foreign_keys
-                    .iter()
-                    .any(|f| f.columns.contains(&column.name))
-        }),
-        _ => false,
-    }
-}
-
-fn rebuild(
-    table: &str,
-    changes: &[Change],
-    from: &Schema,
-    to: &Schema,
-    enums: &BTreeMap<String, Vec<String>>,
-) -> Vec<Step> {
-    let mut out = Vec::new();
-    let Some(target) = to.tables.get(table) else {
-        return out;
-    };
-    let renames: BTreeMap<&str, &str> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::RenameColumn { table: t, from, to } if t == table => {
-                Some((to.as_str(), from.as_str()))
-            }
-            _ => None,
-        })
-        .collect();
-    let old_table = changes
-        .iter()
-        .find_map(|c| match c {
-            Change::RenameTable { from: f, to: t } if t == table => Some(f.as_str()),
-            _ => None,
-        })
-        .unwrap_or(table);
-    let old = from.tables.get(old_table);
-    for c in changes.iter().filter(|c| c.table() == Some(table)) {
-        if matches!(
-            c,
-            Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. }
-        ) {
-            continue;
-        }
-        let note = match c.warning() {
-            Some(w) => format!("WARNING: {w}"),
-            None => format!("Detected {}", c.describe()),
-        };
-        out.push(Step::Comment(note));
-    }
-    let copy = target
-        .columns
-        .iter()
-        .filter_map(|c| {
-            let source = renames.get(c.name.as_str()).copied().unwrap_or(&c.name);
-            old.and_then(|o| o.column(source))
-                .map(|_| (c.name.clone(), source.to_owned()))
-        })
-        .collect();
-    out.push(Step::Rebuild {
-        table: target.clone(),
-        copy,
-        enums: enums.clone(),
-    });
     out
 }
 

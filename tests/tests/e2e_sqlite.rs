@@ -8,14 +8,17 @@
 //!
 //! One test on purpose: each step that changes the workspace rebuilds it
 //! (incrementally, in the shared target directory) and costs about a minute.
-//! Like a user, it builds and runs the binaries with `cargo run`.
+//! Like a user, it builds and runs the binaries with `cargo run` (under
+//! names of their own, see [`rename_bin`]).
+
+mod cli_common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 use tests::changes::connect_case;
-use tests::support::{block_on, temp_dir, workspace_root};
+use tests::support::{block_on, workspace_root};
 
 /// The target directory of this very test binary (`<target>/debug/deps/<exe>`),
 /// so that the copy builds incrementally on what `cargo test` already built.
@@ -30,37 +33,30 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// The host's target triple, from `rustc -vV`.
-fn host_triple() -> String {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let out = Command::new(rustc)
-        .arg("-vV")
-        .output()
-        .expect("run rustc -vV");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(str::to_owned)
-        .expect("rustc -vV names the host")
-}
-
-/// Copy the workspace without its build output, history and local data.
-fn copy_workspace(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("read the workspace") {
-        let entry = entry.expect("directory entry");
-        let name = entry.file_name();
-        let path = entry.path();
-        if from == workspace_root() && matches!(name.to_str(), Some("target" | ".git" | "data")) {
-            continue;
+/// Give `krate`'s binary a name of its own in the copy: the copy shares the
+/// target directory, where a plain build of any other workspace (the
+/// original, the acceptance scripts' copies) would otherwise replace
+/// `debug/app` or `debug/autogen` between this build and this run.
+fn rename_bin(root: &Path, krate: &str, bin: &str) {
+    let manifest = root.join(krate).join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read manifest");
+    let key = "[[bin]]\nname = \"";
+    let text = match text.find(key) {
+        Some(at) => {
+            let start = at + key.len();
+            let end = start + text[start..].find('"').expect("bin name");
+            format!("{}{bin}{}", &text[..start], &text[end..])
         }
-        let dest = to.join(&name);
-        if entry.file_type().expect("file type").is_dir() {
-            std::fs::create_dir_all(&dest).expect("create directory");
-            copy_workspace(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).expect("copy file");
+        None => {
+            let at = text.find("\n[dependencies]").expect("[dependencies]");
+            format!(
+                "{}\n[[bin]]\nname = \"{bin}\"\npath = \"src/main.rs\"\n{}",
+                &text[..at],
+                &text[at..]
+            )
         }
-    }
+    };
+    std::fs::write(&manifest, text).expect("write manifest");
 }
 
 struct Workspace {
@@ -70,25 +66,21 @@ struct Workspace {
 
 impl Workspace {
     fn copy() -> Self {
-        let dir = temp_dir();
-        let root = dir.path().join("ws");
-        std::fs::create_dir_all(&root).expect("create the copy");
-        copy_workspace(&workspace_root(), &root);
+        let dir = cli_common::copy_workspace();
+        let root = dir.path().to_path_buf();
+        rename_bin(&root, "app", "app-e2e-sqlite");
+        rename_bin(&root, "autogen", "autogen-e2e-sqlite");
         Self { _dir: dir, root }
     }
 
-    /// `cargo run -q -p <package> -- <args>` in the copy, on the SQLite default.
-    ///
-    /// Built for the host triple given explicitly: that puts the binaries
-    /// under `<target>/<triple>/debug/`, where no plain build of another
-    /// workspace sharing the target directory (the original, the acceptance
-    /// scripts' copies) uplifts its own `app` or `autogen` between this
-    /// build and this run. The first run builds the dependencies there once.
+    /// `cargo run -q -p <package> --bin <package>-e2e-sqlite -- <args>` in
+    /// the copy, with no `DATABASE_URL`: the SQLite default.
     fn run(&self, package: &str, args: &[&str]) -> String {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let bin = format!("{package}-e2e-sqlite");
         let out: Output = Command::new(cargo)
             .current_dir(&self.root)
-            .args(["run", "-q", "--target", &host_triple(), "-p", package, "--"])
+            .args(["run", "-q", "-p", package, "--bin", &bin, "--"])
             .args(args)
             .env("CARGO_TARGET_DIR", target_dir())
             .env_remove("DATABASE_URL")
@@ -231,10 +223,12 @@ fn used_by_flow_on_the_sqlite_default_with_a_rebuild() {
          ('restart', 'Restart the service', 'ops', TRUE, '2026-01-01 10:00:00+00:00', '2026-01-02 10:00:00+00:00', '[\"a\"]', 'x'), \
          ('it''s', NULL, 'db', FALSE, '2026-01-03 10:00:00+00:00', '2026-01-04 10:00:00+00:00', '{\"k\": 1}', 'y'); \
          INSERT INTO runbooks (name, category, new_field) VALUES ('defaults', 'misc', 'x'), ('deleted', 'misc', 'z'); \
-         DELETE FROM runbooks WHERE name = 'deleted'",
+         DELETE FROM runbooks WHERE name = 'deleted'; \
+         INSERT INTO runbook_steps (runbook_id, position, name, command, on_failure) VALUES (1, 1, 'stop', 'systemctl stop x', 'abort')",
     );
     let rows = ws.query(ROWS);
     let sequence = ws.query("SELECT seq FROM sqlite_sequence WHERE name = 'runbooks'");
+    assert_eq!(ws.query("SELECT count(*) FROM runbook_steps"), "1");
     ws.edit(
         "entity/src/runbook.rs",
         "#[sea_orm(column_type = \"String(StringLen::N(100))\", nullable)]\n    pub new_field: Option<String>,",
@@ -259,10 +253,14 @@ fn used_by_flow_on_the_sqlite_default_with_a_rebuild() {
         ws.query("SELECT \"notnull\" || ':' || dflt_value FROM pragma_table_info('runbooks') WHERE name = 'new_field'"),
         "1:'x'"
     );
+    // The children still reference the rebuilt parent: ON DELETE CASCADE
+    // reaches them.
     assert_eq!(
         ws.query("SELECT count(*) FROM pragma_foreign_key_check"),
         "0"
     );
+    ws.execute("DELETE FROM runbooks WHERE id = 1");
+    assert_eq!(ws.query("SELECT count(*) FROM runbook_steps"), "0");
     let out = ws.generate("again2");
     assert!(
         out.contains("No changes detected"),

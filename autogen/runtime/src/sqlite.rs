@@ -67,7 +67,14 @@ pub async fn rebuild_table(
             old_cols.join(", "),
             quote(table)
         ))
-        .await?;
+        .await
+        .map_err(|e| {
+            // Say it in the user's terms: their table, not the temporary one.
+            DbErr::Migration(format!(
+                "rebuilding {table}: its rows do not fit the new definition: {}",
+                e.to_string().replace(&temp, table)
+            ))
+        })?;
     }
     conn.execute_unprepared(&format!("DROP TABLE {}", quote(table)))
         .await?;

@@ -63,10 +63,22 @@ fn options(args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
 }
 
 /// Refuse to compare a database that is not at head: the diff would repeat pending work.
+///
+/// The revisions are those of the migration files on disk, not only those
+/// compiled into this binary: right after `autogen -m` wrote a file and the
+/// app (rebuilt) applied it, an `autogen` built before that file still
+/// compares correctly, as Alembic does by reading its versions directory.
 pub async fn require_head<M: MigratorTrait + Squashed>(
     db: &DatabaseConnection,
+    dir: &MigrationDir,
 ) -> anyhow::Result<()> {
-    let status = crate::runtime::read_status::<M>(db).await?;
+    let mut status = crate::runtime::read_status::<M>(db).await?;
+    let on_disk = dir.modules()?;
+    for name in on_disk {
+        if !status.known.contains(&name) {
+            status.known.push(name);
+        }
+    }
     status.check_known()?;
     let pending = status.pending();
     if !pending.is_empty() {
@@ -95,7 +107,7 @@ pub async fn compare<M: MigratorTrait + Squashed>(
         );
     }
     let (_url, db) = ctx.connect().await?;
-    require_head::<M>(&db).await?;
+    require_head::<M>(&db, &dir).await?;
     let backend = backend_of(&db);
     let live = database::introspect(&db).await?;
     let target = entities::materialize(&db, &ctx.project.entity_source()).await?;

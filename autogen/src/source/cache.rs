@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use crate::schema::Schema;
 
 /// Bumped when the model or the introspection changes what a schema looks like.
-const FORMAT: &str = "schema-v1";
+const FORMAT: &str = "schema-v2";
 
 fn dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("AUTOGEN_CACHE_DIR") {

@@ -17,23 +17,24 @@ use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Tab
 use crate::source::SourceError;
 
 /// Tables, and the views and triggers that the model cannot describe.
+/// (`_` is a LIKE wildcard: escaped, only SQLite's own `sqlite_*` are skipped.)
 const TABLES: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
-    WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite_%' ORDER BY name";
+    WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
 const COLUMNS: &str = "SELECT m.name AS table_name, p.name AS name, p.type AS type, \
     p.\"notnull\" AS not_null, p.dflt_value AS dflt, p.pk AS pk \
     FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid";
+    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid";
 
 const INDEXES: &str = "SELECT m.name AS table_name, il.name AS name, il.\"unique\" AS is_unique, \
     il.origin AS origin, il.partial AS partial, ii.name AS col, ii.seqno AS seqno \
     FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii \
-    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, il.name, ii.seqno";
+    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, il.name, ii.seqno";
 
 const FOREIGN_KEYS: &str = "SELECT m.name AS table_name, fk.id AS id, fk.\"table\" AS ref_table, \
     fk.\"from\" AS col, fk.\"to\" AS ref_col, fk.on_update AS on_update, fk.on_delete AS on_delete \
     FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) fk \
-    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, fk.id, fk.seq";
+    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, fk.id, fk.seq";
 
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {
     let query =
@@ -111,6 +112,9 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         }
     }
 
+    // An index mixing plain columns and expressions lists both: its plain
+    // columns must not make it a managed index (a diff would drop it).
+    let mut unmanaged_indexes: Vec<String> = Vec::new();
     for row in query(INDEXES).await? {
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
@@ -125,6 +129,7 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             if !out.unmanaged.contains(&entry) {
                 out.unmanaged.push(entry);
             }
+            unmanaged_indexes.push(name);
             continue;
         }
         let Some(t) = out.tables.get_mut(&table) else {
@@ -142,7 +147,8 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         }
     }
     for t in out.tables.values_mut() {
-        t.indexes.retain(|i| !i.columns.is_empty());
+        t.indexes
+            .retain(|i| !i.columns.is_empty() && !unmanaged_indexes.contains(&i.name));
     }
 
     let mut current: Option<(String, i64)> = None;
