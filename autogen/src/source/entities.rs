@@ -148,10 +148,19 @@ pub async fn materialize_ddl(
         .await?
         .and_then(|r| r.try_get::<String>("", "v").ok())
         .unwrap_or_default();
-    let key = super::cache::key(&[&format!("{backend:?}"), &version, &ddl.join(";\n")]);
+    // SeaORM orders the tables through a HashMap (a different valid order in
+    // every process), so the key is made of the statements in sorted order.
+    let mut sorted: Vec<&str> = ddl.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let key = super::cache::key(&[&format!("{backend:?}"), &version, &sorted.join(";\n")]);
     if let Some(schema) = super::cache::load(&key) {
+        tracing::debug!("entity schema from the cache ({key})");
         return Ok(schema);
     }
+    tracing::debug!(
+        "entity schema not cached ({key}): materializing {} statements",
+        ddl.len()
+    );
     let schema = match backend {
         DbBackend::Postgres => materialize_postgres(db, ddl).await?,
         _ => materialize_sqlite(ddl).await?,
