@@ -13,7 +13,7 @@ mod cli_common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use tests::support::{PgDatabase, query_strings, strip_ansi, workspace_root};
+use tests::support::{PgDatabase, query_strings, strip_ansi};
 
 fn rename_bin(root: &Path, krate: &str, bin: &str) {
     let manifest = root.join(krate).join("Cargo.toml");
@@ -37,8 +37,7 @@ fn rename_bin(root: &Path, krate: &str, bin: &str) {
 /// `cargo run -p <krate> --bin <bin> -- args` in the copy; (exit code, stdout+stderr).
 fn cargo_run(root: &Path, krate: &str, bin: &str, url: &str, args: &[&str]) -> (i32, String) {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .unwrap_or_else(|| workspace_root().join("target").into());
+    let target = cli_common::copies_target_dir();
     let out = Command::new(cargo)
         .current_dir(root)
         .args(["run", "-q", "-p", krate, "--bin", bin, "--"])

@@ -18,20 +18,7 @@ use std::process::{Command, Output};
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 use tests::changes::connect_case;
-use tests::support::{block_on, workspace_root};
-
-/// The target directory of this very test binary (`<target>/debug/deps/<exe>`),
-/// so that the copy builds incrementally on what `cargo test` already built.
-fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    let exe = std::env::current_exe().expect("the test binary has a path");
-    exe.ancestors()
-        .nth(3)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
+use tests::support::block_on;
 
 /// Give `krate`'s binary a name of its own in the copy: the copy shares the
 /// target directory, where a plain build of any other workspace (the
@@ -82,7 +69,7 @@ impl Workspace {
             .current_dir(&self.root)
             .args(["run", "-q", "-p", package, "--bin", &bin, "--"])
             .args(args)
-            .env("CARGO_TARGET_DIR", target_dir())
+            .env("CARGO_TARGET_DIR", cli_common::copies_target_dir())
             .env_remove("DATABASE_URL")
             .env("NO_COLOR", "1")
             .output()

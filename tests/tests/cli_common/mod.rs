@@ -105,6 +105,20 @@ fn compiled_matches_sources(bin: &Path) -> Result<(), String> {
     }
 }
 
+/// Where workspace copies build: a target directory of their own, shared by
+/// all copies. Cargo names the artifacts of path crates by their place in
+/// the workspace, not on disk, so a copy building into the main target
+/// directory would overwrite the real workspace's `entity`/`migration`
+/// libraries and binaries (a copy's extra migration then shows up in tests
+/// that run the real `autogen`). Sequential test binaries make one shared
+/// directory for the copies safe; the first copy pays one full build.
+pub fn copies_target_dir() -> PathBuf {
+    let main = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    main.join("workspace-copies")
+}
+
 /// `cargo build -p autogen` in `root`; the path of the binary named `bin`.
 fn cargo_build_bin(root: &Path, bin: &str) -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -118,9 +132,12 @@ fn cargo_build_bin(root: &Path, bin: &str) -> Result<PathBuf, String> {
             "--message-format=json-render-diagnostics",
         ])
         .stdin(Stdio::null());
-    // Copies share the main target directory: dependencies stay built.
-    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
-        cmd.env("CARGO_TARGET_DIR", workspace_root().join("target"));
+    if root == workspace_root() {
+        if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+            cmd.env("CARGO_TARGET_DIR", workspace_root().join("target"));
+        }
+    } else {
+        cmd.env("CARGO_TARGET_DIR", copies_target_dir());
     }
     let out = cmd
         .output()
