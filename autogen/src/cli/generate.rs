@@ -62,6 +62,40 @@ fn options(args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
     Ok(opts)
 }
 
+/// The heads of the revision graph, refusing when there are several: a new
+/// migration needs one parent (`autogen merge` joins branches first).
+pub fn single_head(dir: &MigrationDir) -> anyhow::Result<Vec<String>> {
+    let heads = dir.heads()?;
+    if heads.len() > 1 {
+        bail!(
+            "the migrations have {} heads ({}): run `autogen merge -m \"merge\"` first",
+            heads.len(),
+            heads.join(", ")
+        );
+    }
+    Ok(heads)
+}
+
+/// A migration file with empty `up()`/`down()`: a template or a merge.
+pub fn render_without_steps(
+    name: &str,
+    parents: &[String],
+    message: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    origin: &str,
+) -> String {
+    render_migration(&MigrationSource {
+        revision: name,
+        parents,
+        message,
+        created: &now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        changes: &[],
+        up: &[],
+        down: &[],
+        origin,
+    })
+}
+
 /// Refuse to compare a database that is not at head: the diff would repeat pending work.
 ///
 /// The revisions are those of the migration files on disk, not only those
@@ -98,14 +132,7 @@ pub async fn compare<M: MigratorTrait + Squashed>(
     interactive: bool,
 ) -> anyhow::Result<(DatabaseConnection, Comparison)> {
     let dir = MigrationDir::open(&ctx.migration_dir)?;
-    let heads = dir.heads()?;
-    if heads.len() > 1 {
-        bail!(
-            "the migrations have {} heads ({}): run `autogen merge -m \"merge\"` first",
-            heads.len(),
-            heads.join(", ")
-        );
-    }
+    single_head(&dir)?;
     let (_url, db) = ctx.connect().await?;
     require_head::<M>(&db, &dir).await?;
     let backend = backend_of(&db);
@@ -315,26 +342,16 @@ pub async fn check<M: MigratorTrait + Squashed>(
 
 pub fn empty_revision(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
     let dir = MigrationDir::open(&ctx.migration_dir)?;
-    let heads = dir.heads()?;
-    if heads.len() > 1 {
-        bail!(
-            "the migrations have {} heads ({}): run `autogen merge -m \"merge\"` first",
-            heads.len(),
-            heads.join(", ")
-        );
-    }
+    let heads = single_head(&dir)?;
     let now = chrono::Utc::now();
     let name = dir.new_name(message, now)?;
-    let source = render_migration(&MigrationSource {
-        revision: &name,
-        parents: &heads,
+    let source = render_without_steps(
+        &name,
+        &heads,
         message,
-        created: &now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        changes: &[],
-        up: &[],
-        down: &[],
-        origin: "Written by hand (template from `autogen revision --empty`).",
-    });
+        now,
+        "Written by hand (template from `autogen revision --empty`).",
+    );
     let written = dir.add(&name, &source)?;
     if ctx.json {
         println!("{}", json!({ "revision": name, "file": written[0].path }));

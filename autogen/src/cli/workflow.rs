@@ -19,7 +19,6 @@ use serde_json::json;
 use super::{Context, Outcome, output};
 use crate::config::{Backend, DatabaseUrl};
 use crate::offline::{self, Recorded, Script};
-use crate::render::{MigrationSource, render_migration};
 use crate::runtime::{
     self, Applied, Direction, MigrationLock, RuntimeError, SquashState, Squashed, Status, Target,
 };
@@ -1007,24 +1006,15 @@ pub fn merge(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
         "Merges the heads {}: no schema change of its own, it joins the branches so that the revision graph has one head again.",
         heads.join(" and ")
     );
-    let source = render_migration(&MigrationSource {
-        revision: &name,
-        parents: &heads,
-        message,
-        created: &now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        changes: &[],
-        up: &[],
-        down: &[],
-        origin: &origin,
-    })
-    .replace(
-        "// Hand-written changes go here.",
-        "// Nothing to do: this migration only merges heads.",
-    )
-    .replace(
-        "// Undo the changes of up() here.",
-        "// Nothing to undo: this migration only merges heads.",
-    );
+    let source = super::generate::render_without_steps(&name, &heads, message, now, &origin)
+        .replace(
+            "// Hand-written changes go here.",
+            "// Nothing to do: this migration only merges heads.",
+        )
+        .replace(
+            "// Undo the changes of up() here.",
+            "// Nothing to undo: this migration only merges heads.",
+        );
     let written = dir.add(&name, &source)?;
     if ctx.json {
         println!(
