@@ -19,4 +19,5 @@ pub mod plan;
 pub mod render;
 pub mod schema;
 pub mod source;
+pub mod synthetic;
 pub mod workspace;
