@@ -124,4 +124,15 @@ fn bad_rename_flags_and_messages_are_refused() {
     assert!(run.one_line_error().contains("empty file name"), "{run}");
     let clean = ag.run(&["check", "--migration-dir", &d]);
     assert_eq!(clean.code, 0, "at head, check is clean:\n{clean}");
+    // Global options may come before the command, as in `alembic -c x check`.
+    let clean = ag.run(&["--migration-dir", &d, "--json", "check"]);
+    assert_eq!(clean.code, 0, "global options before the command:\n{clean}");
+    let before = listing(dir.path());
+    let run = ag.run(&["--migration-dir", &d, "-m", "x", "check"]);
+    let line = run.one_line_error();
+    assert!(
+        line.contains("cannot come before the `check` command"),
+        "{run}"
+    );
+    assert_eq!(listing(dir.path()), before, "a refused run writes nothing");
 }

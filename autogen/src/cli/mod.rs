@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::sea_query::IndexCreateStatement;
 
 use crate::config::DatabaseUrl;
@@ -25,6 +26,10 @@ pub struct Project {
     pub registry_prefix: &'static str,
     /// Indexes the entity attributes cannot express.
     pub extra_indexes: fn() -> Vec<IndexCreateStatement>,
+    /// Tables of the target schema that are not SeaORM entities, as the DDL
+    /// that creates them on the given backend (usually none; the benchmarks
+    /// use it for synthetic schemas too large to compile as entities).
+    pub extra_ddl: fn(DbBackend) -> Vec<String>,
     /// The migration crate's `src/` directory, relative to the workspace root.
     pub migration_src: &'static str,
 }
@@ -34,18 +39,14 @@ impl Project {
         EntitySource {
             registry_prefix: self.registry_prefix.to_owned(),
             extra_indexes: (self.extra_indexes)(),
+            extra_ddl: self.extra_ddl,
         }
     }
 }
 
 /// Alembic-style migrations for SeaORM: generate from entities, apply, inspect.
 #[derive(Debug, Parser)]
-#[command(
-    name = "autogen",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "autogen", version, about)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -91,6 +92,17 @@ pub struct GenerateArgs {
     /// Never ask; undecided renames become drop + add (with a warning).
     #[arg(long)]
     pub no_input: bool,
+}
+
+impl GenerateArgs {
+    fn is_empty(&self) -> bool {
+        self.message.is_none()
+            && self.renames.is_empty()
+            && self.table_renames.is_empty()
+            && !self.drop_unknown
+            && self.exclude.is_empty()
+            && !self.no_input
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +175,26 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The command's name on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Diff(_) => "diff",
+            Self::Check(_) => "check",
+            Self::Revision { .. } => "revision",
+            Self::Current => "current",
+            Self::History { .. } => "history",
+            Self::Heads => "heads",
+            Self::Upgrade { .. } => "upgrade",
+            Self::Downgrade { .. } => "downgrade",
+            Self::Stamp { .. } => "stamp",
+            Self::Merge { .. } => "merge",
+            Self::Squash { .. } => "squash",
+            Self::Reset { .. } => "reset",
+        }
+    }
+}
+
 /// How a command ended, for the exit code.
 pub enum Outcome {
     Ok,
@@ -188,6 +220,17 @@ pub async fn run<M: MigratorTrait + Squashed>(
     project: &Project,
     cli: Cli,
 ) -> anyhow::Result<Outcome> {
+    // Global options (`--database-url`, `--json`, ...) go anywhere; the
+    // options of the default `-m` command only without a command. (clap's
+    // `args_conflicts_with_subcommands` would reject the global ones too.)
+    if let Some(command) = &cli.command
+        && !cli.generate.is_empty()
+    {
+        anyhow::bail!(
+            "generation options (-m, --rename, --exclude, ...) cannot come before the `{}` command: write `autogen -m \"message\"` alone, or put them after `revision`, `diff` or `check`",
+            command.name()
+        );
+    }
     let g = cli.global;
     let ctx = Context {
         project: project.clone(),
@@ -259,5 +302,40 @@ impl Context {
         let url = self.url()?;
         let db = crate::runtime::connect_within(&url, CONNECT_TIMEOUT).await?;
         Ok((url, db))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("autogen").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_command() {
+        for args in [
+            &["--json", "heads"][..],
+            &["heads", "--json"],
+            &["--database-url", "sqlite::memory:", "check"],
+            &["--migration-dir", "m/src", "upgrade", "head", "--sql"],
+            &["--lock-timeout", "3", "-m", "add x"],
+        ] {
+            let cli = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(cli.command.is_none() || cli.generate.is_empty(), "{args:?}");
+        }
+        let cli = parse(&["--json", "check", "--exclude", "audit_*"]).expect("parses");
+        assert!(cli.global.json);
+        assert!(matches!(cli.command, Some(Command::Check(ref a)) if a.exclude == ["audit_*"]));
+    }
+
+    #[test]
+    fn generation_options_before_a_command_are_refused() {
+        let cli = parse(&["-m", "x", "check"]).expect("clap accepts, run refuses");
+        assert!(!cli.generate.is_empty());
+        assert_eq!(cli.command.as_ref().map(Command::name), Some("check"));
     }
 }
