@@ -20,6 +20,7 @@ async fn main() -> ExitCode {
     let project = Project {
         registry_prefix: entity::REGISTRY_PREFIX,
         extra_indexes: entity::indexes::all,
+        extra_ddl: |_| Vec::new(),
         migration_src: "migration/src",
     };
     cli::main::<migration::Migrator>(project).await

@@ -30,6 +30,8 @@ pub struct EntitySource {
     pub registry_prefix: String,
     /// Indexes the entity attributes cannot express (composite, non-unique).
     pub extra_indexes: Vec<IndexCreateStatement>,
+    /// Tables that are not entities, as the DDL creating them on a backend.
+    pub extra_ddl: fn(DbBackend) -> Vec<String>,
 }
 
 /// A connection that records every statement sent to it instead of
@@ -111,6 +113,7 @@ pub async fn entity_ddl(
             .iter()
             .map(|i| backend.build(i).to_string()),
     );
+    sql.extend((source.extra_ddl)(backend));
     Ok(sql)
 }
 
