@@ -42,6 +42,8 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 /// Set (to N) in the re-executed child: run as the `autogen` CLI.
 const CHILD_ENV: &str = "AUTOGEN_BENCH_CHILD_N";
+/// Set (to a table number) in the child: that entity was just edited.
+const EDIT_ENV: &str = "AUTOGEN_BENCH_CHILD_EDIT";
 
 /// Tables the child's target schema holds besides entities: the synthetic schema.
 fn child_ddl(backend: DbBackend) -> Vec<String> {
@@ -49,10 +51,24 @@ fn child_ddl(backend: DbBackend) -> Vec<String> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    match backend {
-        DbBackend::Postgres => synthetic_ddl(n, false),
-        _ => Vec::new(),
+    if backend != DbBackend::Postgres {
+        return Vec::new();
     }
+    let mut ddl = synthetic_ddl(n, false);
+    if let Some(edit) = std::env::var(EDIT_ENV)
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let table = format!("CREATE TABLE \"t{edit:05}\"");
+        if let Some(stmt) = ddl.iter_mut().find(|s| s.starts_with(&table)) {
+            *stmt = stmt.replacen(
+                "\"description\" text",
+                "\"description\" text, \"new_field\" varchar(100)",
+                1,
+            );
+        }
+    }
+    ddl
 }
 
 /// The child's migration history: none (the synthetic database was made by DDL).
@@ -100,10 +116,15 @@ fn run_autogen(
     cache: &Path,
     migration_dir: &Path,
     args: &[&str],
+    edit: Option<usize>,
 ) -> (Duration, f64, i32) {
     let exe = std::env::current_exe().expect("own path");
     let start = Instant::now();
-    let child = Command::new(exe)
+    let mut command = Command::new(exe);
+    if let Some(table) = edit {
+        command.env(EDIT_ENV, table.to_string());
+    }
+    let child = command
         .arg("--migration-dir")
         .arg(migration_dir)
         .args(args)
@@ -234,8 +255,20 @@ fn empty_migration_dir() -> std::path::PathBuf {
     dir
 }
 
-/// Whole `autogen` processes: `runs` of them after a warm-up (none when
-/// `fresh_cache`: every run then starts from an empty entity cache).
+/// The entity cache a whole-process run starts with.
+#[derive(Clone, Copy, PartialEq)]
+enum CacheState {
+    /// Empty: the first run after a build with new entities elsewhere.
+    Empty,
+    /// Holding this very schema.
+    Warm,
+    /// Holding the schema before one entity (a different one each run) was edited.
+    OneEntityEdited,
+}
+
+/// Whole `autogen` processes: `runs` of them (after a warm-up run that
+/// fills the cache, unless it must start empty).
+#[allow(clippy::too_many_arguments)]
 fn time_processes(
     runs: usize,
     n: usize,
@@ -243,22 +276,20 @@ fn time_processes(
     cache: &Path,
     dir: &Path,
     args: &[&str],
-    fresh_cache: bool,
+    state: CacheState,
 ) -> String {
     let mut samples = Vec::with_capacity(runs);
     let mut peaks = Vec::with_capacity(runs);
-    if !fresh_cache {
-        let (_, _, code) = run_autogen(n, url, cache, dir, args);
-        assert_eq!(
-            code, 0,
-            "autogen {args:?} exited {code} (1: false positives)"
-        );
+    if state != CacheState::Empty {
+        let (_, _, code) = run_autogen(n, url, cache, dir, args, None);
+        assert_eq!(code, 0, "autogen {args:?} exited {code}");
     }
-    for _ in 0..runs {
-        if fresh_cache {
+    for run in 0..runs {
+        if state == CacheState::Empty {
             let _ = std::fs::remove_dir_all(cache);
         }
-        let (elapsed, peak, code) = run_autogen(n, url, cache, dir, args);
+        let edit = (state == CacheState::OneEntityEdited).then_some(1 + run % (n - 1).max(1));
+        let (elapsed, peak, code) = run_autogen(n, url, cache, dir, args, edit);
         assert_eq!(
             code, 0,
             "autogen {args:?} exited {code} (1: false positives)"
@@ -476,9 +507,25 @@ async fn bench() {
 
         println!("  whole `autogen` processes (tool time: spawn to exit):");
         let _ = std::fs::remove_dir_all(&cache);
-        let t = time_processes(runs, n, &url, &cache, &migration_dir, &["check"], true);
+        let t = time_processes(
+            runs,
+            n,
+            &url,
+            &cache,
+            &migration_dir,
+            &["check"],
+            CacheState::Empty,
+        );
         println!("  autogen check, cold entity cache       {t}");
-        let t = time_processes(runs, n, &url, &cache, &migration_dir, &["check"], false);
+        let t = time_processes(
+            runs,
+            n,
+            &url,
+            &cache,
+            &migration_dir,
+            &["check"],
+            CacheState::Warm,
+        );
         println!("  autogen check (no-op)                  {t}");
         let t = time_processes(
             runs,
@@ -487,9 +534,19 @@ async fn bench() {
             &cache,
             &migration_dir,
             &["-m", "noop"],
-            false,
+            CacheState::Warm,
         );
         println!("  autogen -m noop (no changes)           {t}");
+        let t = time_processes(
+            runs,
+            n,
+            &url,
+            &cache,
+            &migration_dir,
+            &["diff"],
+            CacheState::OneEntityEdited,
+        );
+        println!("  autogen diff, one entity just edited   {t}");
 
         println!("  applying generated migrations (one transaction each):");
         let touched = n.min(100);

@@ -9,7 +9,8 @@
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
-use crate::schema::Schema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// Bumped when the model or the introspection changes what a schema looks like.
 const FORMAT: &str = "schema-v2";
@@ -36,14 +37,15 @@ pub fn key(parts: &[&str]) -> String {
     format!("{:016x}{:016x}", a.finish(), b.finish())
 }
 
-pub fn load(key: &str) -> Option<Schema> {
+/// The entry stored under `key`: a whole schema, or one table of it.
+pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
     let text = std::fs::read(dir()?.join(format!("{key}.json"))).ok()?;
     serde_json::from_slice(&text).ok()
 }
 
-pub fn store(key: &str, schema: &Schema) {
+pub fn store<T: Serialize>(key: &str, value: &T) {
     let Some(dir) = dir() else { return };
-    let Ok(text) = serde_json::to_vec(schema) else {
+    let Ok(text) = serde_json::to_vec(value) else {
         return;
     };
     if std::fs::create_dir_all(&dir).is_err() {

@@ -20,7 +20,7 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::sea_query::IndexCreateStatement;
 
 use super::SourceError;
-use super::database;
+use super::{database, incremental};
 use crate::schema::Schema;
 
 /// What the entity side is made of.
@@ -131,11 +131,29 @@ pub async fn materialize(
 /// The schema `ddl` creates on `db`'s server, without touching its live
 /// schema. Running DDL costs a few milliseconds per table, so the result is
 /// cached by content (the DDL, the server version and this crate's version):
-/// the same entities on the same server always give the same schema.
+/// the same entities on the same server always give the same schema. On
+/// PostgreSQL each table is cached as well, so that after an edit only the
+/// changed tables run again (see `source::incremental`).
 pub async fn materialize_ddl(
     db: &DatabaseConnection,
     ddl: &[String],
 ) -> Result<Schema, SourceError> {
+    Ok(materialize_ddl_counted(db, ddl).await?.schema)
+}
+
+/// A materialized schema and how many of its tables had to be created on
+/// the server to get it (0: all from the cache).
+#[derive(Debug)]
+pub struct Materialized {
+    pub schema: Schema,
+    pub tables_run: usize,
+}
+
+/// [`materialize_ddl`], also telling how much of it ran on the server.
+pub async fn materialize_ddl_counted(
+    db: &DatabaseConnection,
+    ddl: &[String],
+) -> Result<Materialized, SourceError> {
     let backend = db.get_database_backend();
     let version_sql = match backend {
         DbBackend::Postgres => "SELECT current_setting('server_version_num') AS v",
@@ -151,25 +169,87 @@ pub async fn materialize_ddl(
         .await?
         .and_then(|r| r.try_get::<String>("", "v").ok())
         .unwrap_or_default();
+    let backend_name = format!("{backend:?}");
     // SeaORM orders the tables through a HashMap (a different valid order in
     // every process), so the key is made of the statements in sorted order.
     let mut sorted: Vec<&str> = ddl.iter().map(String::as_str).collect();
     sorted.sort_unstable();
-    let key = super::cache::key(&[&format!("{backend:?}"), &version, &sorted.join(";\n")]);
+    let key = super::cache::key(&[&backend_name, &version, &sorted.join(";\n")]);
     if let Some(schema) = super::cache::load(&key) {
         tracing::debug!("entity schema from the cache ({key})");
-        return Ok(schema);
+        return Ok(Materialized {
+            schema,
+            tables_run: 0,
+        });
     }
-    tracing::debug!(
-        "entity schema not cached ({key}): materializing {} statements",
-        ddl.len()
-    );
-    let schema = match backend {
-        DbBackend::Postgres => materialize_postgres(db, ddl).await?,
-        _ => materialize_sqlite(ddl).await?,
+    let materialized = match backend {
+        DbBackend::Postgres => {
+            materialize_postgres_by_table(db, ddl, &backend_name, &version).await?
+        }
+        _ => {
+            let schema = materialize_sqlite(ddl).await?;
+            Materialized {
+                tables_run: schema.tables.len(),
+                schema,
+            }
+        }
     };
-    super::cache::store(&key, &schema);
-    Ok(schema)
+    tracing::debug!(
+        "entity schema not cached ({key}): {} table(s) materialized",
+        materialized.tables_run
+    );
+    super::cache::store(&key, &materialized.schema);
+    Ok(materialized)
+}
+
+/// Materialize only the tables missing from the per-table cache (and the
+/// tables they reference), then complete the schema from the cache.
+async fn materialize_postgres_by_table(
+    db: &DatabaseConnection,
+    ddl: &[String],
+    backend: &str,
+    version: &str,
+) -> Result<Materialized, SourceError> {
+    let whole = |schema: Schema| Materialized {
+        tables_run: schema.tables.len(),
+        schema,
+    };
+    let Some(units) = incremental::split(ddl) else {
+        return Ok(whole(materialize_postgres(db, ddl).await?));
+    };
+    let keys = units.keys(backend, version);
+    let cached = incremental::load(&keys);
+    let missing: Vec<usize> = (0..cached.len()).filter(|i| cached[*i].is_none()).collect();
+    let subset = (missing.len() < units.tables.len())
+        .then(|| units.subset(&missing))
+        .flatten();
+    let mut schema = match &subset {
+        Some((partial, _)) => materialize_postgres(db, partial).await?,
+        None => materialize_postgres(db, ddl).await?,
+    };
+    if !schema.unmanaged.is_empty() {
+        // Not attributable to one table: nothing is reused or kept per table.
+        return Ok(whole(match subset {
+            Some(_) => materialize_postgres(db, ddl).await?,
+            None => schema,
+        }));
+    }
+    let tables_run = schema.tables.len();
+    for ((unit, key), cached) in units.tables.iter().zip(&keys).zip(cached) {
+        match (schema.tables.get(&unit.table), cached) {
+            (Some(table), _) => incremental::store(key, table),
+            (None, Some(table)) => {
+                schema.tables.insert(unit.table.clone(), table);
+            }
+            (None, None) => {
+                return Err(SourceError::Materialize {
+                    place: "PostgreSQL schema",
+                    reason: format!("table {} was not created by its DDL", unit.table),
+                });
+            }
+        }
+    }
+    Ok(Materialized { schema, tables_run })
 }
 
 async fn materialize_postgres(

@@ -3,6 +3,7 @@
 mod cache;
 pub mod database;
 pub mod entities;
+mod incremental;
 
 use thiserror::Error;
 

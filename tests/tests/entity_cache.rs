@@ -1,0 +1,109 @@
+//! The entity side's per-table cache on a real PostgreSQL server: after an
+//! edit only the changed tables (and the tables they reference) are created
+//! in the scratch schema, and the schema assembled from the cache is exactly
+//! the one a full materialization with an empty cache gives.
+//!
+//! One test function: it points `AUTOGEN_CACHE_DIR` at directories of its
+//! own, which must not race with another test of this binary.
+
+use autogen::source::entities::{Materialized, materialize_ddl_counted};
+use autogen::synthetic::synthetic_ddl;
+use sea_orm_migration::sea_orm::DatabaseConnection;
+use tests::support::{PgDatabase, connect};
+
+const TABLES: usize = 30;
+
+fn use_cache(dir: &std::path::Path) {
+    // SAFETY: the only test of this binary; nothing else reads the environment meanwhile.
+    unsafe { std::env::set_var("AUTOGEN_CACHE_DIR", dir) };
+}
+
+async fn materialize(db: &DatabaseConnection, ddl: &[String]) -> Materialized {
+    materialize_ddl_counted(db, ddl)
+        .await
+        .expect("the synthetic DDL materializes")
+}
+
+/// What an empty cache gives for `ddl`: the reference.
+async fn from_scratch(
+    db: &DatabaseConnection,
+    ddl: &[String],
+    dir: &std::path::Path,
+) -> Materialized {
+    use_cache(dir);
+    let full = materialize(db, ddl).await;
+    assert_eq!(full.tables_run, TABLES, "an empty cache runs every table");
+    full
+}
+
+#[tokio::test]
+async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() {
+    let pg = PgDatabase::create();
+    let db = connect(pg.url()).await.expect("connect");
+    let cache = tests::support::temp_dir();
+    let (shared, fresh) = (cache.path().join("shared"), cache.path().join("fresh"));
+    let base = synthetic_ddl(TABLES, false);
+
+    use_cache(&shared);
+    let first = materialize(&db, &base).await;
+    assert_eq!(first.tables_run, TABLES);
+    assert_eq!(first.schema.tables.len(), TABLES);
+    let again = materialize(&db, &base).await;
+    assert_eq!(again.tables_run, 0, "the same DDL is a whole-schema hit");
+    assert_eq!(again.schema, first.schema);
+
+    // A column added to t00005, which references t00000.
+    let mut edited = base.clone();
+    let at = edited
+        .iter()
+        .position(|s| s.starts_with("CREATE TABLE \"t00005\""))
+        .expect("t00005");
+    edited[at] = edited[at].replacen(
+        "\"description\" text",
+        "\"description\" text, \"new_field\" varchar(100) NOT NULL DEFAULT 'x'",
+        1,
+    );
+    let incremental = materialize(&db, &edited).await;
+    assert_eq!(
+        incremental.tables_run, 2,
+        "the edited table and the table it references"
+    );
+    let reference = from_scratch(&db, &edited, &fresh.join("1")).await;
+    assert_eq!(incremental.schema, reference.schema);
+    assert!(
+        incremental.schema.tables["t00005"]
+            .columns
+            .iter()
+            .any(|c| c.name == "new_field"),
+        "the edit is in the assembled schema"
+    );
+
+    // A value added to the enum: every table naming the type runs again.
+    use_cache(&shared);
+    let mut retyped = edited.clone();
+    retyped[0] = retyped[0].replacen("'failed')", "'failed', 'cancelled')", 1);
+    let incremental = materialize(&db, &retyped).await;
+    let naming_the_type = TABLES.div_ceil(3);
+    assert_eq!(incremental.tables_run, naming_the_type);
+    let reference = from_scratch(&db, &retyped, &fresh.join("2")).await;
+    assert_eq!(incremental.schema, reference.schema);
+    assert_eq!(
+        incremental.schema.enums["run_status"]
+            .last()
+            .map(String::as_str),
+        Some("cancelled")
+    );
+
+    // A dropped table: nothing runs, the rest comes from the cache.
+    use_cache(&shared);
+    let last = format!("t{:05}", TABLES - 1);
+    let dropped: Vec<String> = retyped
+        .iter()
+        .filter(|s| !s.contains(&format!("\"{last}\"")))
+        .cloned()
+        .collect();
+    let incremental = materialize(&db, &dropped).await;
+    assert_eq!(incremental.tables_run, 0);
+    assert_eq!(incremental.schema.tables.len(), TABLES - 1);
+    assert!(!incremental.schema.tables.contains_key(&last));
+}
