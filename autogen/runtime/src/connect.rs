@@ -149,5 +149,35 @@ pub(crate) fn one_line(e: &DbErr) -> String {
     {
         words.truncate(words.len() - 3);
     }
-    words.join(" ")
+    let line = words.join(" ");
+    if line == "out of shared memory" {
+        // PostgreSQL's hint (not in sqlx's message) is what the user needs.
+        return format!(
+            "{line}: the migration takes more locks in one transaction than the server allows; raise max_locks_per_transaction (server restart) or split the migration"
+        );
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::sea_orm::RuntimeErr;
+
+    use super::*;
+
+    fn exec(text: &str) -> DbErr {
+        DbErr::Exec(RuntimeErr::Internal(text.into()))
+    }
+
+    #[test]
+    fn one_line_drops_prefixes_and_positions_and_explains_lock_exhaustion() {
+        let e = exec("error returned from database: relation \"x\" does not exist at line 12");
+        assert_eq!(one_line(&e), "relation \"x\" does not exist");
+        let e = exec("error returned from database: out of shared memory");
+        assert!(
+            one_line(&e).contains("raise max_locks_per_transaction"),
+            "{}",
+            one_line(&e)
+        );
+    }
 }

@@ -1,4 +1,5 @@
-//! Benchmark of a no-op boot: the database is already at head.
+//! Benchmark of boot: a no-op boot (the database is already at head), and
+//! the base migration applied to an empty database.
 //!
 //! ```sh
 //! cargo run --release -p tests --bin bench_boot            # 20 runs of each
@@ -12,10 +13,14 @@
 //! - (a) `autogen_runtime::upgrade_to_head::<migration::Migrator>` on an
 //!   open connection: the migration step of boot alone;
 //! - (b) the wall time of a whole `app --migrate-only` process;
-//! - (c) the time from spawning `app` to its first successful `GET /health`.
+//! - (c) the time from spawning `app` to its first successful `GET /health`;
+//! - (d) `upgrade_to_head` on a new, empty database: applying the base
+//!   migration (lock, migration, bookkeeping).
 //!
-//! It prints the median and the min–max of each. The `app` binary is built
-//! with the same profile as this program (`--release` here).
+//! It prints the median and the min–max of each, then peak memory: of the
+//! `app` processes (`ru_maxrss` of the largest child) and of (d) in this
+//! process. The `app` binary is built with the same profile as this
+//! program (`--release` here).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -47,6 +52,39 @@ fn main() {
     for db in [TestDb::postgres(), TestDb::sqlite()] {
         bench(&db, runs);
     }
+    println!();
+    println!(
+        "peak RSS: largest app process {:.1} MB; (d) in this process {:.1} MB",
+        children_peak_rss_mb(),
+        base_peak_mb()
+    );
+}
+
+/// The largest peak RSS of the child processes waited for so far.
+fn children_peak_rss_mb() -> f64 {
+    // SAFETY: an all-zero rusage is valid for getrusage to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_CHILDREN with a valid pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+static BASE_PEAK_KB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn base_peak_mb() -> f64 {
+    BASE_PEAK_KB.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0
+}
+
+/// This process's peak RSS in kB since the last reset (Linux).
+fn own_peak_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
 }
 
 fn bench(db: &TestDb, runs: usize) {
@@ -116,6 +154,32 @@ fn bench(db: &TestDb, runs: usize) {
         })
         .collect();
     row(db, "(c) spawn app to first 200 from GET /health", &ready);
+
+    // (d) the base migration on a new, empty database.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let base: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let empty = match db.db_backend() {
+                sea_orm_migration::sea_orm::DbBackend::Postgres => TestDb::postgres(),
+                _ => TestDb::sqlite(),
+            };
+            let url = DatabaseUrl::parse(&empty.url(), "bench").expect("database URL");
+            support::block_on(async {
+                let conn = autogen_runtime::connect(&url).await.expect("connect");
+                let started = Instant::now();
+                let report =
+                    autogen_runtime::upgrade_to_head::<migration::Migrator>(&conn, &url, TIMEOUT)
+                        .await
+                        .expect("upgrade_to_head");
+                let elapsed = started.elapsed();
+                assert!(!report.applied.is_empty(), "nothing was applied");
+                let _ = conn.close().await;
+                elapsed
+            })
+        })
+        .collect();
+    BASE_PEAK_KB.fetch_max(own_peak_kb(), std::sync::atomic::Ordering::Relaxed);
+    row(db, "(d) base migration on an empty database", &base);
 }
 
 fn row(db: &TestDb, what: &str, samples: &[Duration]) {
