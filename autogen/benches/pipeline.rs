@@ -337,7 +337,7 @@ async fn time_up_down(
         let up = start.elapsed();
         let start = Instant::now();
         if let Err(e) = run_migration(db, migration, Direction::Down).await {
-            return (stats(&mut vec![up]), format!("fails: {e}"));
+            return (stats(&mut [up]), format!("fails: {e}"));
         }
         if run > 0 {
             ups.push(up);
