@@ -8,7 +8,7 @@
 
 use autogen::source::entities::{Materialized, materialize_ddl_counted};
 use autogen::synthetic::synthetic_ddl;
-use sea_orm_migration::sea_orm::DatabaseConnection;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
 use tests::support::{PgDatabase, connect};
 
 const TABLES: usize = 30;
@@ -106,4 +106,30 @@ async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() 
     assert_eq!(incremental.tables_run, 0);
     assert_eq!(incremental.schema.tables.len(), TABLES - 1);
     assert!(!incremental.schema.tables.contains_key(&last));
+
+    // More tables than one scratch transaction may lock: materialized in
+    // batches (each with the table its foreign keys reference), and equal
+    // to the same schema created for real.
+    use_cache(&fresh.join("3"));
+    let big = synthetic_ddl(BIG, false);
+    let batched = materialize(&db, &big).await;
+    assert_eq!(batched.schema.tables.len(), BIG);
+    assert!(
+        batched.tables_run > BIG,
+        "t00000 runs in every batch: {}",
+        batched.tables_run
+    );
+    for chunk in big.chunks(200) {
+        db.execute_unprepared(&chunk.join(";\n"))
+            .await
+            .expect("create the schema for real");
+    }
+    let live = autogen::source::database::postgres::introspect(&db, None)
+        .await
+        .expect("introspect");
+    assert_eq!(live.tables, batched.schema.tables);
+    assert_eq!(live.enums, batched.schema.enums);
 }
+
+/// More tables than `TABLES_PER_BATCH` (250) twice over.
+const BIG: usize = 600;

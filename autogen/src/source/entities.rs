@@ -202,42 +202,48 @@ pub async fn materialize_ddl_counted(
     Ok(materialized)
 }
 
+/// Tables created per scratch transaction. Each holds locks on a table and
+/// its indexes, sequences and TOAST table until the rollback, and
+/// PostgreSQL's lock table (`max_locks_per_transaction` × `max_connections`,
+/// 6 400 slots by default) overflows at around 1 000 tables in one
+/// transaction; 250 leave room for the other sessions of the server.
+const TABLES_PER_BATCH: usize = 250;
+
 /// Materialize only the tables missing from the per-table cache (and the
-/// tables they reference), then complete the schema from the cache.
+/// tables they reference), in batches, then complete the schema from the cache.
 async fn materialize_postgres_by_table(
     db: &DatabaseConnection,
     ddl: &[String],
     backend: &str,
     version: &str,
 ) -> Result<Materialized, SourceError> {
-    let whole = |schema: Schema| Materialized {
-        tables_run: schema.tables.len(),
-        schema,
-    };
     let Some(units) = incremental::split(ddl) else {
-        return Ok(whole(materialize_postgres(db, ddl).await?));
+        // Not SeaORM's DDL shape: one transaction for all of it.
+        let schema = materialize_postgres(db, ddl).await?;
+        return Ok(Materialized {
+            tables_run: schema.tables.len(),
+            schema,
+        });
     };
     let keys = units.keys(backend, version);
-    let cached = incremental::load(&keys);
-    let missing: Vec<usize> = (0..cached.len()).filter(|i| cached[*i].is_none()).collect();
-    let subset = (missing.len() < units.tables.len())
-        .then(|| units.subset(&missing))
-        .flatten();
-    let mut schema = match &subset {
-        Some((partial, _)) => materialize_postgres(db, partial).await?,
-        None => materialize_postgres(db, ddl).await?,
-    };
-    if !schema.unmanaged.is_empty() {
-        // Not attributable to one table: nothing is reused or kept per table.
-        return Ok(whole(match subset {
-            Some(_) => materialize_postgres(db, ddl).await?,
-            None => schema,
-        }));
+    let mut cached = incremental::load(&keys);
+    let mut missing: Vec<usize> = (0..cached.len()).filter(|i| cached[*i].is_none()).collect();
+    let (mut schema, mut tables_run) = run_batches(db, &units, &missing).await?;
+    if !schema.unmanaged.is_empty() && missing.len() < units.tables.len() {
+        // Unmanaged objects are not attributed to tables: read every table
+        // afresh rather than combine them with cached ones.
+        missing = (0..units.tables.len()).collect();
+        cached = vec![None; units.tables.len()];
+        (schema, tables_run) = run_batches(db, &units, &missing).await?;
     }
-    let tables_run = schema.tables.len();
+    let keep = schema.unmanaged.is_empty();
     for ((unit, key), cached) in units.tables.iter().zip(&keys).zip(cached) {
         match (schema.tables.get(&unit.table), cached) {
-            (Some(table), _) => incremental::store(key, table),
+            (Some(table), _) => {
+                if keep {
+                    incremental::store(key, table);
+                }
+            }
             (None, Some(table)) => {
                 schema.tables.insert(unit.table.clone(), table);
             }
@@ -250,6 +256,40 @@ async fn materialize_postgres_by_table(
         }
     }
     Ok(Materialized { schema, tables_run })
+}
+
+/// The tables at `missing` (with the tables they reference, and every enum
+/// type), materialized [`TABLES_PER_BATCH`] at a time; how many tables ran.
+async fn run_batches(
+    db: &DatabaseConnection,
+    units: &incremental::Units<'_>,
+    missing: &[usize],
+) -> Result<(Schema, usize), SourceError> {
+    let mut schema = Schema::default();
+    let mut tables_run = 0;
+    let batches: Vec<&[usize]> = if missing.is_empty() {
+        vec![&[]] // the enum types alone
+    } else {
+        missing.chunks(TABLES_PER_BATCH).collect()
+    };
+    for batch in batches {
+        let (ddl, _) = units
+            .subset(batch)
+            .map_err(|table| SourceError::Materialize {
+                place: "PostgreSQL schema",
+                reason: format!("a foreign key references table {table}, which no entity creates"),
+            })?;
+        let part = materialize_postgres(db, &ddl).await?;
+        tables_run += part.tables.len();
+        schema.enums = part.enums;
+        for item in part.unmanaged {
+            if !schema.unmanaged.contains(&item) {
+                schema.unmanaged.push(item);
+            }
+        }
+        schema.tables.extend(part.tables);
+    }
+    Ok((schema, tables_run))
 }
 
 async fn materialize_postgres(

@@ -115,8 +115,8 @@ impl Units<'_> {
 
     /// The DDL creating the tables at `missing` (indexes into `tables`) and,
     /// transitively, the tables their foreign keys reference; every type.
-    /// `None` when a referenced table is not in the DDL.
-    pub fn subset(&self, missing: &[usize]) -> Option<(Vec<String>, BTreeSet<String>)> {
+    /// `Err(name)` when a referenced table is not in the DDL.
+    pub fn subset(&self, missing: &[usize]) -> Result<(Vec<String>, BTreeSet<String>), String> {
         let by_name: BTreeMap<&str, &Unit> =
             self.tables.iter().map(|u| (u.table.as_str(), u)).collect();
         let mut needed: BTreeSet<String> = BTreeSet::new();
@@ -126,14 +126,15 @@ impl Units<'_> {
             .collect();
         while let Some(name) = queue.pop() {
             if needed.insert(name.to_owned()) {
-                queue.extend(by_name.get(name)?.references.iter().map(String::as_str));
+                let unit = by_name.get(name).ok_or_else(|| name.to_owned())?;
+                queue.extend(unit.references.iter().map(String::as_str));
             }
         }
         let mut ddl: Vec<String> = self.types.iter().map(|(_, s)| (*s).to_owned()).collect();
         for unit in self.tables.iter().filter(|u| needed.contains(&u.table)) {
             ddl.extend(unit.statements.iter().map(|s| (*s).to_owned()));
         }
-        Some((ddl, needed))
+        Ok((ddl, needed))
     }
 }
 
