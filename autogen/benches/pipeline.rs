@@ -10,7 +10,8 @@
 //! BENCH_POSTGRES_URL. Prints median (min–max) of BENCH_RUNS runs (default
 //! 5) after a warm-up, and the peak memory of each measurement: in-process
 //! stages reset the process's high-water mark (`/proc/self/clear_refs`)
-//! before they start; whole processes report their own `ru_maxrss`.
+//! before they start; whole processes report their own high-water mark
+//! (`VmHWM`) as they end.
 //!
 //! Whole-process runs re-execute this binary as the `autogen` CLI
 //! (`autogen::cli::main`, the same code as the `autogen` binary) whose
@@ -44,6 +45,9 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 const CHILD_ENV: &str = "AUTOGEN_BENCH_CHILD_N";
 /// Set (to a table number) in the child: that entity was just edited.
 const EDIT_ENV: &str = "AUTOGEN_BENCH_CHILD_EDIT";
+/// Where the child writes its own peak RSS (MB) when it ends. (`ru_maxrss`
+/// from `wait4` would count the parent's pages the child had before exec.)
+const PEAK_ENV: &str = "AUTOGEN_BENCH_CHILD_PEAK_FILE";
 
 /// Tables the child's target schema holds besides entities: the synthetic schema.
 fn child_ddl(backend: DbBackend) -> Vec<String> {
@@ -96,20 +100,20 @@ fn child() -> ExitCode {
         extra_ddl: child_ddl,
         migration_src: "migration/src",
     };
-    match tokio::runtime::Runtime::new() {
+    let code = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt.block_on(cli::main::<NoMigrations>(project)),
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
             ExitCode::from(2)
         }
+    };
+    if let Some(path) = std::env::var_os(PEAK_ENV) {
+        let _ = std::fs::write(path, format!("{}", peak_rss_mb()));
     }
+    code
 }
 
 /// One whole `autogen` process: wall time, peak RSS in MB, exit code.
-#[expect(
-    clippy::zombie_processes,
-    reason = "reaped by wait4, which also reports its peak RSS"
-)]
 fn run_autogen(
     n: usize,
     url: &str,
@@ -120,11 +124,14 @@ fn run_autogen(
 ) -> (Duration, f64, i32) {
     let exe = std::env::current_exe().expect("own path");
     let start = Instant::now();
+    let peak_file = std::env::temp_dir().join(format!("autogen-bench-peak-{}", std::process::id()));
+    let _ = std::fs::remove_file(&peak_file);
     let mut command = Command::new(exe);
+    command.env(PEAK_ENV, &peak_file);
     if let Some(table) = edit {
         command.env(EDIT_ENV, table.to_string());
     }
-    let child = command
+    let mut child = command
         .arg("--migration-dir")
         .arg(migration_dir)
         .args(args)
@@ -134,20 +141,14 @@ fn run_autogen(
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn autogen");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, reaping it; `child` is not waited on again.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let status = child.wait().expect("wait for autogen");
     let elapsed = start.elapsed();
-    assert_eq!(rc, pid, "wait4");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (elapsed, usage.ru_maxrss as f64 / 1024.0, code)
+    let code = status.code().unwrap_or(-1);
+    let peak = std::fs::read_to_string(&peak_file)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN);
+    (elapsed, peak, code)
 }
 
 /// The physical floor: the same facts as the introspector reads, in one round trip.

@@ -18,7 +18,8 @@
 //!   migration (lock, migration, bookkeeping).
 //!
 //! It prints the median and the min–max of each, then peak memory: of the
-//! `app` processes (`ru_maxrss` of the largest child) and of (d) in this
+//! `app` processes (`ru_maxrss` of the largest child: an upper bound, as it
+//! may count this process's pages the child had before exec) and of (d) in this
 //! process. The `app` binary is built with the same profile as this
 //! program (`--release` here).
 
