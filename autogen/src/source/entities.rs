@@ -258,37 +258,62 @@ async fn materialize_postgres_by_table(
     Ok(Materialized { schema, tables_run })
 }
 
+/// Batches materialized at once, each on its own connection of the pool:
+/// the work is the server's, so a few sessions use a few of its cores.
+const PARALLEL_BATCHES: usize = 4;
+
 /// The tables at `missing` (with the tables they reference, and every enum
-/// type), materialized [`TABLES_PER_BATCH`] at a time; how many tables ran.
+/// type), materialized [`TABLES_PER_BATCH`] at a time, up to
+/// [`PARALLEL_BATCHES`] (and the number of cores) at once; how many tables ran.
 async fn run_batches(
     db: &DatabaseConnection,
     units: &incremental::Units<'_>,
     missing: &[usize],
 ) -> Result<(Schema, usize), SourceError> {
-    let mut schema = Schema::default();
-    let mut tables_run = 0;
-    let batches: Vec<&[usize]> = if missing.is_empty() {
+    let chunks: Vec<&[usize]> = if missing.is_empty() {
         vec![&[]] // the enum types alone
     } else {
         missing.chunks(TABLES_PER_BATCH).collect()
     };
-    for batch in batches {
+    let mut batches = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
         let (ddl, _) = units
-            .subset(batch)
+            .subset(chunk)
             .map_err(|table| SourceError::Materialize {
                 place: "PostgreSQL schema",
                 reason: format!("a foreign key references table {table}, which no entity creates"),
             })?;
-        let part = materialize_postgres(db, &ddl).await?;
+        batches.push(ddl);
+    }
+    let parallel = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, PARALLEL_BATCHES);
+    let mut pending = batches.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    let spawn = |running: &mut tokio::task::JoinSet<_>, ddl: Vec<String>| {
+        let db = db.clone();
+        running.spawn(async move { materialize_postgres(&db, &ddl).await });
+    };
+    for ddl in pending.by_ref().take(parallel) {
+        spawn(&mut running, ddl);
+    }
+    let mut schema = Schema::default();
+    let mut tables_run = 0;
+    while let Some(joined) = running.join_next().await {
+        let part = joined.map_err(|e| SourceError::Materialize {
+            place: "PostgreSQL schema",
+            reason: e.to_string(),
+        })??;
+        if let Some(ddl) = pending.next() {
+            spawn(&mut running, ddl);
+        }
         tables_run += part.tables.len();
         schema.enums = part.enums;
-        for item in part.unmanaged {
-            if !schema.unmanaged.contains(&item) {
-                schema.unmanaged.push(item);
-            }
-        }
+        schema.unmanaged.extend(part.unmanaged);
         schema.tables.extend(part.tables);
     }
+    schema.unmanaged.sort();
+    schema.unmanaged.dedup();
     Ok((schema, tables_run))
 }
 
@@ -300,9 +325,11 @@ async fn materialize_postgres(
         place: "PostgreSQL schema",
         reason: e.to_string(),
     };
+    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let scratch = format!(
-        "autogen_scratch_{}_{}",
+        "autogen_scratch_{}_{}_{}",
         std::process::id(),
+        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
