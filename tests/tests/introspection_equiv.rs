@@ -596,3 +596,80 @@ async fn remediation_schema_is_introspected_as_sea_schema_discovers_it() {
     );
     db.close().await.expect("close the connection");
 }
+
+/// What sea-schema does not discover, against PostgreSQL's own functions:
+/// comments (read by a join, not `obj_description` / `col_description` per
+/// row) and the definitions of unmanaged objects (deparsed only for them).
+#[tokio::test]
+async fn comments_and_unmanaged_definitions_match_the_catalog_functions() {
+    let pg = PgDatabase::create();
+    let db = connect(pg.url())
+        .await
+        .expect("connect to the test database");
+    db.execute_unprepared(
+        "CREATE TABLE t (id serial PRIMARY KEY, a integer CONSTRAINT a_positive CHECK (a > 0), b text);
+         CREATE TABLE u (id serial PRIMARY KEY);
+         COMMENT ON TABLE t IS 'the t table';
+         COMMENT ON COLUMN t.b IS 'the b column';
+         CREATE INDEX t_lower_b ON t (lower(b));
+         CREATE INDEX t_partial ON t (a) WHERE a > 10;
+         CREATE INDEX t_plain ON t (a);",
+    )
+    .await
+    .expect("create the objects");
+    let schema = postgres::introspect(&db, None)
+        .await
+        .expect("autogen introspects the schema");
+    let one = |sql: &str| {
+        let db = &db;
+        let sql = sql.to_owned();
+        async move {
+            db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+                .await
+                .expect("catalog query")
+                .and_then(|r| r.try_get::<Option<String>>("", "v").ok())
+                .flatten()
+        }
+    };
+    let t = &schema.tables["t"];
+    assert_eq!(
+        t.comment,
+        one("SELECT obj_description('t'::regclass, 'pg_class') AS v").await
+    );
+    assert_eq!(t.comment.as_deref(), Some("the t table"));
+    let b = t.columns.iter().find(|c| c.name == "b").expect("column b");
+    assert_eq!(
+        b.comment,
+        one("SELECT col_description('t'::regclass, 3) AS v").await
+    );
+    assert_eq!(b.comment.as_deref(), Some("the b column"));
+    assert!(
+        t.columns
+            .iter()
+            .filter(|c| c.name != "b")
+            .all(|c| c.comment.is_none())
+    );
+    assert_eq!(schema.tables["u"].comment, None);
+
+    let check = one(
+        "SELECT pg_get_constraintdef(oid) AS v FROM pg_constraint WHERE conname = 'a_positive'",
+    )
+    .await
+    .expect("the CHECK constraint");
+    let mut expected = vec![format!("constraint a_positive on t: {check}")];
+    for index in ["t_lower_b", "t_partial"] {
+        let def = one(&format!("SELECT pg_get_indexdef('{index}'::regclass) AS v"))
+            .await
+            .expect("the index");
+        expected.push(format!("index {index} on t: {def}"));
+    }
+    let mut unmanaged = schema.unmanaged.clone();
+    unmanaged.sort();
+    expected.sort();
+    assert_eq!(unmanaged, expected);
+    assert!(
+        t.indexes.iter().any(|i| i.name == "t_plain"),
+        "a plain index is managed"
+    );
+    db.close().await.expect("close the connection");
+}

@@ -1,5 +1,8 @@
 //! PostgreSQL catalog → [`Schema`] in five queries (tables, columns,
 //! constraints, indexes, enums), independent of the number of tables.
+//! Set-based throughout: comments are joined rather than fetched per row
+//! (`col_description` is a query per column), and definitions are deparsed
+//! only for the objects reported as unmanaged.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +12,9 @@ use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Tab
 use crate::source::SourceError;
 
 const TABLES: &str = r#"
-SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment
+SELECT c.relname::text AS name, ds.description AS comment
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY 1"#;
 
@@ -19,12 +23,13 @@ SELECT c.relname::text AS table_name, a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS formatted,
        t.typtype::text AS typtype, t.typname::text AS typname,
        a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_expr,
-       a.attidentity::text AS identity, col_description(c.oid, a.attnum) AS comment
+       a.attidentity::text AS identity, ds.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum"#;
 
@@ -36,7 +41,7 @@ SELECT c.relname::text AS table_name, con.conname::text AS name, con.contype::te
        array_to_json(ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord))::text AS ref_columns,
        con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
-       pg_get_constraintdef(con.oid) AS definition
+       CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid) END AS definition
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -49,7 +54,8 @@ SELECT t.relname::text AS table_name, i.relname::text AS name, ix.indisunique AS
        array_to_json(ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num ORDER BY k.ord))::text AS columns,
        (ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL OR am.amname <> 'btree') AS unmanaged,
-       pg_get_indexdef(ix.indexrelid) AS definition
+       CASE WHEN ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL OR am.amname <> 'btree'
+            THEN pg_get_indexdef(ix.indexrelid) END AS definition
 FROM pg_index ix
 JOIN pg_class i ON i.oid = ix.indexrelid
 JOIN pg_class t ON t.oid = ix.indrelid
