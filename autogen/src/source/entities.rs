@@ -209,8 +209,9 @@ pub async fn materialize_ddl_counted(
 /// transaction; 250 leave room for the other sessions of the server.
 const TABLES_PER_BATCH: usize = 250;
 
-/// Materialize only the tables missing from the per-table cache (and the
-/// tables they reference), in batches, then complete the schema from the cache.
+/// Materialize only the tables missing from the per-table cache (with
+/// stand-ins for the tables they reference), in batches, then complete the
+/// schema from the cache.
 async fn materialize_postgres_by_table(
     db: &DatabaseConnection,
     ddl: &[String],
@@ -277,25 +278,32 @@ async fn run_batches(
     };
     let mut batches = Vec::with_capacity(chunks.len());
     for chunk in chunks {
-        let (ddl, _) = units
+        let (ddl, stand_ins) = units
             .subset(chunk)
             .map_err(|table| SourceError::Materialize {
                 place: "PostgreSQL schema",
                 reason: format!("a foreign key references table {table}, which no entity creates"),
             })?;
-        batches.push(ddl);
+        batches.push((ddl, stand_ins));
     }
     let parallel = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, PARALLEL_BATCHES);
     let mut pending = batches.into_iter();
     let mut running = tokio::task::JoinSet::new();
-    let spawn = |running: &mut tokio::task::JoinSet<_>, ddl: Vec<String>| {
-        let db = db.clone();
-        running.spawn(async move { materialize_postgres(&db, &ddl).await });
-    };
-    for ddl in pending.by_ref().take(parallel) {
-        spawn(&mut running, ddl);
+    let spawn =
+        |running: &mut tokio::task::JoinSet<_>,
+         (ddl, stand_ins): (Vec<String>, std::collections::BTreeSet<String>)| {
+            let db = db.clone();
+            running.spawn(async move {
+                let mut part = materialize_postgres(&db, &ddl).await?;
+                // A stand-in lacks its foreign keys: not the table itself.
+                part.tables.retain(|name, _| !stand_ins.contains(name));
+                Ok::<_, SourceError>(part)
+            });
+        };
+    for batch in pending.by_ref().take(parallel) {
+        spawn(&mut running, batch);
     }
     let mut schema = Schema::default();
     let mut tables_run = 0;
@@ -304,8 +312,8 @@ async fn run_batches(
             place: "PostgreSQL schema",
             reason: e.to_string(),
         })??;
-        if let Some(ddl) = pending.next() {
-            spawn(&mut running, ddl);
+        if let Some(batch) = pending.next() {
+            spawn(&mut running, batch);
         }
         tables_run += part.tables.len();
         schema.enums = part.enums;

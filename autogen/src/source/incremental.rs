@@ -6,9 +6,11 @@
 //! create it (its `CREATE TABLE` with inline foreign keys, its `CREATE
 //! INDEX`es) and the enum types they name, so each table is also cached
 //! under a key of exactly those statements. After an edit only the tables
-//! whose statements changed are run again, together with the tables their
-//! foreign keys reference (which must exist for the `REFERENCES` to be
-//! accepted), in the same scratch schema as a full materialization.
+//! whose statements changed are run again, in the same scratch schema as a
+//! full materialization. The tables their foreign keys reference must exist
+//! for the `REFERENCES` to be accepted: they are created first as
+//! stand-ins, without foreign keys of their own (so that a chain of
+//! references stops there), and their introspection is discarded.
 //!
 //! The DDL is read only as far as SeaORM writes it for PostgreSQL; any
 //! statement this module does not recognize makes it step aside (`None`),
@@ -36,6 +38,9 @@ pub struct Unit<'a> {
     pub statements: Vec<&'a str>,
     /// Tables its foreign keys reference (itself excluded).
     pub references: BTreeSet<String>,
+    /// Its `CREATE TABLE` without foreign keys, to stand in for it as a
+    /// referenced table; `None` when the statement could not be taken apart.
+    pub stand_in: Option<String>,
 }
 
 /// The quoted identifier at the start of `s` and the rest, refusing
@@ -78,6 +83,7 @@ pub fn split(ddl: &[String]) -> Option<Units<'_>> {
                 table: name.to_owned(),
                 statements: vec![stmt.as_str()],
                 references,
+                stand_in: without_foreign_keys(stmt),
             });
         } else if s.starts_with("CREATE INDEX ") || s.starts_with("CREATE UNIQUE INDEX ") {
             let at = s.find(" ON ")?;
@@ -113,29 +119,102 @@ impl Units<'_> {
             .collect()
     }
 
-    /// The DDL creating the tables at `missing` (indexes into `tables`) and,
-    /// transitively, the tables their foreign keys reference; every type.
+    /// The DDL creating the tables at `missing` (indexes into `tables`): every
+    /// type, then the tables they reference as stand-ins (with their indexes,
+    /// as a referenced key may be a unique index), then the tables at
+    /// `missing` in DDL order. A referenced table without a stand-in is
+    /// created in full, bringing its own references. Returns the DDL and the
+    /// stand-ins, whose introspection is not the table's.
     /// `Err(name)` when a referenced table is not in the DDL.
     pub fn subset(&self, missing: &[usize]) -> Result<(Vec<String>, BTreeSet<String>), String> {
         let by_name: BTreeMap<&str, &Unit> =
             self.tables.iter().map(|u| (u.table.as_str(), u)).collect();
-        let mut needed: BTreeSet<String> = BTreeSet::new();
-        let mut queue: Vec<&str> = missing
+        let mut full: BTreeSet<&str> = missing
             .iter()
             .map(|i| self.tables[*i].table.as_str())
             .collect();
+        let mut stand_ins: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: Vec<&str> = full.iter().copied().collect();
         while let Some(name) = queue.pop() {
-            if needed.insert(name.to_owned()) {
-                let unit = by_name.get(name).ok_or_else(|| name.to_owned())?;
-                queue.extend(unit.references.iter().map(String::as_str));
+            let unit = by_name.get(name).ok_or_else(|| name.to_owned())?;
+            for target in &unit.references {
+                let target = target.as_str();
+                if full.contains(target) || stand_ins.contains(target) {
+                    continue;
+                }
+                let referenced = by_name.get(target).ok_or_else(|| target.to_owned())?;
+                if referenced.stand_in.is_some() {
+                    stand_ins.insert(target);
+                } else {
+                    full.insert(target);
+                    queue.push(target);
+                }
             }
         }
         let mut ddl: Vec<String> = self.types.iter().map(|(_, s)| (*s).to_owned()).collect();
-        for unit in self.tables.iter().filter(|u| needed.contains(&u.table)) {
+        for unit in &self.tables {
+            if let (true, Some(create)) = (stand_ins.contains(unit.table.as_str()), &unit.stand_in)
+            {
+                ddl.push(create.clone());
+                ddl.extend(unit.statements[1..].iter().map(|s| (*s).to_owned()));
+            }
+        }
+        for unit in self
+            .tables
+            .iter()
+            .filter(|u| full.contains(u.table.as_str()))
+        {
             ddl.extend(unit.statements.iter().map(|s| (*s).to_owned()));
         }
-        Ok((ddl, needed))
+        Ok((ddl, stand_ins.into_iter().map(str::to_owned).collect()))
     }
+}
+
+/// `CREATE TABLE` without its foreign key constraints, or `None` when the
+/// statement is not in the shape sea-query writes: the definitions in one
+/// pair of parentheses, foreign keys as `CONSTRAINT "name" FOREIGN KEY ...`
+/// items of their own.
+fn without_foreign_keys(stmt: &str) -> Option<String> {
+    let open = stmt.find('(')?;
+    let (head, body) = stmt.split_at(open);
+    let mut items = Vec::new();
+    let (mut depth, mut start, mut quote, mut end) = (0usize, 1, None, None);
+    for (i, ch) in body.char_indices().skip(1) {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => {
+                items.push(&body[start..i]);
+                end = Some(i);
+                break;
+            }
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                items.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let tail = &body[end?..];
+    let is_foreign_key = |item: &str| {
+        let rest = item
+            .strip_prefix("CONSTRAINT ")
+            .and_then(|r| ident(r).map(|(_, after)| after.trim_start()))
+            .unwrap_or(item);
+        rest.starts_with("FOREIGN KEY")
+    };
+    let kept: Vec<&str> = items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !is_foreign_key(item))
+        .collect();
+    if kept.is_empty() || kept.iter().any(|item| item.contains("REFERENCES")) {
+        return None;
+    }
+    Some(format!("{head}( {} {tail}", kept.join(", ")))
 }
 
 /// Cached tables for `keys`: `Some` where present.
@@ -180,23 +259,55 @@ mod tests {
     }
 
     #[test]
-    fn a_subset_brings_its_referenced_tables_transitively_in_ddl_order() {
+    fn a_subset_brings_the_tables_it_references_as_stand_ins_first() {
         let ddl = ddl();
         let units = split(&ddl).expect("split");
-        let (subset, needed) = units.subset(&[2]).expect("closed");
+        let (subset, stand_ins) = units.subset(&[2]).expect("closed");
+        assert_eq!(stand_ins, BTreeSet::from(["children".to_owned()]));
         assert_eq!(
-            needed,
-            BTreeSet::from(["children", "grandchildren", "parents"].map(str::to_owned))
+            subset,
+            [
+                ddl[0].clone(),
+                r#"CREATE TABLE "children" ( "id" integer NOT NULL PRIMARY KEY, "parent_id" integer, "up_id" integer )"#.to_owned(),
+                ddl[3].clone(),
+                ddl[4].clone(),
+            ],
+            "the type, children without its foreign keys and with its index, grandchildren"
         );
+        let (subset, stand_ins) = units.subset(&[1, 2]).expect("closed");
+        assert_eq!(stand_ins, BTreeSet::from(["parents".to_owned()]));
         assert_eq!(
             subset.len(),
             5,
             "type, parents, children + index, grandchildren"
         );
-        assert!(subset[0].starts_with("CREATE TYPE"));
-        assert!(subset[1].contains("\"parents\""));
-        let (subset, _) = units.subset(&[3]).expect("closed");
+        let (subset, stand_ins) = units.subset(&[3]).expect("closed");
+        assert!(stand_ins.is_empty());
         assert_eq!(subset.len(), 2, "the type and the lone table");
+    }
+
+    #[test]
+    fn a_table_that_cannot_be_taken_apart_comes_in_full_with_its_references() {
+        let mut ddl = ddl();
+        // An inline column reference is not sea-query's shape: no stand-in.
+        ddl[2] = r#"CREATE TABLE "children" ( "id" integer NOT NULL PRIMARY KEY, "parent_id" integer REFERENCES "parents" ("id") )"#.into();
+        let units = split(&ddl).expect("split");
+        assert!(units.tables[1].stand_in.is_none());
+        let (subset, stand_ins) = units.subset(&[2]).expect("closed");
+        assert_eq!(stand_ins, BTreeSet::from(["parents".to_owned()]));
+        assert!(subset.iter().any(|s| s == &ddl[2]), "children in full");
+    }
+
+    #[test]
+    fn stand_ins_keep_everything_but_foreign_keys() {
+        let create = r#"CREATE TABLE "t" ( "id" integer NOT NULL PRIMARY KEY, "note" varchar(10) DEFAULT 'a, (b)', "p" integer, CONSTRAINT "fk-t-p" FOREIGN KEY ("p") REFERENCES "parents" ("id") ON DELETE CASCADE ON UPDATE NO ACTION, "q" numeric(10, 2) )"#;
+        assert_eq!(
+            without_foreign_keys(create).as_deref(),
+            Some(
+                r#"CREATE TABLE "t" ( "id" integer NOT NULL PRIMARY KEY, "note" varchar(10) DEFAULT 'a, (b)', "p" integer, "q" numeric(10, 2) )"#
+            )
+        );
+        assert_eq!(without_foreign_keys(r#"CREATE TABLE "t" "#), None);
     }
 
     #[test]
