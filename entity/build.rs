@@ -3,15 +3,16 @@
 //! Cargo names the artifacts of a path crate by its path relative to the
 //! workspace and judges freshness by file times, so a copy of the workspace
 //! that builds into the same target directory (as the acceptance scripts
-//! do, and as `autogen` users do when they try a change in a scratch copy)
-//! would reuse this crate as another copy last built it, whenever its own
-//! files are older. Watching `src/` by its absolute path makes the next build
-//! after a copy's rerun this script once that copy is gone (the path it
-//! watched is missing), which rebuilds the crate from its own sources.
+//! do) would reuse this crate as another copy last built it whenever its own
+//! files are older. This script watches itself by absolute path and hands
+//! that location to the compiler: once the copy that built last is gone, the
+//! watched file is missing, the script reruns with the new location, and
+//! the changed compiler environment rebuilds the crate from its own sources.
+//! Edits in place are tracked by Cargo as usual.
 
 fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
-    let src = std::path::Path::new(&dir).join("src");
-    println!("cargo:rerun-if-changed={}", src.display());
-    println!("cargo:rustc-env=SOURCE_DIR={}", src.display());
+    let this = std::path::Path::new(&dir).join("build.rs");
+    println!("cargo:rerun-if-changed={}", this.display());
+    println!("cargo:rustc-env=SOURCE_DIR={dir}");
 }
