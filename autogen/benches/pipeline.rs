@@ -507,46 +507,31 @@ async fn bench() {
 
         println!("  whole `autogen` processes (tool time: spawn to exit):");
         let _ = std::fs::remove_dir_all(&cache);
-        let t = time_processes(
-            runs,
-            n,
-            &url,
-            &cache,
-            &migration_dir,
-            &["check"],
-            CacheState::Empty,
-        );
-        println!("  autogen check, cold entity cache       {t}");
-        let t = time_processes(
-            runs,
-            n,
-            &url,
-            &cache,
-            &migration_dir,
-            &["check"],
-            CacheState::Warm,
-        );
-        println!("  autogen check (no-op)                  {t}");
-        let t = time_processes(
-            runs,
-            n,
-            &url,
-            &cache,
-            &migration_dir,
-            &["-m", "noop"],
-            CacheState::Warm,
-        );
-        println!("  autogen -m noop (no changes)           {t}");
-        let t = time_processes(
-            runs,
-            n,
-            &url,
-            &cache,
-            &migration_dir,
-            &["diff"],
-            CacheState::OneEntityEdited,
-        );
-        println!("  autogen diff, one entity just edited   {t}");
+        for (label, args, state) in [
+            (
+                "autogen check, cold entity cache      ",
+                &["check"][..],
+                CacheState::Empty,
+            ),
+            (
+                "autogen check (no-op)                 ",
+                &["check"],
+                CacheState::Warm,
+            ),
+            (
+                "autogen -m noop (no changes)          ",
+                &["-m", "noop"],
+                CacheState::Warm,
+            ),
+            (
+                "autogen diff, one entity just edited  ",
+                &["diff"],
+                CacheState::OneEntityEdited,
+            ),
+        ] {
+            let t = time_processes(runs, n, &url, &cache, &migration_dir, args, state);
+            println!("  {label} {t}");
+        }
 
         println!("  applying generated migrations (one transaction each):");
         let touched = n.min(100);

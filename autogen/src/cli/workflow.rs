@@ -407,6 +407,18 @@ fn plan_down(status: &Status, target: &Target) -> anyhow::Result<Vec<String>> {
 }
 
 /// A failed migration's error, with what to do when it gave up waiting for a table.
+/// Apply `steps` under the lock, with lock timeouts explained.
+async fn apply<M: MigratorTrait>(
+    conn: &DatabaseConnection,
+    steps: &[String],
+    direction: Direction,
+    ctx: &Context,
+) -> anyhow::Result<Vec<runtime::Applied>> {
+    runtime::apply_steps::<M>(conn, steps, direction)
+        .await
+        .map_err(|e| explain(e, ctx))
+}
+
 fn explain(e: RuntimeError, ctx: &Context) -> anyhow::Error {
     let text = e.to_string();
     if text.contains("lock timeout") {
@@ -505,9 +517,7 @@ pub async fn upgrade<M: MigratorTrait + Squashed>(
                 nothing_to_upgrade(ctx, &status);
                 return Ok(Outcome::Ok);
             }
-            let applied = runtime::apply_steps::<M>(conn, &steps, Direction::Up)
-                .await
-                .map_err(|e| explain(e, ctx))?;
+            let applied = apply::<M>(conn, &steps, Direction::Up, ctx).await?;
             let status = runtime::read_status::<M>(conn).await?;
             if ctx.json {
                 println!(
@@ -868,9 +878,7 @@ pub async fn downgrade<M: MigratorTrait + Squashed>(
                 nothing_to_downgrade(ctx, &status);
                 return Ok(Outcome::Ok);
             }
-            let rolled_back = runtime::apply_steps::<M>(conn, &steps, Direction::Down)
-                .await
-                .map_err(|e| explain(e, ctx))?;
+            let rolled_back = apply::<M>(conn, &steps, Direction::Down, ctx).await?;
             let status = runtime::read_status::<M>(conn).await?;
             if ctx.json {
                 println!(
@@ -959,14 +967,10 @@ pub async fn reset<M: MigratorTrait + Squashed>(
             status.check_known()?;
             let (status, _) = stamp_squash_if_due::<M>(conn, status, ctx).await?;
             let down = runtime::plan_downgrade(&status, &Target::Base)?;
-            let rolled_back = runtime::apply_steps::<M>(conn, &down, Direction::Down)
-                .await
-                .map_err(|e| explain(e, ctx))?;
+            let rolled_back = apply::<M>(conn, &down, Direction::Down, ctx).await?;
             let status = runtime::read_status::<M>(conn).await?;
             let up = runtime::plan_upgrade(&status, None)?;
-            let applied = runtime::apply_steps::<M>(conn, &up, Direction::Up)
-                .await
-                .map_err(|e| explain(e, ctx))?;
+            let applied = apply::<M>(conn, &up, Direction::Up, ctx).await?;
             let status = runtime::read_status::<M>(conn).await?;
             if ctx.json {
                 println!(
