@@ -59,6 +59,12 @@ pub enum Change {
         from: Vec<String>,
         to: Vec<String>,
     },
+    /// The table's comment (PostgreSQL `COMMENT ON TABLE`; MySQL inline).
+    AlterTableComment {
+        table: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     AddIndex {
         table: String,
         index: Index,
@@ -129,6 +135,11 @@ impl Change {
                 from: to,
                 to: from,
             },
+            AlterTableComment { table, from, to } => AlterTableComment {
+                table,
+                from: to,
+                to: from,
+            },
             AddIndex { table, index } => DropIndex { table, index },
             DropIndex { table, index } => AddIndex { table, index },
             AddForeignKey { table, foreign_key } => DropForeignKey { table, foreign_key },
@@ -148,6 +159,7 @@ impl Change {
             | RenameColumn { table, .. }
             | AlterColumn { table, .. }
             | AlterPrimaryKey { table, .. }
+            | AlterTableComment { table, .. }
             | AddIndex { table, .. }
             | DropIndex { table, .. }
             | AddForeignKey { table, .. }
@@ -318,6 +330,20 @@ impl Change {
                         "no longer auto-increment".to_string()
                     });
                 }
+                if from.auto_increment && to.auto_increment && from.sequence != to.sequence {
+                    what.push(format!(
+                        "auto-increment {} -> {}",
+                        from.sequence.label(),
+                        to.sequence.label()
+                    ));
+                }
+                if from.comment != to.comment {
+                    what.push(format!(
+                        "comment {} -> {}",
+                        quoted_or_none(from.comment.as_deref()),
+                        quoted_or_none(to.comment.as_deref())
+                    ));
+                }
                 format!("changed column '{table}.{}': {}", to.name, what.join(", "))
             }
             AlterPrimaryKey { table, from, to } => {
@@ -327,6 +353,11 @@ impl Change {
                     to.join(", ")
                 )
             }
+            AlterTableComment { table, from, to } => format!(
+                "changed comment of table '{table}': {} -> {}",
+                quoted_or_none(from.as_deref()),
+                quoted_or_none(to.as_deref())
+            ),
             AddIndex { table, index } => format!(
                 "added {}index '{}' on '{table}' ({})",
                 if index.unique { "unique " } else { "" },
@@ -359,6 +390,10 @@ impl Change {
             ),
         }
     }
+}
+
+fn quoted_or_none(text: Option<&str>) -> String {
+    text.map_or_else(|| "none".to_owned(), |t| format!("{t:?}"))
 }
 
 fn narrows(from: &ColumnType, to: &ColumnType) -> bool {

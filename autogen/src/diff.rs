@@ -312,6 +312,14 @@ fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
         }
     }
 
+    if from.comment != to.comment {
+        out.changes.push(Change::AlterTableComment {
+            table: table.clone(),
+            from: from.comment.clone(),
+            to: to.comment.clone(),
+        });
+    }
+
     for col in removed {
         out.changes.push(Change::DropColumn {
             table: table.clone(),
@@ -336,18 +344,21 @@ fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
     }
 }
 
-/// Comments are not compared: sea-query 1.0 writes none on PostgreSQL and
-/// SQLite, so the entity side cannot express them there.
+/// Comments take part: the entity side reads them from SeaORM's statements
+/// (see `source::entities::annotate`), and SQLite has none on either side.
 fn same_column(a: &Column, b: &Column) -> bool {
     a.ty == b.ty
         && a.nullable == b.nullable
         && a.default == b.default
         && a.auto_increment == b.auto_increment
+        && (!a.auto_increment || a.sequence == b.sequence)
+        && a.comment == b.comment
 }
 
 fn strip(c: &Column) -> Column {
     Column {
         renamed_from: None,
+        sequence: Default::default(),
         ..c.clone()
     }
 }
@@ -366,6 +377,7 @@ mod tests {
             auto_increment: false,
             comment: None,
             renamed_from: None,
+            sequence: Default::default(),
         }
     }
 

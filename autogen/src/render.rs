@@ -143,6 +143,7 @@ mod tests {
             auto_increment: false,
             comment: None,
             renamed_from: None,
+            sequence: Default::default(),
         }
     }
 

@@ -297,9 +297,11 @@ pub async fn diff<M: MigratorTrait + Squashed>(
         return Ok(Outcome::Ok);
     }
     let (ordered, up, down) = up_and_down(&cmp.diff.changes, &cmp.live, &cmp.target, cmp.backend);
+    // The file `autogen -m` would write hangs off the current head.
+    let parents = MigrationDir::open(&ctx.migration_dir)?.heads()?;
     let source = render_migration(&MigrationSource {
         revision: "<not written>",
-        parents: &[],
+        parents: &parents,
         message: "autogen diff (nothing written)",
         created: &chrono::Utc::now()
             .format("%Y-%m-%d %H:%M:%S UTC")

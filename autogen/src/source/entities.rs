@@ -11,17 +11,16 @@
 //! varying`, `'UTC'::character varying` vs `'UTC'`, identity vs serial
 //! cannot differ. Nothing is written to the live schema.
 
-use std::sync::Mutex;
-
 use sea_orm_migration::sea_orm::{
     self, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityRegistry,
-    ExecResult, QueryResult, Statement, TransactionTrait,
+    Statement, TransactionTrait,
 };
-use sea_orm_migration::sea_query::IndexCreateStatement;
+use sea_orm_migration::sea_query::{IndexCreateStatement, TableCreateStatement};
 
 use super::SourceError;
+use super::recorder::{self, Recorder};
 use super::{database, incremental};
-use crate::schema::Schema;
+use crate::schema::{Schema, split_renamed_from};
 
 /// What the entity side is made of.
 #[derive(Clone, Debug)]
@@ -34,62 +33,46 @@ pub struct EntitySource {
     pub extra_ddl: fn(DbBackend) -> Vec<String>,
 }
 
-/// A connection that records every statement sent to it instead of
-/// running it: SeaORM's `SchemaBuilder::apply` is generic over
-/// `ConnectionTrait`, so this captures exactly the DDL it would run.
+/// What SeaORM would run to create every registered entity on one backend.
 #[derive(Debug)]
-pub struct Recorder {
-    backend: DbBackend,
-    statements: Mutex<Vec<Statement>>,
+pub struct Recorded {
+    /// The DDL, in the order SeaORM runs it, then the extra indexes and DDL.
+    pub ddl: Vec<String>,
+    /// The entities' `CREATE TABLE` statements as sea-query built them:
+    /// what the backend's SQL cannot carry (comments, `renamed_from`) is read here.
+    pub tables: Vec<TableCreateStatement>,
 }
 
-impl Recorder {
-    pub fn new(backend: DbBackend) -> Self {
-        Self {
-            backend,
-            statements: Mutex::new(Vec::new()),
-        }
+/// Record what SeaORM would run for every registered entity, for `backend`
+/// only. A type `backend` cannot hold is refused with the table and column.
+pub async fn record(source: &EntitySource, backend: DbBackend) -> Result<Recorded, SourceError> {
+    let fail = |e: DbErr| SourceError::Materialize {
+        place: "recorder",
+        reason: match e {
+            DbErr::Custom(reason) => reason,
+            other => other.to_string(),
+        },
+    };
+    let recorder = Recorder::new(backend);
+    EntityRegistry::build_schema(sea_orm::Schema::new(backend), &source.registry_prefix)
+        .apply(&recorder)
+        .await
+        .map_err(fail)?;
+    let mut ddl = recorder.take_sql();
+    for index in &source.extra_indexes {
+        let sql = recorder::render(|| backend.build(index).to_string()).map_err(|panic| {
+            SourceError::Materialize {
+                place: "recorder",
+                reason: format!("an extra index cannot be rendered: {panic}"),
+            }
+        })?;
+        ddl.push(sql);
     }
-
-    fn push(&self, stmt: Statement) {
-        self.statements
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(stmt);
-    }
-
-    /// The recorded statements as SQL text, values inlined.
-    pub fn take_sql(&self) -> Vec<String> {
-        let mut guard = self.statements.lock().unwrap_or_else(|p| p.into_inner());
-        guard.drain(..).map(|s| s.to_string()).collect()
-    }
-}
-
-#[async_trait::async_trait]
-impl ConnectionTrait for Recorder {
-    fn get_database_backend(&self) -> DbBackend {
-        self.backend
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.push(stmt);
-        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.push(Statement::from_string(self.backend, sql));
-        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.push(stmt);
-        Ok(None)
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.push(stmt);
-        Ok(Vec::new())
-    }
+    ddl.extend((source.extra_ddl)(backend));
+    Ok(Recorded {
+        ddl,
+        tables: recorder.take_tables(),
+    })
 }
 
 /// The DDL SeaORM would run to create every registered entity, for `backend`.
@@ -97,24 +80,7 @@ pub async fn entity_ddl(
     source: &EntitySource,
     backend: DbBackend,
 ) -> Result<Vec<String>, SourceError> {
-    let fail = |e: DbErr| SourceError::Materialize {
-        place: "recorder",
-        reason: e.to_string(),
-    };
-    let recorder = Recorder::new(backend);
-    EntityRegistry::build_schema(sea_orm::Schema::new(backend), &source.registry_prefix)
-        .apply(&recorder)
-        .await
-        .map_err(fail)?;
-    let mut sql = recorder.take_sql();
-    sql.extend(
-        source
-            .extra_indexes
-            .iter()
-            .map(|i| backend.build(i).to_string()),
-    );
-    sql.extend((source.extra_ddl)(backend));
-    Ok(sql)
+    Ok(record(source, backend).await?.ddl)
 }
 
 /// The schema the entities describe, as `db`'s server spells it.
@@ -122,9 +88,10 @@ pub async fn materialize(
     db: &DatabaseConnection,
     source: &EntitySource,
 ) -> Result<Schema, SourceError> {
-    let ddl = entity_ddl(source, db.get_database_backend()).await?;
-    let mut schema = materialize_ddl(db, &ddl).await?;
-    apply_declared_renames(&mut schema, &declared_renames(source).await?);
+    let backend = db.get_database_backend();
+    let recorded = record(source, backend).await?;
+    let mut schema = materialize_ddl(db, &recorded.ddl).await?;
+    annotate(&mut schema, &recorded.tables, backend);
     Ok(schema)
 }
 
@@ -369,60 +336,28 @@ async fn materialize_sqlite(ddl: &[String]) -> Result<Schema, SourceError> {
     schema
 }
 
-/// `#[sea_orm(renamed_from = "old")]` declarations as `(table, column, old)`.
-///
-/// SeaORM carries the declaration in the column comment, which only its MySQL
-/// DDL writes out; so the registry's DDL is recorded once more for MySQL (no
-/// database needed) and the markers are read back from the `COMMENT '...'`
-/// clauses.
-pub async fn declared_renames(
-    source: &EntitySource,
-) -> Result<Vec<(String, String, String)>, SourceError> {
-    let mut out = Vec::new();
-    for stmt in entity_ddl(source, DbBackend::MySql).await? {
-        let Some(rest) = stmt.strip_prefix("CREATE TABLE `") else {
+/// What the entities say that the DDL run on the server does not carry:
+/// table and column comments (sea-query writes none on PostgreSQL; SQLite
+/// has none, so none are expected there) and declared renames.
+pub fn annotate(schema: &mut Schema, tables: &[TableCreateStatement], backend: DbBackend) {
+    let comments = backend != DbBackend::Sqlite;
+    for stmt in tables {
+        let Some(table) = schema.tables.get_mut(&recorder::bare_table_name(stmt)) else {
             continue;
         };
-        let Some(table) = rest.split('`').next() else {
-            continue;
-        };
-        let mut search = rest;
-        while let Some(at) = search.find("renamed_from ") {
-            let before = &search[..at];
-            let after = &search[at + "renamed_from ".len()..];
-            let old: String = after
-                .trim_start_matches('\\')
-                .trim_start_matches('"')
-                .chars()
-                .take_while(|c| *c != '"' && *c != '\\')
-                .collect();
-            // The column is the last "`name` " that starts a definition before the marker.
-            let column = before
-                .rmatch_indices(", `")
-                .chain(before.rmatch_indices("( `"))
-                .map(|(i, _)| i)
-                .max()
-                .and_then(|i| before[i + 3..].split('`').next())
-                .map(str::to_owned);
-            if let Some(column) = column
-                && !old.is_empty()
-            {
-                out.push((table.to_owned(), column, old));
-            }
-            search = after;
+        if comments {
+            table.comment = stmt.get_comment().cloned();
         }
-    }
-    Ok(out)
-}
-
-fn apply_declared_renames(schema: &mut Schema, renames: &[(String, String, String)]) {
-    for (table, column, old) in renames {
-        if let Some(c) = schema
-            .tables
-            .get_mut(table)
-            .and_then(|t| t.columns.iter_mut().find(|c| &c.name == column))
-        {
-            c.renamed_from = Some(old.clone());
+        for def in stmt.get_columns() {
+            let name = def.get_column_name();
+            let Some(column) = table.columns.iter_mut().find(|c| c.name == name) else {
+                continue;
+            };
+            let (comment, renamed_from) = split_renamed_from(def.get_column_spec().comment.clone());
+            if comments {
+                column.comment = comment;
+            }
+            column.renamed_from = renamed_from;
         }
     }
 }

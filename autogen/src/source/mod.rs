@@ -4,6 +4,7 @@ mod cache;
 pub mod database;
 pub mod entities;
 mod incremental;
+pub mod recorder;
 
 use thiserror::Error;
 

@@ -1,0 +1,315 @@
+//! A connection that records what SeaORM would run instead of running it.
+//!
+//! `SchemaBuilder::apply` is generic over `ConnectionTrait`, so recording
+//! through it captures exactly the DDL SeaORM would send, rendered for the
+//! user's own backend only. It also keeps every `CREATE TABLE` as the
+//! sea-query statement itself: what the SQL of a backend cannot carry
+//! (comments on PostgreSQL, the `renamed_from` marker, the schema a table
+//! lives in) is read from there, never from a rendering for another backend.
+//!
+//! sea-query panics (`unimplemented!`) when asked to render a type its
+//! backend has no spelling for. Known cases are refused before rendering
+//! with one sentence naming the table and column; any other panic inside a
+//! rendering becomes an error too, so none reaches the user.
+
+use std::any::TypeId;
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Mutex, Once};
+
+use sea_orm_migration::sea_orm::{
+    self, ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, StatementBuilder,
+};
+use sea_orm_migration::sea_query::{ColumnType, TableCreateStatement, TableName, TableRef};
+
+/// A connection that records every statement sent to it instead of running it.
+#[derive(Debug)]
+pub struct Recorder {
+    backend: DbBackend,
+    statements: Mutex<Vec<Statement>>,
+    tables: Mutex<Vec<TableCreateStatement>>,
+}
+
+impl Recorder {
+    pub fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            statements: Mutex::new(Vec::new()),
+            tables: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn push(&self, stmt: Statement) {
+        self.statements
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(stmt);
+    }
+
+    /// The recorded statements as SQL text, values inlined.
+    pub fn take_sql(&self) -> Vec<String> {
+        let mut guard = self.statements.lock().unwrap_or_else(|p| p.into_inner());
+        guard.drain(..).map(|s| s.to_string()).collect()
+    }
+
+    /// The `CREATE TABLE` statements recorded, as sea-query built them.
+    pub fn take_tables(&self) -> Vec<TableCreateStatement> {
+        let mut guard = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *guard)
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Recorder {
+    fn get_database_backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    async fn execute<S: StatementBuilder>(&self, stmt: &S) -> Result<ExecResult, DbErr> {
+        let table = as_table_create(stmt);
+        if let Some(table) = table {
+            check_backend_holds(table, self.backend).map_err(DbErr::Custom)?;
+            self.tables
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(table.clone());
+        }
+        let built = render(|| self.backend.build(stmt)).map_err(|panic| {
+            DbErr::Custom(match table {
+                Some(t) => format!(
+                    "SeaORM cannot render table {} for {}: {panic}",
+                    table_name(t),
+                    backend_name(self.backend)
+                ),
+                None => format!(
+                    "SeaORM cannot render a statement for {}: {panic}",
+                    backend_name(self.backend)
+                ),
+            })
+        })?;
+        self.execute_raw(built).await
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.push(stmt);
+        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.push(Statement::from_string(self.backend, sql));
+        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.push(stmt);
+        Ok(None)
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.push(stmt);
+        Ok(Vec::new())
+    }
+}
+
+/// `stmt` as a `CREATE TABLE` statement, when it is one.
+fn as_table_create<S: StatementBuilder>(stmt: &S) -> Option<&TableCreateStatement> {
+    // `S` need not be 'static, so `Any` cannot tell; `typeid` can.
+    if typeid::of::<S>() == TypeId::of::<TableCreateStatement>() {
+        // SAFETY: `S` and `TableCreateStatement` have the same TypeId, so
+        // they are the same type and the reference is reinterpreted as itself.
+        Some(unsafe { &*(stmt as *const S).cast::<TableCreateStatement>() })
+    } else {
+        None
+    }
+}
+
+/// The table's name (schema-qualified when it names a schema).
+pub fn table_name(table: &TableCreateStatement) -> String {
+    match table.get_table_name() {
+        Some(TableRef::Table(TableName(Some(schema), name), _)) => {
+            format!("{}.{}", schema.1, name)
+        }
+        Some(TableRef::Table(TableName(None, name), _)) => name.to_string(),
+        _ => "<unnamed>".into(),
+    }
+}
+
+/// The schema a table names (`#[sea_orm(schema_name = "...")]`), if any.
+pub fn table_schema(table: &TableCreateStatement) -> Option<String> {
+    match table.get_table_name() {
+        Some(TableRef::Table(TableName(Some(schema), _), _)) => Some(schema.1.to_string()),
+        _ => None,
+    }
+}
+
+/// The bare table name, without its schema.
+pub fn bare_table_name(table: &TableCreateStatement) -> String {
+    match table.get_table_name() {
+        Some(TableRef::Table(TableName(_, name), _)) => name.to_string(),
+        _ => String::new(),
+    }
+}
+
+pub fn backend_name(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "PostgreSQL",
+        DbBackend::Sqlite => "SQLite",
+        _ => "MySQL",
+    }
+}
+
+/// One sentence for the first column of `table` that `backend` cannot hold.
+pub fn check_backend_holds(table: &TableCreateStatement, backend: DbBackend) -> Result<(), String> {
+    for column in table.get_columns() {
+        let Some(ty) = column.get_column_type() else {
+            continue;
+        };
+        let problem = match unsupported(ty, backend) {
+            Some(what) => Some(format!(
+                "its type {what} does not exist on {}",
+                backend_name(backend)
+            )),
+            None if column.get_column_spec().auto_increment
+                && backend == DbBackend::Postgres
+                && !matches!(
+                    ty,
+                    ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger
+                ) =>
+            {
+                Some(format!(
+                    "PostgreSQL cannot auto-increment a {} column",
+                    type_label(ty)
+                ))
+            }
+            None => None,
+        };
+        if let Some(problem) = problem {
+            return Err(format!(
+                "entity table {} column {}: {problem}; change the column's type or use a backend that has it",
+                table_name(table),
+                column.get_column_name()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name of `ty` (or of its element) when `backend` has no such type;
+/// mirrors the `unimplemented!` arms of sea-query 1.0's table builders.
+fn unsupported(ty: &ColumnType, backend: DbBackend) -> Option<String> {
+    let missing = match backend {
+        DbBackend::Postgres => matches!(ty, ColumnType::Year),
+        DbBackend::Sqlite => matches!(
+            ty,
+            ColumnType::Interval(..)
+                | ColumnType::Array(_)
+                | ColumnType::Vector(_)
+                | ColumnType::Cidr
+                | ColumnType::Inet
+                | ColumnType::MacAddr
+                | ColumnType::Year
+                | ColumnType::Bit(_)
+                | ColumnType::VarBit(_)
+                | ColumnType::LTree
+        ),
+        _ => matches!(
+            ty,
+            ColumnType::Array(_)
+                | ColumnType::Vector(_)
+                | ColumnType::Cidr
+                | ColumnType::Inet
+                | ColumnType::MacAddr
+                | ColumnType::LTree
+        ),
+    };
+    if missing {
+        return Some(type_label(ty));
+    }
+    match ty {
+        ColumnType::Array(element) => unsupported(element, backend).map(|e| format!("{e}[]")),
+        _ => None,
+    }
+}
+
+fn type_label(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Array(element) => format!("{}[]", type_label(element)),
+        ColumnType::Vector(_) => "vector".into(),
+        ColumnType::Cidr => "cidr".into(),
+        ColumnType::Inet => "inet".into(),
+        ColumnType::MacAddr => "macaddr".into(),
+        ColumnType::LTree => "ltree".into(),
+        ColumnType::Interval(..) => "interval".into(),
+        ColumnType::Year => "year".into(),
+        ColumnType::Bit(_) => "bit".into(),
+        ColumnType::VarBit(_) => "varbit".into(),
+        other => format!("{other:?}").to_ascii_lowercase(),
+    }
+}
+
+thread_local! {
+    /// Set while this thread renders through [`render`]: its panics are
+    /// caught and reported as errors, so the panic hook stays quiet.
+    static RENDERING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run a sea-query rendering; a panic inside it becomes `Err(message)`.
+pub fn render<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !RENDERING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    RENDERING.with(|r| r.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    RENDERING.with(|r| r.set(false));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the renderer panicked".into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm_migration::sea_query::{ColumnDef, Table};
+
+    fn table_with(ty: ColumnType) -> TableCreateStatement {
+        Table::create()
+            .table("t")
+            .col(ColumnDef::new_with_type("c", ty))
+            .to_owned()
+    }
+
+    #[test]
+    fn types_a_backend_lacks_are_refused_by_name() {
+        let inet = table_with(ColumnType::Inet);
+        let err = check_backend_holds(&inet, DbBackend::Sqlite).unwrap_err();
+        assert!(
+            err.contains("table t column c") && err.contains("inet"),
+            "{err}"
+        );
+        assert!(check_backend_holds(&inet, DbBackend::Postgres).is_ok());
+        let array = Table::create()
+            .table("t")
+            .col(ColumnDef::new("c").array(ColumnType::Text))
+            .to_owned();
+        assert!(check_backend_holds(&array, DbBackend::Sqlite).is_err());
+        assert!(check_backend_holds(&array, DbBackend::Postgres).is_ok());
+    }
+
+    #[test]
+    fn a_panicking_render_is_an_error() {
+        let inet = table_with(ColumnType::Inet);
+        let err = render(|| DbBackend::Sqlite.build(&inet)).unwrap_err();
+        assert!(err.contains("Inet"), "{err}");
+        assert!(render(|| DbBackend::Postgres.build(&inet)).is_ok());
+    }
+}
