@@ -172,6 +172,9 @@ impl Change {
         match self {
             DropTable { .. } | DropColumn { .. } | DropEnum { .. } => Risk::DataLoss,
             AlterEnum { from, to, .. } if from.iter().any(|v| !to.contains(v)) => Risk::DataLoss,
+            // Not expressible as `ADD VALUE`: the type is swapped and every
+            // column using it rewritten (`plan::alter_enum`).
+            AlterEnum { from, to, .. } if !crate::plan::additions_only(from, to) => Risk::Heavy,
             AlterColumn { from, to, .. } if from.ty != to.ty => {
                 if from.ty.widens_to(&to.ty) {
                     Risk::Heavy
@@ -202,14 +205,25 @@ impl Change {
                 format!("drops column {table}.{} and its data", column.name)
             }
             DropEnum { name, .. } => format!("drops enum type {name}"),
-            AlterEnum { name, from, to, .. } => {
+            AlterEnum {
+                name,
+                from,
+                to,
+                usages,
+            } => {
                 let removed: Vec<&str> = from
                     .iter()
                     .filter(|v| !to.contains(v))
                     .map(String::as_str)
                     .collect();
                 if removed.is_empty() {
-                    return None;
+                    if self.risk() != Risk::Heavy {
+                        return None;
+                    }
+                    return Some(format!(
+                        "reorders the values of enum {name}: the type is swapped and every column using it is rewritten under an exclusive lock ({})",
+                        usage_list(usages)
+                    ));
                 }
                 format!(
                     "removes value(s) {} from enum {name}: rows holding them make this migration fail; map them first (UPDATE ... SET col = '<other>')",
@@ -392,6 +406,17 @@ impl Change {
     }
 }
 
+fn usage_list(usages: &[(String, String)]) -> String {
+    if usages.is_empty() {
+        return "no column uses it yet".into();
+    }
+    usages
+        .iter()
+        .map(|(t, c)| format!("{t}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn quoted_or_none(text: Option<&str>) -> String {
     text.map_or_else(|| "none".to_owned(), |t| format!("{t:?}"))
 }
@@ -407,4 +432,31 @@ fn narrows(from: &ColumnType, to: &ColumnType) -> bool {
             | (Text, String(Some(_)) | Char(_))
             | (String(None), Char(_))
     ) || to.widens_to(from) && from != to
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alter_enum(from: &[&str], to: &[&str]) -> Change {
+        Change::AlterEnum {
+            name: "status".into(),
+            from: from.iter().map(|v| (*v).to_owned()).collect(),
+            to: to.iter().map(|v| (*v).to_owned()).collect(),
+            usages: vec![("jobs".into(), "status".into())],
+        }
+    }
+
+    #[test]
+    fn enum_risks_say_what_happens_to_the_tables() {
+        assert_eq!(alter_enum(&["a", "b"], &["a", "x", "b"]).risk(), Risk::Safe);
+        assert_eq!(alter_enum(&["a", "b"], &["a"]).risk(), Risk::DataLoss);
+        let reorder = alter_enum(&["a", "b"], &["b", "a"]);
+        assert_eq!(reorder.risk(), Risk::Heavy);
+        let warning = reorder.warning().unwrap_or_default();
+        assert!(
+            warning.contains("rewritten") && warning.contains("jobs.status"),
+            "{warning}"
+        );
+    }
 }

@@ -358,7 +358,6 @@ fn same_column(a: &Column, b: &Column) -> bool {
 fn strip(c: &Column) -> Column {
     Column {
         renamed_from: None,
-        sequence: Default::default(),
         ..c.clone()
     }
 }

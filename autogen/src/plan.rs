@@ -551,6 +551,67 @@ fn q(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
+/// Indexes and constraints share one namespace per schema with tables (PostgreSQL
+/// relations, SQLite's `sqlite_master`): an index created under a name that
+/// another object already has (an index on a table kept as unknown, say)
+/// fails. Such an index is given the first free `name_N`; names are not
+/// compared, so the fixpoint holds, and the down migration drops that name.
+fn free_names(mut changes: Vec<Change>, live: &Schema) -> Vec<Change> {
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for t in live.tables.values() {
+        taken.insert(t.name.clone());
+        if !t.primary_key_name.is_empty() {
+            taken.insert(t.primary_key_name.clone());
+        }
+        taken.extend(t.indexes.iter().map(|i| i.name.clone()));
+    }
+    // "index NAME on TABLE: ..." (see the introspectors).
+    taken.extend(live.unmanaged.iter().filter_map(|u| {
+        u.strip_prefix("index ")
+            .and_then(|r| r.split_once(" on "))
+            .map(|(name, _)| name.to_owned())
+    }));
+    for c in &changes {
+        if let Change::DropIndex { index, .. } = c {
+            taken.remove(&index.name);
+        }
+    }
+    let claim = |name: &mut String, taken: &mut BTreeSet<String>| {
+        if name.is_empty() {
+            return;
+        }
+        if taken.contains(name.as_str()) {
+            let free = (1..)
+                .map(|n| {
+                    let suffix = format!("_{n}");
+                    // PostgreSQL cuts identifiers at 63 bytes.
+                    let mut base = name.clone();
+                    while base.len() + suffix.len() > 63 {
+                        base.pop();
+                    }
+                    base + &suffix
+                })
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_default();
+            tracing::info!("index name {name} is taken in the database: creating it as {free}");
+            *name = free;
+        }
+        taken.insert(name.clone());
+    };
+    for c in &mut changes {
+        match c {
+            Change::AddIndex { index, .. } => claim(&mut index.name, &mut taken),
+            Change::CreateTable { table } => {
+                for index in &mut table.indexes {
+                    claim(&mut index.name, &mut taken);
+                }
+            }
+            _ => {}
+        }
+    }
+    changes
+}
+
 /// Up and down steps for `changes`, which take `live` to `target`.
 pub fn up_and_down(
     changes: &[Change],
@@ -558,7 +619,7 @@ pub fn up_and_down(
     target: &Schema,
     backend: Backend,
 ) -> (Vec<Change>, Vec<Step>, Vec<Step>) {
-    let ordered = order(changes.to_vec());
+    let ordered = order(free_names(changes.to_vec(), live));
     let up = steps(&ordered, live, target, backend);
     let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();
     let down = steps(&reversed, target, live, backend);
