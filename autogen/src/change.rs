@@ -10,6 +10,13 @@ use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
+    /// A PostgreSQL schema an entity names (`schema_name`) that does not exist yet.
+    CreateSchema {
+        name: String,
+    },
+    DropSchema {
+        name: String,
+    },
     CreateEnum {
         name: String,
         values: Vec<String>,
@@ -102,6 +109,8 @@ impl Change {
     pub fn reverse(&self) -> Change {
         use Change::*;
         match self.clone() {
+            CreateSchema { name } => DropSchema { name },
+            DropSchema { name } => CreateSchema { name },
             CreateEnum { name, values } => DropEnum { name, values },
             DropEnum { name, values } => CreateEnum { name, values },
             AlterEnum {
@@ -151,7 +160,11 @@ impl Change {
     pub fn table(&self) -> Option<&str> {
         use Change::*;
         match self {
-            CreateEnum { .. } | DropEnum { .. } | AlterEnum { .. } => None,
+            CreateSchema { .. }
+            | DropSchema { .. }
+            | CreateEnum { .. }
+            | DropEnum { .. }
+            | AlterEnum { .. } => None,
             CreateTable { table } | DropTable { table } => Some(&table.name),
             RenameTable { to, .. } => Some(to),
             AddColumn { table, .. }
@@ -191,7 +204,7 @@ impl Change {
                 Risk::MayFail
             }
             AddIndex { index, .. } if index.unique => Risk::MayFail,
-            AddForeignKey { .. } | AlterPrimaryKey { .. } => Risk::MayFail,
+            AddForeignKey { .. } | AlterPrimaryKey { .. } | DropSchema { .. } => Risk::MayFail,
             _ => Risk::Safe,
         }
     }
@@ -205,6 +218,9 @@ impl Change {
                 format!("drops column {table}.{} and its data", column.name)
             }
             DropEnum { name, .. } => format!("drops enum type {name}"),
+            DropSchema { name } => {
+                format!("drops schema {name}: fails if objects autogen does not manage live in it")
+            }
             AlterEnum {
                 name,
                 from,
@@ -285,6 +301,8 @@ impl Change {
     pub fn describe(&self) -> String {
         use Change::*;
         match self {
+            CreateSchema { name } => format!("added schema '{name}'"),
+            DropSchema { name } => format!("removed schema '{name}'"),
             CreateEnum { name, values } => format!("added enum '{name}' ({})", values.join(", ")),
             DropEnum { name, .. } => format!("removed enum '{name}'"),
             AlterEnum { name, from, to, .. } => {

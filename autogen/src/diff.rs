@@ -73,6 +73,12 @@ pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
         .map(|(n, t)| (n.as_str(), t))
         .collect();
 
+    // Schemas the entities name that the database lacks come before anything.
+    for name in target.schemas.difference(&live.schemas) {
+        out.changes
+            .push(Change::CreateSchema { name: name.clone() });
+    }
+
     // Enums: new ones first, value changes, removed ones after their tables.
     for (name, values) in &target.enums {
         match live.enums.get(name) {
@@ -582,6 +588,7 @@ mod tests {
             name: "fk".into(),
             columns: vec!["parent_id".into()],
             ref_table: "runbooks".into(),
+            ref_schema: None,
             ref_columns: vec!["id".into()],
             on_delete,
             on_update: FkAction::NoAction,

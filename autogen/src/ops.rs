@@ -11,11 +11,11 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::sea_query::extension::postgres::Type;
 use sea_orm_migration::sea_query::{
     ColumnDef, Expr, ForeignKey as FkBuilder, ForeignKeyAction, Index as IndexBuilder,
-    IndexCreateStatement, Table as TableBuilder, TableCreateStatement,
+    IndexCreateStatement, Table as TableBuilder, TableCreateStatement, TableRef,
 };
 
 use crate::config::Backend;
-use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Sequence, Table};
+use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Sequence, Table, TableName};
 
 /// One call on a `ColumnDef` builder.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -259,6 +259,22 @@ fn render_column_def(name: &str, calls: &[Call], enums: &BTreeMap<String, Vec<St
     format!("ColumnDef::new({}){calls}", lit(name))
 }
 
+/// A table for sea-query's builders: `"schema"."table"` outside the connection's schema.
+fn sea_table(t: &TableName) -> TableRef {
+    match &t.schema {
+        Some(schema) => (schema.clone(), t.name.clone()).into(),
+        None => t.name.clone().into(),
+    }
+}
+
+/// The same, as generated code: `"table"` or `("schema", "table")`.
+fn code_table(t: &TableName) -> String {
+    match &t.schema {
+        Some(schema) => format!("({}, {})", lit(schema), lit(&t.name)),
+        None => lit(&t.name),
+    }
+}
+
 fn fk_action(a: FkAction) -> ForeignKeyAction {
     match a {
         FkAction::NoAction => ForeignKeyAction::NoAction,
@@ -293,47 +309,48 @@ pub enum Step {
         enums: BTreeMap<String, Vec<String>>,
     },
     DropTable {
-        name: String,
+        name: TableName,
     },
+    /// `to` is the new name alone: a table stays in its schema.
     RenameTable {
-        from: String,
+        from: TableName,
         to: String,
     },
     AddColumn {
-        table: String,
+        table: TableName,
         calls: Vec<Call>,
         column: String,
         enums: BTreeMap<String, Vec<String>>,
     },
     DropColumn {
-        table: String,
+        table: TableName,
         column: String,
     },
     RenameColumn {
-        table: String,
+        table: TableName,
         from: String,
         to: String,
     },
     ModifyColumn {
-        table: String,
+        table: TableName,
         column: String,
         calls: Vec<Call>,
         enums: BTreeMap<String, Vec<String>>,
     },
     CreateIndex {
-        table: String,
+        table: TableName,
         index: Index,
     },
     DropIndex {
-        table: String,
+        table: TableName,
         name: String,
     },
     AddForeignKey {
-        table: String,
+        table: TableName,
         foreign_key: ForeignKey,
     },
     DropForeignKey {
-        table: String,
+        table: TableName,
         name: String,
     },
     /// Raw SQL for what sea-query has no builder for, on one backend only.
@@ -420,14 +437,14 @@ impl Step {
             }
             Step::DropTable { name } => {
                 manager
-                    .drop_table(TableBuilder::drop().table(name.clone()).to_owned())
+                    .drop_table(TableBuilder::drop().table(sea_table(name)).to_owned())
                     .await
             }
             Step::RenameTable { from, to } => {
                 manager
                     .rename_table(
                         TableBuilder::rename()
-                            .table(from.clone(), to.clone())
+                            .table(sea_table(from), to.clone())
                             .to_owned(),
                     )
                     .await
@@ -441,7 +458,7 @@ impl Step {
                 manager
                     .alter_table(
                         TableBuilder::alter()
-                            .table(table.clone())
+                            .table(sea_table(table))
                             .add_column(column_def(column, calls, enums))
                             .to_owned(),
                     )
@@ -451,7 +468,7 @@ impl Step {
                 manager
                     .alter_table(
                         TableBuilder::alter()
-                            .table(table.clone())
+                            .table(sea_table(table))
                             .drop_column(column.clone())
                             .to_owned(),
                     )
@@ -461,7 +478,7 @@ impl Step {
                 manager
                     .alter_table(
                         TableBuilder::alter()
-                            .table(table.clone())
+                            .table(sea_table(table))
                             .rename_column(from.clone(), to.clone())
                             .to_owned(),
                     )
@@ -476,7 +493,7 @@ impl Step {
                 manager
                     .alter_table(
                         TableBuilder::alter()
-                            .table(table.clone())
+                            .table(sea_table(table))
                             .modify_column(column_def(column, calls, enums))
                             .to_owned(),
                     )
@@ -490,18 +507,18 @@ impl Step {
                     .drop_index(
                         IndexBuilder::drop()
                             .name(name.clone())
-                            .table(table.clone())
+                            .table(sea_table(table))
                             .to_owned(),
                     )
                     .await
             }
             Step::AddForeignKey { table, foreign_key } => {
                 let mut fk = FkBuilder::create();
-                fk.name(foreign_key.name.clone()).from_tbl(table.clone());
+                fk.name(foreign_key.name.clone()).from_tbl(sea_table(table));
                 for c in &foreign_key.columns {
                     fk.from_col(c.clone());
                 }
-                fk.to_tbl(foreign_key.ref_table.clone());
+                fk.to_tbl(sea_table(&foreign_key.ref_name()));
                 for c in &foreign_key.ref_columns {
                     fk.to_col(c.clone());
                 }
@@ -514,7 +531,7 @@ impl Step {
                     .drop_foreign_key(
                         FkBuilder::drop()
                             .name(name.clone())
-                            .table(table.clone())
+                            .table(sea_table(table))
                             .to_owned(),
                     )
                     .await
@@ -592,18 +609,18 @@ impl Step {
                 for index in table_indexes_data(table) {
                     out.push_str(&format!(
                         "\nmanager\n.create_index({})\n.await?;",
-                        render_create_index(&table.name, &index)
+                        render_create_index(&table.qualified(), &index)
                     ));
                 }
                 out
             }
             Step::DropTable { name } => format!(
                 "manager\n.drop_table(Table::drop().table({}).to_owned())\n.await?;",
-                lit(name)
+                code_table(name)
             ),
             Step::RenameTable { from, to } => format!(
                 "manager\n.rename_table(Table::rename().table({}, {}).to_owned())\n.await?;",
-                lit(from),
+                code_table(from),
                 lit(to)
             ),
             Step::AddColumn {
@@ -613,17 +630,17 @@ impl Step {
                 enums,
             } => format!(
                 "manager\n.alter_table(\nTable::alter()\n.table({})\n.add_column({})\n.to_owned(),\n)\n.await?;",
-                lit(table),
+                code_table(table),
                 render_column_def(column, calls, enums)
             ),
             Step::DropColumn { table, column } => format!(
                 "manager\n.alter_table(Table::alter().table({}).drop_column({}).to_owned())\n.await?;",
-                lit(table),
+                code_table(table),
                 lit(column)
             ),
             Step::RenameColumn { table, from, to } => format!(
                 "manager\n.alter_table(\nTable::alter()\n.table({})\n.rename_column({}, {})\n.to_owned(),\n)\n.await?;",
-                lit(table),
+                code_table(table),
                 lit(from),
                 lit(to)
             ),
@@ -634,7 +651,7 @@ impl Step {
                 enums,
             } => format!(
                 "manager\n.alter_table(\nTable::alter()\n.table({})\n.modify_column({})\n.to_owned(),\n)\n.await?;",
-                lit(table),
+                code_table(table),
                 render_column_def(column, calls, enums)
             ),
             Step::CreateIndex { table, index } => {
@@ -646,18 +663,21 @@ impl Step {
             Step::DropIndex { table, name } => format!(
                 "manager\n.drop_index(Index::drop().name({}).table({}).to_owned())\n.await?;",
                 lit(name),
-                lit(table)
+                code_table(table)
             ),
             Step::AddForeignKey { table, foreign_key } => {
                 let mut s = format!(
                     "ForeignKey::create()\n.name({})\n.from_tbl({})",
                     lit(&foreign_key.name),
-                    lit(table)
+                    code_table(table)
                 );
                 for c in &foreign_key.columns {
                     s.push_str(&format!("\n.from_col({})", lit(c)));
                 }
-                s.push_str(&format!("\n.to_tbl({})", lit(&foreign_key.ref_table)));
+                s.push_str(&format!(
+                    "\n.to_tbl({})",
+                    code_table(&foreign_key.ref_name())
+                ));
                 for c in &foreign_key.ref_columns {
                     s.push_str(&format!("\n.to_col({})", lit(c)));
                 }
@@ -671,7 +691,7 @@ impl Step {
             Step::DropForeignKey { table, name } => format!(
                 "manager\n.drop_foreign_key(ForeignKey::drop().name({}).table({}).to_owned())\n.await?;",
                 lit(name),
-                lit(table)
+                code_table(table)
             ),
             Step::Sql { sql, .. } => format!(
                 "manager\n.get_connection()\n.execute_unprepared({})\n.await?;",
@@ -684,7 +704,7 @@ impl Step {
                     .collect();
                 let indexes: Vec<String> = table_indexes_data(table)
                     .iter()
-                    .map(|i| render_create_index(&table.name, i))
+                    .map(|i| render_create_index(&table.qualified(), i))
                     .collect();
                 format!(
                     "// SQLite cannot alter {name} in place: rebuild it (new table, copy rows, swap),\n// with foreign keys checked before commit.\nautogen_runtime::sqlite::rebuild_table(\nmanager,\n{},\n{},\n&[{}],\nvec![{}],\n)\n.await?;",
@@ -733,7 +753,7 @@ fn table_indexes_data(table: &Table) -> Vec<Index> {
 fn table_indexes(table: &Table) -> Vec<IndexCreateStatement> {
     table_indexes_data(table)
         .iter()
-        .map(|i| create_index(&table.name, i))
+        .map(|i| create_index(&table.qualified(), i))
         .collect()
 }
 
@@ -757,7 +777,7 @@ fn create_column_calls(table: &Table, col: &Column) -> Vec<Call> {
 
 fn create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> TableCreateStatement {
     let mut stmt = TableBuilder::create();
-    stmt.table(table.name.clone());
+    stmt.table(sea_table(&table.qualified()));
     for col in &table.columns {
         stmt.col(column_def(
             &col.name,
@@ -783,7 +803,7 @@ fn create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> TableCr
         for c in &fk.columns {
             b.from_col(c.clone());
         }
-        b.to_tbl(fk.ref_table.clone());
+        b.to_tbl(sea_table(&fk.ref_name()));
         for c in &fk.ref_columns {
             b.to_col(c.clone());
         }
@@ -795,7 +815,10 @@ fn create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> TableCr
 }
 
 fn render_create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> String {
-    let mut s = format!("Table::create()\n.table({})", lit(&table.name));
+    let mut s = format!(
+        "Table::create()\n.table({})",
+        code_table(&table.qualified())
+    );
     for col in &table.columns {
         s.push_str(&format!(
             "\n.col({})",
@@ -820,7 +843,7 @@ fn render_create_table(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> 
         for c in &fk.columns {
             b.push_str(&format!("\n.from_col({})", lit(c)));
         }
-        b.push_str(&format!("\n.to_tbl({})", lit(&fk.ref_table)));
+        b.push_str(&format!("\n.to_tbl({})", code_table(&fk.ref_name())));
         for c in &fk.ref_columns {
             b.push_str(&format!("\n.to_col({})", lit(c)));
         }
@@ -847,10 +870,10 @@ pub fn creatable_index_name(table: &str, index: &Index) -> String {
     }
 }
 
-fn create_index(table: &str, index: &Index) -> IndexCreateStatement {
+fn create_index(table: &TableName, index: &Index) -> IndexCreateStatement {
     let mut stmt = IndexBuilder::create();
-    stmt.name(creatable_index_name(table, index))
-        .table(table.to_owned());
+    stmt.name(creatable_index_name(&table.name, index))
+        .table(sea_table(table));
     for c in &index.columns {
         stmt.col(c.clone());
     }
@@ -860,11 +883,11 @@ fn create_index(table: &str, index: &Index) -> IndexCreateStatement {
     stmt.to_owned()
 }
 
-fn render_create_index(table: &str, index: &Index) -> String {
+fn render_create_index(table: &TableName, index: &Index) -> String {
     let mut s = format!(
         "\nIndex::create()\n.name({})\n.table({})",
-        lit(&creatable_index_name(table, index)),
-        lit(table)
+        lit(&creatable_index_name(&table.name, index)),
+        code_table(table)
     );
     for c in &index.columns {
         s.push_str(&format!("\n.col({})", lit(c)));

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::change::Change;
 use crate::config::Backend;
 use crate::ops::{Call, DefaultValue, Step, column_calls};
-use crate::schema::{Column, ColumnType, Schema, Sequence, Table};
+use crate::schema::{Column, ColumnType, Schema, Sequence, Table, TableName, resolve};
 
 mod sqlite;
 
@@ -46,7 +46,7 @@ pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
 
 fn rank(c: &Change) -> u8 {
     match c {
-        Change::CreateEnum { .. } => 0,
+        Change::CreateSchema { .. } | Change::CreateEnum { .. } => 0,
         Change::AlterEnum { from, to, .. } if additions_only(from, to) => 1,
         Change::RenameTable { .. } => 2,
         Change::DropForeignKey { .. } => 3,
@@ -63,6 +63,7 @@ fn rank(c: &Change) -> u8 {
         Change::DropTable { .. } => 13,
         Change::AlterEnum { .. } => 14,
         Change::DropEnum { .. } => 15,
+        Change::DropSchema { .. } => 16,
     }
 }
 
@@ -137,7 +138,16 @@ fn steps_for(
     enums: &BTreeMap<String, Vec<String>>,
 ) -> Vec<Step> {
     let enums = enums.clone();
+    let tn = |key: &str| resolve(key, to, from);
     match change {
+        Change::CreateSchema { name } => vec![Step::Sql {
+            backend: Backend::Postgres,
+            sql: format!("CREATE SCHEMA IF NOT EXISTS {}", q(name)),
+        }],
+        Change::DropSchema { name } => vec![Step::Sql {
+            backend: Backend::Postgres,
+            sql: format!("DROP SCHEMA {}", q(name)),
+        }],
         Change::CreateEnum { name, values } => vec![Step::CreateEnum {
             name: name.clone(),
             values: values.clone(),
@@ -155,11 +165,15 @@ fn steps_for(
                 enums,
             }];
             if table.comment.is_some() {
-                out.push(comment_step(&table.name, None, table.comment.as_deref()));
+                out.push(comment_step(
+                    &table.qualified(),
+                    None,
+                    table.comment.as_deref(),
+                ));
             }
             for c in table.columns.iter().filter(|c| c.comment.is_some()) {
                 out.push(comment_step(
-                    &table.name,
+                    &table.qualified(),
                     Some(&c.name),
                     c.comment.as_deref(),
                 ));
@@ -167,20 +181,21 @@ fn steps_for(
             out
         }
         Change::AlterTableComment { table, to, .. } => {
-            vec![comment_step(table, None, to.as_deref())]
+            vec![comment_step(&tn(table), None, to.as_deref())]
         }
         Change::DropTable { table } => vec![Step::DropTable {
-            name: table.name.clone(),
+            name: table.qualified(),
         }],
-        Change::RenameTable { from, to } => vec![Step::RenameTable {
-            from: from.clone(),
-            to: to.clone(),
-        }],
+        Change::RenameTable { from: old, to: new } => {
+            let old = resolve(old, from, to);
+            let new = tn(new).name;
+            vec![Step::RenameTable { from: old, to: new }]
+        }
         Change::AddColumn { table, column } => {
-            let mut out = add_column(table, column, backend, &enums);
+            let mut out = add_column(&tn(table), column, backend, &enums);
             if column.comment.is_some() {
                 out.push(comment_step(
-                    table,
+                    &tn(table),
                     Some(&column.name),
                     column.comment.as_deref(),
                 ));
@@ -188,11 +203,11 @@ fn steps_for(
             out
         }
         Change::DropColumn { table, column } => vec![Step::DropColumn {
-            table: table.clone(),
+            table: tn(table),
             column: column.name.clone(),
         }],
         Change::RenameColumn { table, from, to } => vec![Step::RenameColumn {
-            table: table.clone(),
+            table: tn(table),
             from: from.clone(),
             to: to.clone(),
         }],
@@ -200,7 +215,7 @@ fn steps_for(
             table,
             from: old,
             to: new,
-        } => alter_column(table, old, new, &enums),
+        } => alter_column(&tn(table), old, new, &enums),
         Change::AlterPrimaryKey {
             table,
             from: old_cols,
@@ -220,7 +235,11 @@ fn steps_for(
                 };
                 out.push(Step::Sql {
                     backend,
-                    sql: format!("ALTER TABLE {} DROP CONSTRAINT {}", q(table), q(&name)),
+                    sql: format!(
+                        "ALTER TABLE {} DROP CONSTRAINT {}",
+                        qt(&tn(table)),
+                        q(&name)
+                    ),
                 });
             }
             if !new_cols.is_empty() {
@@ -238,7 +257,7 @@ fn steps_for(
                     backend,
                     sql: format!(
                         "ALTER TABLE {} ADD {constraint}PRIMARY KEY ({})",
-                        q(table),
+                        qt(&tn(table)),
                         new_cols.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
                     ),
                 });
@@ -250,7 +269,7 @@ fn steps_for(
                 backend,
                 sql: format!(
                     "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
-                    q(table),
+                    qt(&tn(table)),
                     q(&index.name),
                     index
                         .columns
@@ -262,7 +281,7 @@ fn steps_for(
             }]
         }
         Change::AddIndex { table, index } => vec![Step::CreateIndex {
-            table: table.clone(),
+            table: tn(table),
             index: index.clone(),
         }],
         Change::DropIndex { table, index } if index.constraint && backend == Backend::Postgres => {
@@ -270,28 +289,28 @@ fn steps_for(
                 backend,
                 sql: format!(
                     "ALTER TABLE {} DROP CONSTRAINT {}",
-                    q(table),
+                    qt(&tn(table)),
                     q(&index.name)
                 ),
             }]
         }
         Change::DropIndex { table, index } => vec![Step::DropIndex {
-            table: table.clone(),
+            table: tn(table),
             name: index.name.clone(),
         }],
         Change::AddForeignKey { table, foreign_key } => vec![Step::AddForeignKey {
-            table: table.clone(),
+            table: tn(table),
             foreign_key: foreign_key.clone(),
         }],
         Change::DropForeignKey { table, foreign_key } => vec![Step::DropForeignKey {
-            table: table.clone(),
+            table: tn(table),
             name: foreign_key.name.clone(),
         }],
     }
 }
 
 fn add_column(
-    table: &str,
+    table: &TableName,
     column: &Column,
     backend: Backend,
     enums: &BTreeMap<String, Vec<String>>,
@@ -305,18 +324,18 @@ fn add_column(
         };
         return vec![
             Step::AddColumn {
-                table: table.to_owned(),
+                table: table.clone(),
                 column: column.name.clone(),
                 calls: column_calls(&nullable, false),
                 enums: enums.clone(),
             },
             Step::Comment(format!(
                 "Fill existing rows before NOT NULL is enforced, e.g.:\nmanager.get_connection().execute_unprepared(\"UPDATE {t} SET {c} = <value> WHERE {c} IS NULL\").await?;",
-                t = q(table).replace('"', "\\\""),
+                t = qt(table).replace('"', "\\\""),
                 c = q(&column.name).replace('"', "\\\"")
             )),
             Step::ModifyColumn {
-                table: table.to_owned(),
+                table: table.clone(),
                 column: column.name.clone(),
                 calls: vec![Call::NotNull],
                 enums: enums.clone(),
@@ -324,7 +343,7 @@ fn add_column(
         ];
     }
     vec![Step::AddColumn {
-        table: table.to_owned(),
+        table: table.clone(),
         column: column.name.clone(),
         calls: column_calls(column, false),
         enums: enums.clone(),
@@ -332,7 +351,7 @@ fn add_column(
 }
 
 fn alter_column(
-    table: &str,
+    table: &TableName,
     from: &Column,
     to: &Column,
     enums: &BTreeMap<String, Vec<String>>,
@@ -343,13 +362,13 @@ fn alter_column(
         sql: s,
     };
     let modify = |calls: Vec<Call>| Step::ModifyColumn {
-        table: table.to_owned(),
+        table: table.clone(),
         column: to.name.clone(),
         calls,
         enums: enums.clone(),
     };
     let col = q(&to.name);
-    let tbl = q(table);
+    let tbl = qt(table);
     let type_changed = from.ty != to.ty;
     let from_seq = from.auto_increment.then_some(from.sequence);
     let to_seq = to.auto_increment.then_some(to.sequence);
@@ -393,13 +412,13 @@ fn alter_column(
 /// from `from`. The next value handed out is kept: the old sequence's
 /// position when there is one, else one past the largest value in the table.
 fn sequence_sql(
-    table: &str,
+    table: &TableName,
     column: &str,
     ty: &ColumnType,
     from: Option<Sequence>,
     to: Option<Sequence>,
 ) -> String {
-    let (tbl, col) = (q(table), q(column));
+    let (tbl, col) = (qt(table), q(column));
     match (from, to) {
         (Some(Sequence::Identity), Some(Sequence::IdentityAlways)) => {
             return format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET GENERATED ALWAYS");
@@ -421,7 +440,10 @@ fn sequence_sql(
     }
     match to {
         Some(Sequence::Serial) => {
-            let seq = q(&format!("{table}_{column}_seq"));
+            let seq = qt(&TableName {
+                schema: table.schema.clone(),
+                name: format!("{}_{column}_seq", table.name),
+            });
             body.push_str(&format!(
                 "  CREATE SEQUENCE {seq} AS {} OWNED BY {tbl}.{col};\n  PERFORM setval({}, next, false);\n  ALTER TABLE {tbl} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass);\n",
                 pg_type(ty),
@@ -452,10 +474,10 @@ fn sequence_sql(
 
 /// `COMMENT ON TABLE/COLUMN ... IS ...` (`None`: remove it). Only
 /// PostgreSQL gets here: SQLite has no comments on either side of a diff.
-fn comment_step(table: &str, column: Option<&str>, comment: Option<&str>) -> Step {
+fn comment_step(table: &TableName, column: Option<&str>, comment: Option<&str>) -> Step {
     let target = match column {
-        Some(c) => format!("COLUMN {}.{}", q(table), q(c)),
-        None => format!("TABLE {}", q(table)),
+        Some(c) => format!("COLUMN {}.{}", qt(table), q(c)),
+        None => format!("TABLE {}", qt(table)),
     };
     let text = comment.map_or_else(|| "NULL".to_owned(), sql_string);
     Step::Sql {
@@ -514,7 +536,7 @@ fn alter_enum(name: &str, from: &[String], to: &[String], target: &Schema) -> Ve
             .iter()
             .filter(|c| c.ty == ColumnType::Enum(name.to_owned()))
         {
-            let (tbl, col) = (q(&t.name), q(&c.name));
+            let (tbl, col) = (qt(&t.qualified()), q(&c.name));
             if c.default.is_some() {
                 out.push(sql(format!(
                     "ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT"
@@ -544,6 +566,14 @@ fn pg_type(ty: &ColumnType) -> String {
         ColumnType::JsonBinary => "jsonb".into(),
         ColumnType::Real => "real".into(),
         other => other.sql(),
+    }
+}
+
+/// A table in SQL: `"schema"."table"` outside the connection's schema.
+fn qt(t: &TableName) -> String {
+    match &t.schema {
+        Some(schema) => format!("{}.{}", q(schema), q(&t.name)),
+        None => q(&t.name),
     }
 }
 

@@ -7,7 +7,7 @@
 //! same object in the database"; names of indexes and constraints are kept
 //! (a drop needs them) but do not take part in equality.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -20,11 +20,76 @@ pub struct Schema {
     /// Objects present in the database that the model does not manage
     /// (CHECK constraints, expression or partial indexes, ...): reported, never dropped.
     pub unmanaged: Vec<String>,
+    /// PostgreSQL schemas other than the connection's that take part: those
+    /// the entities name (`#[sea_orm(schema_name = "...")]`), and on the live
+    /// side those of them that exist. Tables in them are keyed `schema.table`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub schemas: BTreeSet<String>,
+}
+
+/// A table as SQL names it: its schema (`None`: the connection's) and its own name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TableName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn bare(name: &str) -> Self {
+        Self {
+            schema: None,
+            name: name.to_owned(),
+        }
+    }
+
+    /// The model's key for it: `schema.table`, or the table alone.
+    pub fn key(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The name of `key` (a table in `schema`, or in the connection's schema).
+    fn from_key(key: &str, schema: Option<&str>) -> Self {
+        match schema.and_then(|s| key.strip_prefix(s).and_then(|r| r.strip_prefix('.'))) {
+            Some(name) => Self {
+                schema: schema.map(str::to_owned),
+                name: name.to_owned(),
+            },
+            None => Self::bare(key),
+        }
+    }
+}
+
+impl std::fmt::Display for TableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+impl Schema {
+    /// How SQL names the table keyed `key`, as this schema knows it.
+    pub fn table_name(&self, key: &str) -> Option<TableName> {
+        self.tables.get(key).map(Table::qualified)
+    }
+}
+
+/// How SQL names the table keyed `key`, looked up on either side of a change.
+pub fn resolve(key: &str, a: &Schema, b: &Schema) -> TableName {
+    a.table_name(key)
+        .or_else(|| b.table_name(key))
+        .unwrap_or_else(|| TableName::bare(key))
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
+    /// The key of the table in [`Schema::tables`]: `schema.table` outside the
+    /// connection's schema, the table's own name otherwise.
     pub name: String,
+    /// Its PostgreSQL schema, when not the connection's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     pub columns: Vec<Column>,
     /// Primary key columns, in key order (empty: no primary key).
     pub primary_key: Vec<String>,
@@ -229,13 +294,22 @@ impl FkAction {
 pub struct ForeignKey {
     pub name: String,
     pub columns: Vec<String>,
+    /// The referenced table's key (see [`Table::name`]).
     pub ref_table: String,
+    /// The referenced table's schema, when not the connection's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_schema: Option<String>,
     pub ref_columns: Vec<String>,
     pub on_delete: FkAction,
     pub on_update: FkAction,
 }
 
 impl ForeignKey {
+    /// How SQL names the referenced table.
+    pub fn ref_name(&self) -> TableName {
+        TableName::from_key(&self.ref_table, self.ref_schema.as_deref())
+    }
+
     /// Same constraint in the database, whatever its name.
     pub fn same_as(&self, other: &ForeignKey) -> bool {
         self.columns == other.columns
@@ -249,6 +323,11 @@ impl ForeignKey {
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// How SQL names this table.
+    pub fn qualified(&self) -> TableName {
+        TableName::from_key(&self.name, self.schema.as_deref())
     }
 }
 

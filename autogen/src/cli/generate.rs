@@ -136,8 +136,9 @@ pub async fn compare<M: MigratorTrait + Squashed>(
     let (_url, db) = ctx.connect().await?;
     require_head::<M>(&db, &dir).await?;
     let backend = backend_of(&db);
-    let live = database::introspect(&db).await?;
+    // The entities name the PostgreSQL schemas to compare besides the connection's.
     let target = entities::materialize(&db, &ctx.project.entity_source()).await?;
+    let live = database::introspect_with(&db, &target.schemas).await?;
     let mut opts = options(args)?;
     let mut result = differ::diff(&live, &target, &opts);
     if interactive

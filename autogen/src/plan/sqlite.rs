@@ -194,6 +194,7 @@ mod tests {
             name: String::new(),
             columns: vec!["p_id".into()],
             ref_table: "p".into(),
+            ref_schema: None,
             ref_columns: vec!["id".into()],
             on_delete: Default::default(),
             on_update: Default::default(),

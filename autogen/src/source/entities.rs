@@ -311,16 +311,82 @@ async fn materialize_postgres(
             .unwrap_or_default()
     );
     let txn = db.begin().await.map_err(fail)?;
-    let mut batch =
-        format!("CREATE SCHEMA \"{scratch}\";\nSET LOCAL search_path TO \"{scratch}\";\n");
+    let current = database::postgres::current_schema(&txn).await?;
+    // Tables of other schemas (`schema_name = "sys"`) go to scratch
+    // namespaces of their own, read back under their schema's name.
+    let named: Vec<String> = ddl_schemas(ddl)
+        .into_iter()
+        .filter(|s| *s != current)
+        .collect();
+    let others: Vec<(String, String)> = named
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("{scratch}_s{i}"), s.clone()))
+        .collect();
+    // The connection's search path stays behind the scratch schema, so
+    // types of extensions installed there (ltree, citext, vector) resolve.
+    let mut batch = format!(
+        "CREATE SCHEMA \"{scratch}\";\nSELECT set_config('search_path', '\"{scratch}\", ' || current_setting('search_path'), true);\n"
+    );
+    for (nsp, _) in &others {
+        batch.push_str(&format!("CREATE SCHEMA \"{nsp}\";\n"));
+    }
+    let mut renames = vec![(quoted_prefix(&current), quoted_prefix(&scratch))];
+    renames.extend(
+        others
+            .iter()
+            .map(|(nsp, s)| (quoted_prefix(s), quoted_prefix(nsp))),
+    );
     for stmt in ddl {
-        batch.push_str(stmt);
+        let mut stmt = stmt.clone();
+        for (from, to) in &renames {
+            if stmt.contains(from.as_str()) {
+                stmt = stmt.replace(from.as_str(), to);
+            }
+        }
+        batch.push_str(&stmt);
         batch.push_str(";\n");
     }
     txn.execute_unprepared(&batch).await.map_err(fail)?;
-    let schema = database::postgres::introspect(&txn, Some(&scratch)).await;
+    let schema = database::postgres::introspect_namespaces(&txn, &scratch, &others).await;
     txn.rollback().await.map_err(fail)?;
     schema
+}
+
+/// `"name".`, as SeaORM's PostgreSQL DDL qualifies a table of schema `name`.
+fn quoted_prefix(name: &str) -> String {
+    format!("\"{}\".", name.replace('"', "\"\""))
+}
+
+/// The schemas that `CREATE TABLE "schema"."table"` statements name.
+pub fn ddl_schemas(ddl: &[String]) -> std::collections::BTreeSet<String> {
+    ddl.iter()
+        .filter_map(|stmt| {
+            let rest = stmt.strip_prefix("CREATE TABLE ")?;
+            let rest = rest.strip_prefix("IF NOT EXISTS ").unwrap_or(rest);
+            let (ident, after) = quoted_ident(rest)?;
+            after.starts_with(".\"").then_some(ident)
+        })
+        .collect()
+}
+
+/// A leading `"ident"` (with `""` for a quote) and what follows it.
+fn quoted_ident(s: &str) -> Option<(String, &str)> {
+    let rest = s.strip_prefix('"')?;
+    let mut ident = String::new();
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '"' {
+            if chars.peek().is_some_and(|(_, n)| *n == '"') {
+                chars.next();
+                ident.push('"');
+                continue;
+            }
+            return Some((ident, &rest[i + 1..]));
+        }
+        ident.push(c);
+    }
+    None
 }
 
 async fn materialize_sqlite(ddl: &[String]) -> Result<Schema, SourceError> {

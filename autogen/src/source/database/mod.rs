@@ -9,6 +9,27 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 use super::SourceError;
 use crate::schema::Schema;
 
+/// Introspect the schema the connection works in and, on PostgreSQL, the
+/// other `schemas` the entities name (those that exist; their tables keyed
+/// `schema.table`). Schemas the entities never mention are never read.
+pub async fn introspect_with<C: ConnectionTrait>(
+    db: &C,
+    schemas: &std::collections::BTreeSet<String>,
+) -> Result<Schema, SourceError> {
+    match db.get_database_backend() {
+        DbBackend::Postgres if !schemas.is_empty() => {
+            let own = postgres::current_schema(db).await?;
+            let others: Vec<(String, String)> = schemas
+                .iter()
+                .filter(|s| **s != own)
+                .map(|s| (s.clone(), s.clone()))
+                .collect();
+            postgres::introspect_namespaces(db, &own, &others).await
+        }
+        _ => introspect(db).await,
+    }
+}
+
 /// Introspect the schema the connection works in (PostgreSQL: `current_schema()`;
 /// SQLite: `main`).
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {

@@ -1,5 +1,6 @@
 //! PostgreSQL catalog → [`Schema`] in five queries (tables, columns,
-//! constraints, indexes, enums), independent of the number of tables.
+//! constraints, indexes, enums), independent of the number of tables; a
+//! sixth tells which schemas exist when entities name schemas of their own.
 //! Set-based throughout: comments are joined rather than fetched per row
 //! (`col_description` is a query per column), and definitions are deparsed
 //! only for the objects reported as unmanaged.
@@ -12,14 +13,14 @@ use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Seq
 use crate::source::SourceError;
 
 const TABLES: &str = r#"
-SELECT c.relname::text AS name, ds.description AS comment
+SELECT n.nspname::text AS nsp, c.relname::text AS name, ds.description AS comment
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-ORDER BY 1"#;
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY 1, 2"#;
 
 const COLUMNS: &str = r#"
-SELECT c.relname::text AS table_name, a.attname::text AS name,
+SELECT n.nspname::text AS nsp, c.relname::text AS table_name, a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS formatted,
        t.typtype::text AS typtype, t.typname::text AS typname,
        a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_expr,
@@ -30,14 +31,14 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY c.relname, a.attnum"#;
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY n.nspname, c.relname, a.attnum"#;
 
 const CONSTRAINTS: &str = r#"
-SELECT c.relname::text AS table_name, con.conname::text AS name, con.contype::text AS kind,
+SELECT n.nspname::text AS nsp, c.relname::text AS table_name, con.conname::text AS name, con.contype::text AS kind,
        array_to_json(ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord))::text AS columns,
-       r.relname::text AS ref_table,
+       r.relname::text AS ref_table, rn.nspname::text AS ref_nsp,
        array_to_json(ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord))::text AS ref_columns,
        con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
@@ -46,11 +47,12 @@ FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class r ON r.oid = con.confrelid
-WHERE n.nspname = $1 AND con.contype IN ('p', 'u', 'f', 'c', 'x')
-ORDER BY c.relname, con.conname"#;
+LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
+WHERE n.nspname = ANY($1) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+ORDER BY n.nspname, c.relname, con.conname"#;
 
 const INDEXES: &str = r#"
-SELECT t.relname::text AS table_name, i.relname::text AS name, ix.indisunique AS is_unique,
+SELECT n.nspname::text AS nsp, t.relname::text AS table_name, i.relname::text AS name, ix.indisunique AS is_unique,
        array_to_json(ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num ORDER BY k.ord))::text AS columns,
        (ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL OR am.amname <> 'btree') AS unmanaged,
@@ -61,16 +63,18 @@ JOIN pg_class i ON i.oid = ix.indexrelid
 JOIN pg_class t ON t.oid = ix.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = i.relam
-WHERE n.nspname = $1 AND t.relkind IN ('r', 'p')
+WHERE n.nspname = ANY($1) AND t.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
-ORDER BY t.relname, i.relname"#;
+ORDER BY n.nspname, t.relname, i.relname"#;
+
+const NAMESPACES: &str = "SELECT nspname::text AS nsp FROM pg_namespace WHERE nspname = ANY($1)";
 
 const ENUMS: &str = r#"
 SELECT t.typname::text AS name, e.enumlabel::text AS value
 FROM pg_type t
 JOIN pg_enum e ON e.enumtypid = t.oid
 JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = $1
+WHERE n.nspname = ($1::text[])[1]
 ORDER BY t.typname, e.enumsortorder"#;
 
 /// Introspect one PostgreSQL schema (`None`: the connection's `current_schema()`).
@@ -78,42 +82,87 @@ pub async fn introspect<C: ConnectionTrait>(
     db: &C,
     schema: Option<&str>,
 ) -> Result<Schema, SourceError> {
-    let schema = match schema {
+    let own = match schema {
         Some(s) => s.to_owned(),
-        None => {
-            let row = db
-                .query_one_raw(Statement::from_string(
-                    DbBackend::Postgres,
-                    "SELECT current_schema()::text AS s",
-                ))
-                .await?
-                .ok_or_else(|| {
-                    SourceError::Introspect("current_schema() returned nothing".into())
-                })?;
-            get::<Option<String>>(&row, "s")?.unwrap_or_else(|| "public".into())
-        }
+        None => current_schema(db).await?,
+    };
+    introspect_namespaces(db, &own, &[]).await
+}
+
+/// The connection's `current_schema()`.
+pub async fn current_schema<C: ConnectionTrait>(db: &C) -> Result<String, SourceError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_schema()::text AS s",
+        ))
+        .await?
+        .ok_or_else(|| SourceError::Introspect("current_schema() returned nothing".into()))?;
+    Ok(get::<Option<String>>(&row, "s")?.unwrap_or_else(|| "public".into()))
+}
+
+/// Introspect `own` (its tables keyed by their own names) and the schemas
+/// `others`, each given as (namespace in the database, schema it stands
+/// for): their tables are keyed `schema.table`. The entity side materializes
+/// `sys.jobs` in a scratch namespace and reads it back as `sys`.
+/// Still five queries, whatever the number of schemas and tables.
+pub async fn introspect_namespaces<C: ConnectionTrait>(
+    db: &C,
+    own: &str,
+    others: &[(String, String)],
+) -> Result<Schema, SourceError> {
+    let mut namespaces = vec![own.to_owned()];
+    namespaces.extend(others.iter().map(|(nsp, _)| nsp.clone()));
+    let logical = |nsp: &str| -> Option<String> {
+        others
+            .iter()
+            .find(|(n, _)| n == nsp)
+            .map(|(_, schema)| schema.clone())
+    };
+    let key = |nsp: &str, name: &str| match logical(nsp) {
+        Some(schema) => format!("{schema}.{name}"),
+        None => name.to_owned(),
     };
     let query = |sql: &'static str| {
         let stmt =
-            Statement::from_sql_and_values(DbBackend::Postgres, sql, [schema.clone().into()]);
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, [namespaces.clone().into()]);
         db.query_all_raw(stmt)
     };
     let mut out = Schema::default();
 
     for row in query(TABLES).await? {
-        let name: String = get(&row, "name")?;
+        let nsp: String = get(&row, "nsp")?;
+        let name = key(&nsp, &get::<String>(&row, "name")?);
+        if out.tables.contains_key(&name) {
+            return Err(SourceError::Introspect(format!(
+                "table {name} exists both in schema {own} and as a table of schema {}: rename one of them",
+                logical(&nsp).unwrap_or_default()
+            )));
+        }
         out.tables.insert(
             name.clone(),
             Table {
                 name,
+                schema: logical(&nsp),
                 comment: get(&row, "comment")?,
                 ..Table::default()
             },
         );
     }
+    if !others.is_empty() {
+        // Which of the other schemas exist (an empty one has no tables to tell).
+        for row in query(NAMESPACES).await? {
+            if let Some(schema) = logical(&get::<String>(&row, "nsp")?) {
+                out.schemas.insert(schema);
+            }
+        }
+    }
 
     for row in query(COLUMNS).await? {
-        let table: String = get(&row, "table_name")?;
+        let table = key(
+            &get::<String>(&row, "nsp")?,
+            &get::<String>(&row, "table_name")?,
+        );
         let Some(t) = out.tables.get_mut(&table) else {
             continue;
         };
@@ -152,7 +201,10 @@ pub async fn introspect<C: ConnectionTrait>(
     }
 
     for row in query(CONSTRAINTS).await? {
-        let table: String = get(&row, "table_name")?;
+        let table = key(
+            &get::<String>(&row, "nsp")?,
+            &get::<String>(&row, "table_name")?,
+        );
         let name: String = get(&row, "name")?;
         let kind: String = get(&row, "kind")?;
         let columns = json_list(&get::<String>(&row, "columns")?)?;
@@ -170,13 +222,27 @@ pub async fn introspect<C: ConnectionTrait>(
                 unique: true,
                 constraint: true,
             }),
-            "f" => t.foreign_keys.push(ForeignKey {
-                name,
-                columns,
-                ref_table: get::<Option<String>>(&row, "ref_table")?.unwrap_or_default(),
-                ref_columns: json_list(&get::<String>(&row, "ref_columns")?)?,
-                on_delete: fk_action(&get::<String>(&row, "on_delete")?),
-                on_update: fk_action(&get::<String>(&row, "on_update")?),
+            "f" => t.foreign_keys.push({
+                let ref_nsp: String = get::<Option<String>>(&row, "ref_nsp")?.unwrap_or_default();
+                let ref_table: String =
+                    get::<Option<String>>(&row, "ref_table")?.unwrap_or_default();
+                // A table outside the schemas read is named as it is in the database.
+                let (ref_table, ref_schema) = if ref_nsp == own {
+                    (ref_table, None)
+                } else if let Some(schema) = logical(&ref_nsp) {
+                    (format!("{schema}.{ref_table}"), Some(schema))
+                } else {
+                    (format!("{ref_nsp}.{ref_table}"), Some(ref_nsp))
+                };
+                ForeignKey {
+                    name,
+                    columns,
+                    ref_table,
+                    ref_schema,
+                    ref_columns: json_list(&get::<String>(&row, "ref_columns")?)?,
+                    on_delete: fk_action(&get::<String>(&row, "on_delete")?),
+                    on_update: fk_action(&get::<String>(&row, "on_update")?),
+                }
             }),
             _ => {
                 let def: Option<String> = get(&row, "definition")?;
@@ -189,7 +255,10 @@ pub async fn introspect<C: ConnectionTrait>(
     }
 
     for row in query(INDEXES).await? {
-        let table: String = get(&row, "table_name")?;
+        let table = key(
+            &get::<String>(&row, "nsp")?,
+            &get::<String>(&row, "table_name")?,
+        );
         let name: String = get(&row, "name")?;
         let Some(t) = out.tables.get_mut(&table) else {
             continue;

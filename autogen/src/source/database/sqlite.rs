@@ -173,6 +173,7 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             name: String::new(),
             columns: vec![col],
             ref_table: get(&row, "ref_table")?,
+            ref_schema: None,
             ref_columns: ref_col.into_iter().collect(),
             on_delete: FkAction::from_sql(&get::<String>(&row, "on_delete")?),
             on_update: FkAction::from_sql(&get::<String>(&row, "on_update")?),
