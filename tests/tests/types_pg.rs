@@ -3,6 +3,7 @@
 //! moved to a neighbouring type with a row in each table; down restores v1
 //! exactly; up again. See `tests/src/zoo`.
 
+use autogen::change::Risk;
 use tests::support::PgDatabase;
 use tests::zoo::{
     Evolution, column_count, pg_ltree, pg_v1, pg_v2, prove_evolution, prove_from_scratch,
@@ -106,6 +107,34 @@ fn every_postgres_type_is_created_changed_rolled_back_and_kept() {
         "{}",
         evolved.snapshot
     );
+
+    // Widening moves are table rewrites, not "may fail on existing data".
+    for (column, move_) in [
+        ("zoo_arrays.tags", "text[] -> varchar[]"),
+        ("zoo_arrays.labels", "varchar(20)[] -> text[]"),
+        ("zoo_arrays.small_nums", "smallint[] -> integer[]"),
+        ("zoo_arrays.nums", "integer[] -> bigint[]"),
+        ("zoo_networks.net", "cidr -> inet"),
+        ("zoo_networks.mac", "macaddr -> macaddr8"),
+        ("zoo_networks.bits", "bit(8) -> varbit(16)"),
+        ("zoo_networks.varbits", "varbit(16) -> varbit(32)"),
+        ("zoo_numbers.int", "integer -> bigint"),
+        ("zoo_numbers.float", "real -> double precision"),
+        ("zoo_numbers.dec", "numeric(10,2) -> numeric(12,2)"),
+        ("zoo_texts.name", "varchar(50) -> varchar(100)"),
+        ("zoo_texts.code", "char(3) -> char(5)"),
+        ("zoo_texts.label", "varchar -> text"),
+        ("zoo_times.day", "date -> timestamp"),
+        ("zoo_times.doc", "json -> jsonb"),
+    ] {
+        assert_eq!(
+            evolved.risk_of(column),
+            Some(Risk::Heavy),
+            "{column}: {move_}"
+        );
+    }
+    // interval -> interval(3) rounds to milliseconds.
+    assert_eq!(evolved.risk_of("zoo_times.span"), Some(Risk::DataLoss));
 }
 
 /// How the v1 types read back from the catalog: the model's own variants

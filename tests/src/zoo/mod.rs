@@ -187,6 +187,17 @@ impl Evolved {
             .collect()
     }
 
+    /// The risk of the v1 → v2 change of `table.column`, if it changed.
+    pub fn risk_of(&self, column: &str) -> Option<autogen::change::Risk> {
+        self.changed
+            .iter()
+            .find(|c| match c {
+                Change::AlterColumn { table, to, .. } => format!("{table}.{}", to.name) == column,
+                _ => false,
+            })
+            .map(Change::risk)
+    }
+
     /// Every v1 → v2 change in words.
     pub fn described(&self) -> Vec<String> {
         self.changed.iter().map(Change::describe).collect()
