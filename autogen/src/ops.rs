@@ -178,6 +178,8 @@ fn apply_call(def: &mut ColumnDef, call: &Call, enums: &BTreeMap<String, Vec<Str
                 ColumnType::Enum(name) => {
                     def.enumeration(name.clone(), enums.get(name).cloned().unwrap_or_default())
                 }
+                // PostgreSQL spells an array by its element: `varchar(20)[]`.
+                ColumnType::Array(_) => def.custom(ty.sql()),
                 ColumnType::Custom(name) => def.custom(name.clone()),
             };
         }
@@ -234,6 +236,7 @@ fn render_call(call: &Call, enums: &BTreeMap<String, Vec<String>>) -> String {
                 lit(name),
                 lits(&enums.get(name).cloned().unwrap_or_default())
             ),
+            ColumnType::Array(_) => format!(".custom({})", lit(&ty.sql())),
             ColumnType::Custom(name) => format!(".custom({})", lit(name)),
         },
         Call::NotNull => ".not_null()".into(),

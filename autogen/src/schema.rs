@@ -176,6 +176,9 @@ pub enum ColumnType {
     Binary,
     /// A native enum type, by name.
     Enum(String),
+    /// A PostgreSQL array of the element type (`text[]`, `varchar(20)[]`);
+    /// PostgreSQL does not record dimensions, so neither does the model.
+    Array(Box<ColumnType>),
     /// Anything else, as the database spells it.
     Custom(String),
 }
@@ -206,26 +209,77 @@ impl ColumnType {
             Self::Uuid => "uuid".into(),
             Self::Binary => "bytea".into(),
             Self::Enum(name) => name.clone(),
+            Self::Array(element) => format!("{}[]", element.sql()),
             Self::Custom(name) => name.clone(),
         }
     }
 
     /// Whether every value of `self` fits in `to` without loss. Used to tell
-    /// widening (safe) from narrowing (may lose data or fail).
+    /// widening (safe) from narrowing (may lose data or fail). Arrays widen
+    /// element-wise; custom types by the rules of [`custom_widens_to`].
     pub fn widens_to(&self, to: &ColumnType) -> bool {
         use ColumnType::*;
         match (self, to) {
             (a, b) if a == b => true,
             (SmallInt, Integer | BigInt) | (Integer, BigInt) => true,
+            (SmallInt | Integer | BigInt, Decimal(None)) => true,
             (Real, Double) => true,
+            (Decimal(_), Decimal(None)) => true,
+            // Room for as many integer digits and as many fraction digits.
+            (Decimal(Some((p, s))), Decimal(Some((p2, s2)))) => s2 >= s && p2 - s2 >= p - s,
             (String(Some(a)), String(Some(b))) => a <= b,
             (String(_), String(None) | Text) => true,
+            (Char(Some(a)), Char(Some(b))) => a <= b,
             (Char(_), String(None) | Text) => true,
             (Text, String(None)) => true,
+            (Date, Timestamp | TimestampTz) => true,
             (Timestamp, TimestampTz) | (TimestampTz, Timestamp) => true,
             (Json, JsonBinary) | (JsonBinary, Json) => true,
+            (Array(a), Array(b)) => a.widens_to(b),
+            (Custom(a), Custom(b)) => custom_widens_to(a, b),
             _ => false,
         }
+    }
+}
+
+/// Widening between types the model keeps as the server spells them
+/// (PostgreSQL `format_type()`): `bit(n)` and `bit varying(n)` to a longer
+/// `bit varying`, `interval(p)` and `timestamp(p)`/`time(p)` to more
+/// fractional digits (no precision means 6, the most), `cidr` to `inet`,
+/// `macaddr` to `macaddr8`.
+pub fn custom_widens_to(from: &str, to: &str) -> bool {
+    // Split `base(n) suffix` into (`base suffix`, n).
+    fn split(ty: &str) -> (String, Option<u32>) {
+        let ty = ty.trim().to_ascii_lowercase();
+        let (Some(open), Some(close)) = (ty.find('('), ty.find(')')) else {
+            return (ty, None);
+        };
+        if close < open {
+            return (ty, None);
+        }
+        let arg = ty[open + 1..close].trim().parse::<u32>().ok();
+        let base = format!("{}{}", ty[..open].trim_end(), &ty[close + 1..]);
+        (base, arg)
+    }
+    let (from_base, from_n) = split(from);
+    let (to_base, to_n) = split(to);
+    let at_most = |a: Option<u32>, b: Option<u32>| match (a, b) {
+        (_, None) => true,
+        (Some(a), Some(b)) => a <= b,
+        (None, Some(_)) => false,
+    };
+    match (from_base.as_str(), to_base.as_str()) {
+        ("cidr", "inet") | ("macaddr", "macaddr8") => true,
+        ("bit" | "bit varying", "bit varying") => at_most(from_n.or(Some(1)), to_n),
+        (
+            a @ ("interval"
+            | "time without time zone"
+            | "time with time zone"
+            | "timestamp without time zone"
+            | "timestamp with time zone"),
+            b,
+        ) if a == b => at_most(from_n.or(Some(6)), to_n.or(Some(6))),
+        _ => from == to,
     }
 }
 
@@ -376,5 +430,80 @@ mod tests {
         assert!(!String(Some(255)).widens_to(&String(Some(100))));
         assert!(String(Some(10)).widens_to(&Text));
         assert!(!Text.widens_to(&String(Some(10))));
+    }
+
+    #[test]
+    fn widening_table() {
+        use ColumnType::*;
+        let array = |t: ColumnType| Array(Box::new(t));
+        let custom = |t: &str| Custom(t.into());
+        for (from, to, widens) in [
+            (SmallInt, BigInt, true),
+            (Integer, Decimal(None), true),
+            (Decimal(Some((10, 2))), Decimal(Some((12, 2))), true),
+            (Decimal(Some((10, 2))), Decimal(Some((12, 4))), true),
+            (Decimal(Some((10, 2))), Decimal(Some((11, 4))), false),
+            (Decimal(Some((12, 2))), Decimal(Some((10, 2))), false),
+            (Decimal(Some((10, 2))), Decimal(None), true),
+            (Char(Some(3)), Char(Some(5)), true),
+            (Char(Some(5)), Char(Some(3)), false),
+            (Date, Timestamp, true),
+            (Timestamp, Date, false),
+            // Arrays widen element by element.
+            (array(Text), array(String(None)), true),
+            (array(String(None)), array(Text), true),
+            (array(String(Some(20))), array(Text), true),
+            (array(String(Some(20))), array(String(Some(40))), true),
+            (array(Text), array(String(Some(20))), false),
+            (array(SmallInt), array(Integer), true),
+            (array(BigInt), array(Integer), false),
+            (array(Text), Text, false),
+            (Text, array(Text), false),
+            // Custom types as PostgreSQL spells them.
+            (custom("cidr"), custom("inet"), true),
+            (custom("inet"), custom("cidr"), false),
+            (custom("macaddr"), custom("macaddr8"), true),
+            (custom("macaddr8"), custom("macaddr"), false),
+            (custom("bit(8)"), custom("bit varying(16)"), true),
+            (custom("bit(8)"), custom("bit varying(4)"), false),
+            (custom("bit varying(16)"), custom("bit varying(32)"), true),
+            (custom("bit varying(32)"), custom("bit varying(16)"), false),
+            (custom("bit varying(32)"), custom("bit varying"), true),
+            (custom("bit(8)"), custom("bit(16)"), false),
+            (custom("interval(3)"), custom("interval"), true),
+            (custom("interval"), custom("interval(3)"), false),
+            (
+                custom("timestamp(3) with time zone"),
+                custom("timestamp with time zone"),
+                true,
+            ),
+            (
+                custom("timestamp(3) with time zone"),
+                custom("timestamp(3) without time zone"),
+                false,
+            ),
+            (custom("tsvector"), custom("tsvector"), true),
+            (custom("vector(3)"), custom("vector(4)"), false),
+            (array(custom("cidr")), array(custom("inet")), true),
+        ] {
+            assert_eq!(
+                from.widens_to(&to),
+                widens,
+                "{} -> {}",
+                from.sql(),
+                to.sql()
+            );
+        }
+    }
+
+    #[test]
+    fn arrays_are_spelled_by_their_element() {
+        use ColumnType::*;
+        assert_eq!(Array(Box::new(String(Some(20)))).sql(), "varchar(20)[]");
+        assert_eq!(Array(Box::new(Text)).sql(), "text[]");
+        assert_eq!(
+            Array(Box::new(Array(Box::new(SmallInt)))).sql(),
+            "smallint[][]"
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! - [`support`]: fresh PostgreSQL databases and SQLite files, the built
 //!   `app` binary run as a child process, a minimal HTTP client.
 //! - [`fixtures`]: test-only migrators (one that fails halfway).
+//! - [`zoo`]: entities of every column type, in two versions, and in the
+//!   classic `sea-orm-cli` format.
 //!
 //! The tests live in `tests/tests/`; the no-op boot benchmark in
 //! `src/bin/bench_boot.rs` (`cargo run --release -p tests --bin bench_boot`).
@@ -14,3 +16,4 @@
 pub mod changes;
 pub mod fixtures;
 pub mod support;
+pub mod zoo;

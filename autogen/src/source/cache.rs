@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Bumped when the model or the introspection changes what a schema looks like.
-const FORMAT: &str = "schema-v2";
+const FORMAT: &str = "schema-v3";
 
 fn dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("AUTOGEN_CACHE_DIR") {

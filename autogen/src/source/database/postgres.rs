@@ -428,8 +428,13 @@ fn is_spaced_type(t: &str) -> bool {
     )
 }
 
-/// `format_type()` output → canonical type.
+/// `format_type()` output → canonical type. Arrays (`character
+/// varying(20)[]`) are their element type's array; anything the model has
+/// no variant for stays as PostgreSQL spells it.
 pub fn parse_type(formatted: &str) -> ColumnType {
+    if let Some(element) = formatted.trim().strip_suffix("[]") {
+        return ColumnType::Array(Box::new(parse_type(element)));
+    }
     let (base, args) = match formatted.find('(') {
         Some(i) => (
             &formatted[..i],
@@ -510,6 +515,35 @@ mod tests {
                 ColumnType::Custom("timestamp(3) with time zone".into()),
             ),
             ("jsonb", ColumnType::JsonBinary),
+            ("text[]", ColumnType::Array(Box::new(ColumnType::Text))),
+            (
+                "character varying(20)[]",
+                ColumnType::Array(Box::new(ColumnType::String(Some(20)))),
+            ),
+            (
+                "character varying[]",
+                ColumnType::Array(Box::new(ColumnType::String(None))),
+            ),
+            (
+                "numeric(10,2)[]",
+                ColumnType::Array(Box::new(ColumnType::Decimal(Some((10, 2))))),
+            ),
+            (
+                "smallint[]",
+                ColumnType::Array(Box::new(ColumnType::SmallInt)),
+            ),
+            ("uuid[]", ColumnType::Array(Box::new(ColumnType::Uuid))),
+            (
+                "inet[]",
+                ColumnType::Array(Box::new(ColumnType::Custom("inet".into()))),
+            ),
+            ("bit(8)", ColumnType::Custom("bit(8)".into())),
+            (
+                "bit varying(16)",
+                ColumnType::Custom("bit varying(16)".into()),
+            ),
+            ("interval", ColumnType::Custom("interval".into())),
+            ("macaddr", ColumnType::Custom("macaddr".into())),
         ] {
             assert_eq!(parse_type(formatted), ty, "{formatted}");
         }
