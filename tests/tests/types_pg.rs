@@ -209,14 +209,11 @@ fn ltree_from_an_extension_in_pg_catalog() {
     );
 }
 
-/// The usual install (`CREATE EXTENSION ltree` into `public`) cannot be
-/// materialized yet: the entity DDL runs in a scratch schema whose
-/// search_path leaves `public` out, so PostgreSQL answers `type "ltree" does
-/// not exist`. The same holds for every extension type (citext, hstore,
-/// vector). Fixing it belongs to `source::entities` (keep the extension's
-/// schema on the scratch search_path and strip the `public.` qualifier).
+/// The usual install (`CREATE EXTENSION ltree` into `public`): the entity
+/// DDL runs in a scratch schema placed in front of the connection's search
+/// path, so the extension's types resolve there too (citext, hstore and
+/// vector alike), and read back unqualified as on the live side.
 #[test]
-#[ignore = "known gap: entity types from an extension installed in public cannot be materialized (see doc comment)"]
 fn ltree_from_an_extension_in_public() {
     let db = PgDatabase::create();
     prove_from_scratch(

@@ -118,3 +118,32 @@ fn sqlite_types_read_back_as_declared() {
         assert_eq!(ty(table, column), want, "{table}.{column}");
     }
 }
+
+/// A type SQLite cannot hold (an array, inet, interval, ...) is refused when
+/// the migration is generated, in one sentence naming the table and column,
+/// never by a panic inside sea-query's SQLite builder.
+#[test]
+fn postgres_only_types_are_refused_on_sqlite_by_table_and_column() {
+    use sea_orm_migration::sea_orm::DbBackend;
+    use tests::zoo::{pg_v1, source};
+
+    let err = tests::support::block_on(async {
+        autogen::source::entities::record(&source(pg_v1::PREFIX), DbBackend::Sqlite).await
+    })
+    .expect_err("the PostgreSQL zoo cannot be created on SQLite");
+    let message = err.to_string();
+    assert!(
+        message.contains("entity table zoo_")
+            && message.contains(" column ")
+            && message.contains("does not exist on SQLite"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "one line: {message}");
+
+    // The same zoo records on PostgreSQL without a server.
+    let recorded = tests::support::block_on(async {
+        autogen::source::entities::record(&source(pg_v1::PREFIX), DbBackend::Postgres).await
+    })
+    .expect("PostgreSQL holds every type of its zoo");
+    assert!(!recorded.tables.is_empty());
+}

@@ -408,7 +408,12 @@ async fn materialize_sqlite(ddl: &[String]) -> Result<Schema, SourceError> {
 pub fn annotate(schema: &mut Schema, tables: &[TableCreateStatement], backend: DbBackend) {
     let comments = backend != DbBackend::Sqlite;
     for stmt in tables {
-        let Some(table) = schema.tables.get_mut(&recorder::bare_table_name(stmt)) else {
+        // `schema.table` for a table of another schema; the bare name when the
+        // entity names the connection's own schema (or none).
+        let key = [recorder::table_name(stmt), recorder::bare_table_name(stmt)]
+            .into_iter()
+            .find(|k| schema.tables.contains_key(k));
+        let Some(table) = key.and_then(|k| schema.tables.get_mut(&k)) else {
             continue;
         };
         if comments {

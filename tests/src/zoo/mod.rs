@@ -11,6 +11,7 @@
 pub mod classic_pg;
 pub mod classic_sqlite;
 pub mod pg_ltree;
+pub mod pg_schemas;
 pub mod pg_v1;
 pub mod pg_v2;
 pub mod pg_vector;
