@@ -77,8 +77,11 @@ impl ConnectionTrait for Recorder {
         let built = render(|| self.backend.build(stmt)).map_err(|panic| {
             DbErr::Custom(match table {
                 Some(t) => format!(
-                    "SeaORM cannot render table {} for {}: {panic}",
+                    "SeaORM cannot render entity table {}{} for {}: {panic}",
                     table_name(t),
+                    failing_column(t, self.backend)
+                        .map(|c| format!(" column {c}"))
+                        .unwrap_or_default(),
                     backend_name(self.backend)
                 ),
                 None => format!(
@@ -121,6 +124,19 @@ fn as_table_create<S: StatementBuilder>(stmt: &S) -> Option<&TableCreateStatemen
     } else {
         None
     }
+}
+
+/// The first column of `table` that `backend` cannot render on its own.
+fn failing_column(table: &TableCreateStatement, backend: DbBackend) -> Option<String> {
+    table.get_columns().iter().find_map(|column| {
+        let alone = sea_orm_migration::sea_query::Table::create()
+            .table("t")
+            .col(column.clone())
+            .to_owned();
+        render(|| backend.build(&alone))
+            .is_err()
+            .then(|| column.get_column_name())
+    })
 }
 
 /// The table's name (schema-qualified when it names a schema).
@@ -311,5 +327,28 @@ mod tests {
         let err = render(|| DbBackend::Sqlite.build(&inet)).unwrap_err();
         assert!(err.contains("Inet"), "{err}");
         assert!(render(|| DbBackend::Postgres.build(&inet)).is_ok());
+        assert_eq!(
+            failing_column(&inet, DbBackend::Sqlite).as_deref(),
+            Some("c")
+        );
+        assert_eq!(failing_column(&inet, DbBackend::Postgres), None);
+    }
+
+    /// What the check above does not know still never panics through the
+    /// recorder: `Year` on PostgreSQL is refused by the check, and rendering
+    /// it anyway (the last line of defence) is an error naming the column.
+    #[test]
+    fn the_recorder_turns_a_renderer_panic_into_an_error_naming_the_column() {
+        let year = table_with(ColumnType::Year);
+        let err = block_on(Recorder::new(DbBackend::Postgres).execute(&year))
+            .expect_err("year is refused");
+        assert!(err.to_string().contains("table t column c"), "{err}");
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(f)
     }
 }
