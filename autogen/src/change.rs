@@ -60,6 +60,8 @@ pub enum Change {
         table: String,
         from: Column,
         to: Column,
+        /// What differs between `from` and `to`, computed once by the diff.
+        changed: ColumnChanges,
     },
     AlterPrimaryKey {
         table: String,
@@ -90,6 +92,37 @@ pub enum Change {
     },
 }
 
+/// What an `AlterColumn` changes (Atlas's `ChangeKind`): computed once by
+/// the diff, read by `describe`, `risk`, `warning` and the planners. It is
+/// also the one definition of "two columns differ".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ColumnChanges {
+    #[serde(rename = "type")]
+    pub ty: bool,
+    pub nullable: bool,
+    pub default: bool,
+    /// Auto-increment added, removed, or its flavour (identity/serial) changed.
+    pub auto_increment: bool,
+    pub comment: bool,
+}
+
+impl ColumnChanges {
+    pub fn between(from: &Column, to: &Column) -> Self {
+        Self {
+            ty: from.ty != to.ty,
+            nullable: from.nullable != to.nullable,
+            default: from.default != to.default,
+            auto_increment: from.auto_increment != to.auto_increment
+                || (from.auto_increment && from.sequence != to.sequence),
+            comment: from.comment != to.comment,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.ty || self.nullable || self.default || self.auto_increment || self.comment
+    }
+}
+
 /// How dangerous a change is: Prisma's split between "will lose data" and
 /// "may fail if data exists".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -105,6 +138,16 @@ pub enum Risk {
 }
 
 impl Change {
+    /// `table.column` altered from `from` to `to`, with what changed worked out.
+    pub fn alter_column(table: impl Into<String>, from: Column, to: Column) -> Change {
+        Change::AlterColumn {
+            table: table.into(),
+            changed: ColumnChanges::between(&from, &to),
+            from,
+            to,
+        }
+    }
+
     /// The change that undoes this one.
     pub fn reverse(&self) -> Change {
         use Change::*;
@@ -134,10 +177,16 @@ impl Change {
                 from: to,
                 to: from,
             },
-            AlterColumn { table, from, to } => AlterColumn {
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } => AlterColumn {
                 table,
                 from: to,
                 to: from,
+                changed,
             },
             AlterPrimaryKey { table, from, to } => AlterPrimaryKey {
                 table,
@@ -188,7 +237,9 @@ impl Change {
             // Not expressible as `ADD VALUE`: the type is swapped and every
             // column using it rewritten (`plan::alter_enum`).
             AlterEnum { from, to, .. } if !crate::plan::additions_only(from, to) => Risk::Heavy,
-            AlterColumn { from, to, .. } if from.ty != to.ty => {
+            AlterColumn {
+                from, to, changed, ..
+            } if changed.ty => {
                 if from.ty.widens_to(&to.ty) {
                     Risk::Heavy
                 } else if narrows(&from.ty, &to.ty) {
@@ -197,7 +248,7 @@ impl Change {
                     Risk::MayFail
                 }
             }
-            AlterColumn { from, to, .. } if from.nullable && !to.nullable => Risk::MayFail,
+            AlterColumn { from, changed, .. } if changed.nullable && from.nullable => Risk::MayFail,
             AddColumn { column, .. }
                 if !column.nullable && column.default.is_none() && !column.auto_increment =>
             {
@@ -246,9 +297,12 @@ impl Change {
                     removed.join(", ")
                 )
             }
-            AlterColumn { table, from, to }
-                if from.ty != to.ty && self.risk() == Risk::DataLoss =>
-            {
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.ty && self.risk() == Risk::DataLoss => {
                 format!(
                     "narrows {table}.{} from {} to {}: longer values make this fail or are cut",
                     to.name,
@@ -256,7 +310,12 @@ impl Change {
                     to.ty.sql()
                 )
             }
-            AlterColumn { table, from, to } if from.ty != to.ty && self.risk() == Risk::MayFail => {
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.ty && self.risk() == Risk::MayFail => {
                 format!(
                     "changes the type of {table}.{} from {} to {}: values that do not convert make this fail",
                     to.name,
@@ -264,13 +323,23 @@ impl Change {
                     to.ty.sql()
                 )
             }
-            AlterColumn { table, from, to } if from.ty != to.ty => format!(
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.ty => format!(
                 "changes the type of {table}.{} from {} to {}: rewrites the table under an exclusive lock",
                 to.name,
                 from.ty.sql(),
                 to.ty.sql()
             ),
-            AlterColumn { table, from, to } if from.nullable && !to.nullable => {
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.nullable && from.nullable => {
                 format!(
                     "makes {table}.{} NOT NULL: fails if any row holds NULL",
                     to.name
@@ -336,40 +405,42 @@ impl Change {
             RenameColumn { table, from, to } => {
                 format!("renamed column '{table}.{from}' to '{to}'")
             }
-            AlterColumn { table, from, to } => {
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } => {
                 let mut what = Vec::new();
-                if from.ty != to.ty {
+                if changed.ty {
                     what.push(format!("type {} -> {}", from.ty.sql(), to.ty.sql()));
                 }
-                if from.nullable != to.nullable {
+                if changed.nullable {
                     what.push(if to.nullable {
                         "now nullable".into()
                     } else {
                         "now NOT NULL".to_string()
                     });
                 }
-                if from.default != to.default {
+                if changed.default {
                     what.push(format!(
                         "default {} -> {}",
                         from.default.as_deref().unwrap_or("none"),
                         to.default.as_deref().unwrap_or("none")
                     ));
                 }
-                if from.auto_increment != to.auto_increment {
-                    what.push(if to.auto_increment {
-                        "now auto-increment".into()
-                    } else {
-                        "no longer auto-increment".to_string()
+                if changed.auto_increment {
+                    what.push(match (from.auto_increment, to.auto_increment) {
+                        (false, _) => "now auto-increment".to_owned(),
+                        (_, false) => "no longer auto-increment".to_owned(),
+                        _ => format!(
+                            "auto-increment {} -> {}",
+                            from.sequence.label(),
+                            to.sequence.label()
+                        ),
                     });
                 }
-                if from.auto_increment && to.auto_increment && from.sequence != to.sequence {
-                    what.push(format!(
-                        "auto-increment {} -> {}",
-                        from.sequence.label(),
-                        to.sequence.label()
-                    ));
-                }
-                if from.comment != to.comment {
+                if changed.comment {
                     what.push(format!(
                         "comment {} -> {}",
                         quoted_or_none(from.comment.as_deref()),

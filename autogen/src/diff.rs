@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::change::Change;
+use crate::change::{Change, ColumnChanges};
 use crate::schema::{Column, ForeignKey, Index, Schema, Table};
 
 /// Tables never compared: sea-orm-migration's bookkeeping.
@@ -273,11 +273,13 @@ fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
             Some(old) => {
                 let mut old = old.clone();
                 old.name = col.name.clone();
-                if !same_column(&old, col) {
+                let changed = ColumnChanges::between(&old, col);
+                if changed.any() {
                     out.changes.push(Change::AlterColumn {
                         table: table.clone(),
                         from: strip(&old),
                         to: strip(col),
+                        changed,
                     });
                 }
             }
@@ -348,17 +350,6 @@ fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
             });
         }
     }
-}
-
-/// Comments take part: the entity side reads them from SeaORM's statements
-/// (see `source::entities::annotate`), and SQLite has none on either side.
-fn same_column(a: &Column, b: &Column) -> bool {
-    a.ty == b.ty
-        && a.nullable == b.nullable
-        && a.default == b.default
-        && a.auto_increment == b.auto_increment
-        && (!a.auto_increment || a.sequence == b.sequence)
-        && a.comment == b.comment
 }
 
 fn strip(c: &Column) -> Column {

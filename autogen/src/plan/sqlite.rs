@@ -10,6 +10,13 @@ use crate::change::Change;
 use crate::ops::{DefaultValue, Step};
 use crate::schema::{Schema, Table};
 
+/// The steps of one change SQLite makes in place (what it cannot make in
+/// place is in a rebuild, see [`rebuild`]). SQLite has no schemas, enum
+/// types or comments, so those changes never reach it.
+pub(super) fn steps_for(change: &Change, ctx: &super::Context<'_>) -> Vec<Step> {
+    super::neutral(change, ctx).unwrap_or_default()
+}
+
 /// Tables that `changes` rebuild (by their name after any table rename).
 pub(super) fn rebuilt_tables(changes: &[Change], from: &Schema) -> BTreeSet<String> {
     changes
@@ -230,11 +237,11 @@ mod tests {
             (drop("p_id"), true),
             (drop("id"), true),
             (
-                Change::AlterColumn {
-                    table: "t".into(),
-                    from: col("a", ColumnType::String(Some(10)), true),
-                    to: col("a", ColumnType::String(Some(20)), true),
-                },
+                Change::alter_column(
+                    "t",
+                    col("a", ColumnType::String(Some(10)), true),
+                    col("a", ColumnType::String(Some(20)), true),
+                ),
                 true,
             ),
             (
@@ -295,11 +302,11 @@ mod tests {
                 from: "a".into(),
                 to: "x".into(),
             },
-            Change::AlterColumn {
-                table: "t".into(),
-                from: col("x", ColumnType::Text, true),
-                to: col("x", ColumnType::Text, false),
-            },
+            Change::alter_column(
+                "t",
+                col("x", ColumnType::Text, true),
+                col("x", ColumnType::Text, false),
+            ),
             Change::AddColumn {
                 table: "t".into(),
                 column: col("c", ColumnType::Integer, true),
@@ -340,11 +347,11 @@ mod tests {
                 from: "old".into(),
                 to: "new".into(),
             },
-            Change::AlterColumn {
-                table: "new".into(),
-                from: col("a", ColumnType::Text, true),
-                to: col("a", ColumnType::Text, false),
-            },
+            Change::alter_column(
+                "new",
+                col("a", ColumnType::Text, true),
+                col("a", ColumnType::Text, false),
+            ),
         ];
         let (_, up, down) = up_and_down(&changes, &from, &to, Backend::Sqlite);
         let shape = |steps: &[Step]| -> Vec<String> {
