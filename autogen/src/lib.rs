@@ -16,6 +16,7 @@ pub mod diff;
 pub mod offline;
 pub mod ops;
 pub mod plan;
+pub mod recorder;
 pub mod render;
 pub mod schema;
 pub mod source;

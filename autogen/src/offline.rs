@@ -2,24 +2,23 @@
 //! list of `upgrade --dry-run`.
 //!
 //! Each migration's `up()`/`down()` runs against a connection that records
-//! every statement instead of sending it (SeaORM's mock driver with a
-//! recorder of ours behind it, since `SchemaManager` only accepts a real
+//! every statement instead of sending it (the toolkit's [`Recorder`] behind
+//! SeaORM's mock driver, since `SchemaManager` only accepts a real
 //! `DatabaseConnection`). It is the very code `upgrade` runs, so the SQL is
 //! what `upgrade` would send, for the backend asked for. A recording cannot
 //! answer queries: a migration that reads the database (a `has_table`
 //! check, SQLite's rebuild looking for triggers) sees no rows, and the
 //! script says where that happened.
 
-use std::sync::{Arc, Mutex};
-
+use autogen_runtime::bookkeeping;
 use autogen_runtime::{Direction, MIGRATION_TABLE};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr, ExecResult,
-    MockDatabaseConnection, MockDatabaseTrait, QueryResult, Statement, Transaction,
-};
+use sea_orm::{DatabaseConnection, DbBackend};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 use thiserror::Error;
+
+pub use crate::recorder::Recorded;
+use crate::recorder::{Log, Recorder, take};
 
 #[derive(Debug, Error)]
 pub enum OfflineError {
@@ -27,16 +26,6 @@ pub enum OfflineError {
     Unknown(String),
     #[error("migration {name} cannot be rendered as SQL: {reason}")]
     Failed { name: String, reason: String },
-}
-
-/// One line of a recorded migration.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "kind", content = "sql", rename_all = "snake_case")]
-pub enum Recorded {
-    /// A statement that changes the database, values inlined.
-    Execute(String),
-    /// A query the migration sent to decide something; offline it saw no rows.
-    Query(String),
 }
 
 /// The statements of one migration in one direction.
@@ -48,105 +37,17 @@ pub struct MigrationSql {
     pub statements: Vec<Recorded>,
 }
 
-/// The recorder behind the mock connection: every statement is logged and
-/// answered with an empty result.
-#[derive(Debug)]
-struct Recorder {
-    backend: DbBackend,
-    log: Arc<Mutex<Vec<Recorded>>>,
-    depth: usize,
-}
-
-impl Recorder {
-    fn push(&self, line: Recorded) {
-        self.log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(line);
-    }
-}
-
-impl MockDatabaseTrait for Recorder {
-    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.push(Recorded::Execute(stmt.to_string()));
-        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
-    }
-
-    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.push(Recorded::Query(stmt.to_string()));
-        Ok(Vec::new())
-    }
-
-    // A migration that manages its own transactions (`use_transaction() ==
-    // Some(false)` and `manager.begin()`) gets them in the script too.
-    fn begin(&mut self) {
-        self.depth += 1;
-        let sql = if self.depth == 1 {
-            "BEGIN".to_owned()
-        } else {
-            format!("SAVEPOINT autogen_{}", self.depth)
-        };
-        self.push(Recorded::Execute(sql));
-    }
-
-    fn commit(&mut self) {
-        let sql = if self.depth <= 1 {
-            "COMMIT".to_owned()
-        } else {
-            format!("RELEASE SAVEPOINT autogen_{}", self.depth)
-        };
-        self.depth = self.depth.saturating_sub(1);
-        self.push(Recorded::Execute(sql));
-    }
-
-    fn rollback(&mut self) {
-        let sql = if self.depth <= 1 {
-            "ROLLBACK".to_owned()
-        } else {
-            format!("ROLLBACK TO SAVEPOINT autogen_{}", self.depth)
-        };
-        self.depth = self.depth.saturating_sub(1);
-        self.push(Recorded::Execute(sql));
-    }
-
-    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
-        Vec::new()
-    }
-
-    fn get_database_backend(&self) -> DbBackend {
-        self.backend
-    }
-
-    fn ping(&self) -> Result<(), DbErr> {
-        Ok(())
-    }
-}
-
 /// A connection that records instead of executing, and its log.
-fn recording(backend: DbBackend) -> (DatabaseConnection, Arc<Mutex<Vec<Recorded>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let recorder = Recorder {
-        backend,
-        log: Arc::clone(&log),
-        depth: 0,
-    };
-    let conn = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
-        MockDatabaseConnection::new(recorder),
-    ))
-    .into();
-    (conn, log)
-}
-
-fn take(log: &Mutex<Vec<Recorded>>) -> Vec<Recorded> {
-    std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()))
+fn recording(backend: DbBackend) -> (DatabaseConnection, Log) {
+    let recorder = Recorder::new(backend);
+    let log = recorder.log();
+    (recorder.into_connection(), log)
 }
 
 /// Whether `upgrade` runs `migration` in a transaction of its own on `backend`
 /// (the same rule as the runtime: not on MySQL, not when the migration opts out).
 pub fn transactional(migration: &dyn MigrationTrait, backend: DbBackend) -> bool {
-    migration
-        .use_transaction()
-        .unwrap_or(backend != DbBackend::MySql)
+    autogen_runtime::bookkeeping::transactional(migration, backend)
 }
 
 /// Record the statements of the named migrations (in the given order), as
@@ -196,32 +97,14 @@ pub async fn install_sql<M: MigratorTrait>(
 
 /// The row `upgrade` writes (or `downgrade` deletes) for `name`.
 pub fn bookkeeping(backend: DbBackend, name: &str, direction: Direction) -> String {
-    match direction {
-        Direction::Up => {
-            // The time of applying, not of generating the script.
-            let now = match backend {
-                DbBackend::Postgres => "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS BIGINT)",
-                DbBackend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
-                _ => "UNIX_TIMESTAMP()",
-            };
-            let mut insert = Query::insert();
-            insert
-                .into_table(MIGRATION_TABLE)
-                .columns(["version", "applied_at"]);
-            match insert.values([name.into(), Expr::cust(now)]) {
-                Ok(stmt) => backend.build(stmt).to_string(),
-                // Two columns, two values: cannot fail; keep the script honest if it ever does.
-                Err(e) => format!("-- cannot render the bookkeeping row of {name}: {e}"),
-            }
-        }
-        Direction::Down => backend
-            .build(
-                Query::delete()
-                    .from_table(MIGRATION_TABLE)
-                    .and_where(Expr::col("version").eq(name)),
-            )
-            .to_string(),
-    }
+    let stmt = match direction {
+        Direction::Up => backend.build(&bookkeeping::record(
+            name,
+            bookkeeping::now_on_server(backend),
+        )),
+        Direction::Down => backend.build(&bookkeeping::forget([name])),
+    };
+    stmt.to_string()
 }
 
 /// Statements that replace the squashed rows by the squash base (what
@@ -352,7 +235,7 @@ mod tests {
 
     #[async_trait::async_trait]
     impl MigrationTrait for Rebuild {
-        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
             use sea_orm::sea_query::{ColumnDef, Table};
             let create = Table::create()
                 .table("t")

@@ -6,9 +6,10 @@ use std::time::Instant;
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait,
 };
-use sea_orm_migration::sea_query::{Expr, ExprTrait, Query};
+use sea_orm_migration::sea_query::Query;
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
+use crate::bookkeeping;
 use crate::status::MIGRATION_TABLE;
 use crate::{RuntimeError, Status};
 
@@ -200,9 +201,7 @@ async fn run_one(
     bookkeeping: bool,
 ) -> Result<(), String> {
     let backend = db.get_database_backend();
-    let transactional = migration
-        .use_transaction()
-        .unwrap_or(backend != DbBackend::MySql);
+    let transactional = bookkeeping::transactional(migration, backend);
     let err = |e: sea_orm_migration::DbErr| crate::connect::one_line(&e);
     if backend == DbBackend::Sqlite && transactional {
         // Foreign keys are enforced at the end of the migration, not per
@@ -272,26 +271,11 @@ async fn record<C: ConnectionTrait>(
     direction: Direction,
 ) -> Result<(), sea_orm_migration::DbErr> {
     match direction {
-        Direction::Up => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or_default();
-            let stmt = Query::insert()
-                .into_table(MIGRATION_TABLE)
-                .columns(["version", "applied_at"])
-                .values([name.into(), now.into()])
-                .map_err(|e| sea_orm_migration::DbErr::Custom(e.to_string()))?
-                .to_owned();
-            db.execute(&stmt).await.map(|_| ())
-        }
-        Direction::Down => {
-            let stmt = Query::delete()
-                .from_table(MIGRATION_TABLE)
-                .and_where(Expr::col("version").eq(name))
-                .to_owned();
-            db.execute(&stmt).await.map(|_| ())
-        }
+        Direction::Up => db
+            .execute(&bookkeeping::record(name, bookkeeping::now()))
+            .await
+            .map(|_| ()),
+        Direction::Down => db.execute(&bookkeeping::forget([name])).await.map(|_| ()),
     }
 }
 

@@ -21,6 +21,18 @@ pub enum Backend {
     MySql,
 }
 
+impl From<sea_orm_migration::sea_orm::DbBackend> for Backend {
+    fn from(backend: sea_orm_migration::sea_orm::DbBackend) -> Self {
+        use sea_orm_migration::sea_orm::DbBackend;
+        match backend {
+            DbBackend::Postgres => Backend::Postgres,
+            DbBackend::Sqlite => Backend::Sqlite,
+            // MySQL, and any backend a later SeaORM adds (the enum is non-exhaustive).
+            _ => Backend::MySql,
+        }
+    }
+}
+
 impl Backend {
     pub fn name(self) -> &'static str {
         match self {

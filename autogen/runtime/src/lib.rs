@@ -4,6 +4,7 @@
 //! generates code; it connects, locks, reads status and applies migrations.
 
 mod apply;
+pub mod bookkeeping;
 pub mod config;
 mod connect;
 mod error;

@@ -7,10 +7,10 @@
 //! bring it forward.
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
-use sea_orm_migration::sea_query::{Expr, ExprTrait, Query};
 
 use crate::RuntimeError;
-use crate::status::{MIGRATION_TABLE, SquashState, Status};
+use crate::bookkeeping;
+use crate::status::{SquashState, Status};
 
 /// Implemented by a workspace's `Migrator` to name the revisions that
 /// `autogen squash` folded into its first migration (oldest first). The
@@ -33,25 +33,11 @@ pub async fn stamp_squashed(
         return Ok(0);
     };
     let txn = db.begin().await?;
-    txn.execute(
-        &Query::delete()
-            .from_table(MIGRATION_TABLE)
-            .and_where(Expr::col("version").is_in(rows.iter().copied()))
-            .to_owned(),
-    )
-    .await?;
+    txn.execute(&bookkeeping::forget(rows.iter().copied()))
+        .await?;
     if !status.applied.iter().any(|a| a == base) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
-        let insert = Query::insert()
-            .into_table(MIGRATION_TABLE)
-            .columns(["version", "applied_at"])
-            .values([base.into(), now.into()])
-            .map_err(|e| RuntimeError::Db(sea_orm_migration::DbErr::Custom(e.to_string())))?
-            .to_owned();
-        txn.execute(&insert).await?;
+        txn.execute(&bookkeeping::record(base, bookkeeping::now()))
+            .await?;
     }
     txn.commit().await?;
     tracing::info!("Stamped {base} (squash of {} migrations)", rows.len());

@@ -18,8 +18,8 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::sea_query::{IndexCreateStatement, TableCreateStatement};
 
 use super::SourceError;
-use super::recorder::{self, Recorder};
 use super::{database, incremental};
+use crate::recorder::{self, Recorder};
 use crate::schema::{Schema, split_renamed_from};
 
 /// What the entity side is made of.

@@ -4,7 +4,6 @@ mod cache;
 pub mod database;
 pub mod entities;
 mod incremental;
-pub mod recorder;
 
 use thiserror::Error;
 

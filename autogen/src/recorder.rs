@@ -1,11 +1,16 @@
-//! A connection that records what SeaORM would run instead of running it.
+//! A connection that records what would be run instead of running it: the
+//! one recorder of the toolkit, with two faces.
 //!
-//! `SchemaBuilder::apply` is generic over `ConnectionTrait`, so recording
-//! through it captures exactly the DDL SeaORM would send, rendered for the
-//! user's own backend only. It also keeps every `CREATE TABLE` as the
-//! sea-query statement itself: what the SQL of a backend cannot carry
-//! (comments on PostgreSQL, the `renamed_from` marker, the schema a table
-//! lives in) is read from there, never from a rendering for another backend.
+//! - As a `ConnectionTrait`, for the entity side: `SchemaBuilder::apply` is
+//!   generic over it, so recording through it captures exactly the DDL
+//!   SeaORM would send, rendered for the user's own backend only. It also
+//!   keeps every `CREATE TABLE` as the sea-query statement itself: what the
+//!   SQL of a backend cannot carry (comments on PostgreSQL, the
+//!   `renamed_from` marker, the schema a table lives in) is read from there,
+//!   never from a rendering for another backend.
+//! - Behind SeaORM's mock driver, for offline SQL (`upgrade --sql`):
+//!   `SchemaManager` only accepts a real `DatabaseConnection`
+//!   ([`Recorder::into_connection`]). Queries are logged and see no rows.
 //!
 //! sea-query panics (`unimplemented!`) when asked to render a type its
 //! backend has no spelling for. Known cases are refused before rendering
@@ -15,41 +20,75 @@
 use std::any::TypeId;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 
 use sea_orm_migration::sea_orm::{
-    self, ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, StatementBuilder,
+    self, ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr,
+    ExecResult, MockDatabaseConnection, MockDatabaseTrait, QueryResult, Statement,
+    StatementBuilder, Transaction,
 };
 use sea_orm_migration::sea_query::{ColumnType, TableCreateStatement, TableName, TableRef};
+
+/// One line of a recording.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "sql", rename_all = "snake_case")]
+pub enum Recorded {
+    /// A statement that changes the database, values inlined.
+    Execute(String),
+    /// A query sent to decide something; a recording answers it with no rows.
+    Query(String),
+}
+
+/// The lines a recorder wrote, shared with whoever holds the connection.
+pub type Log = Arc<Mutex<Vec<Recorded>>>;
 
 /// A connection that records every statement sent to it instead of running it.
 #[derive(Debug)]
 pub struct Recorder {
     backend: DbBackend,
-    statements: Mutex<Vec<Statement>>,
+    log: Log,
     tables: Mutex<Vec<TableCreateStatement>>,
+    /// Transaction nesting, for `BEGIN`/`SAVEPOINT` lines (mock face).
+    depth: usize,
 }
 
 impl Recorder {
     pub fn new(backend: DbBackend) -> Self {
         Self {
             backend,
-            statements: Mutex::new(Vec::new()),
+            log: Arc::new(Mutex::new(Vec::new())),
             tables: Mutex::new(Vec::new()),
+            depth: 0,
         }
     }
 
-    fn push(&self, stmt: Statement) {
-        self.statements
+    fn push(&self, line: Recorded) {
+        self.log
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(stmt);
+            .push(line);
+    }
+
+    /// The log this recorder writes to.
+    pub fn log(&self) -> Log {
+        Arc::clone(&self.log)
+    }
+
+    /// The recorder as a `DatabaseConnection` (SeaORM's mock driver), for
+    /// code that takes nothing else, such as `SchemaManager`.
+    pub fn into_connection(self) -> DatabaseConnection {
+        DatabaseConnectionType::MockDatabaseConnection(Arc::new(MockDatabaseConnection::new(self)))
+            .into()
     }
 
     /// The recorded statements as SQL text, values inlined.
     pub fn take_sql(&self) -> Vec<String> {
-        let mut guard = self.statements.lock().unwrap_or_else(|p| p.into_inner());
-        guard.drain(..).map(|s| s.to_string()).collect()
+        take(&self.log)
+            .into_iter()
+            .map(|line| match line {
+                Recorded::Execute(sql) | Recorded::Query(sql) => sql,
+            })
+            .collect()
     }
 
     /// The `CREATE TABLE` statements recorded, as sea-query built them.
@@ -57,6 +96,11 @@ impl Recorder {
         let mut guard = self.tables.lock().unwrap_or_else(|p| p.into_inner());
         std::mem::take(&mut *guard)
     }
+}
+
+/// Everything recorded so far, emptying the log.
+pub fn take(log: &Log) -> Vec<Recorded> {
+    std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 #[async_trait::async_trait]
@@ -94,23 +138,83 @@ impl ConnectionTrait for Recorder {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.push(stmt);
-        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
+        self.push(Recorded::Execute(stmt.to_string()));
+        Ok(no_rows_affected())
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.push(Statement::from_string(self.backend, sql));
-        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
+        self.push(Recorded::Execute(sql.to_owned()));
+        Ok(no_rows_affected())
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.push(stmt);
+        self.push(Recorded::Query(stmt.to_string()));
         Ok(None)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.push(stmt);
+        self.push(Recorded::Query(stmt.to_string()));
         Ok(Vec::new())
+    }
+}
+
+fn no_rows_affected() -> ExecResult {
+    sea_orm::sqlx::postgres::PgQueryResult::default().into()
+}
+
+impl MockDatabaseTrait for Recorder {
+    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.push(Recorded::Execute(stmt.to_string()));
+        Ok(no_rows_affected())
+    }
+
+    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.push(Recorded::Query(stmt.to_string()));
+        Ok(Vec::new())
+    }
+
+    // A migration that manages its own transactions (`use_transaction() ==
+    // Some(false)` and `manager.begin()`) gets them in the script too.
+    fn begin(&mut self) {
+        self.depth += 1;
+        let sql = if self.depth == 1 {
+            "BEGIN".to_owned()
+        } else {
+            format!("SAVEPOINT autogen_{}", self.depth)
+        };
+        self.push(Recorded::Execute(sql));
+    }
+
+    fn commit(&mut self) {
+        let sql = if self.depth <= 1 {
+            "COMMIT".to_owned()
+        } else {
+            format!("RELEASE SAVEPOINT autogen_{}", self.depth)
+        };
+        self.depth = self.depth.saturating_sub(1);
+        self.push(Recorded::Execute(sql));
+    }
+
+    fn rollback(&mut self) {
+        let sql = if self.depth <= 1 {
+            "ROLLBACK".to_owned()
+        } else {
+            format!("ROLLBACK TO SAVEPOINT autogen_{}", self.depth)
+        };
+        self.depth = self.depth.saturating_sub(1);
+        self.push(Recorded::Execute(sql));
+    }
+
+    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
+        Vec::new()
+    }
+
+    fn get_database_backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    fn ping(&self) -> Result<(), DbErr> {
+        Ok(())
     }
 }
 
