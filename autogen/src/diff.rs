@@ -362,41 +362,8 @@ fn strip(c: &Column) -> Column {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::build::{col, schema, table};
     use crate::schema::{ColumnType, FkAction};
-
-    fn col(name: &str, ty: ColumnType, nullable: bool) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-            nullable,
-            default: None,
-            auto_increment: false,
-            comment: None,
-            renamed_from: None,
-            sequence: Default::default(),
-        }
-    }
-
-    fn table(name: &str, columns: Vec<Column>) -> Table {
-        Table {
-            name: name.into(),
-            primary_key: vec!["id".into()],
-            columns: std::iter::once(Column {
-                auto_increment: true,
-                ..col("id", ColumnType::Integer, false)
-            })
-            .chain(columns)
-            .collect(),
-            ..Table::default()
-        }
-    }
-
-    fn schema(tables: Vec<Table>) -> Schema {
-        Schema {
-            tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
-            ..Schema::default()
-        }
-    }
 
     fn ops(d: &Diff) -> Vec<String> {
         d.changes

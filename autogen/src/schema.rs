@@ -401,6 +401,48 @@ pub fn split_renamed_from(comment: Option<String>) -> (Option<String>, Option<St
     (comment, (!old.is_empty()).then_some(old))
 }
 
+/// Builders for the unit tests of every stage: a schema in a few lines.
+#[cfg(test)]
+pub(crate) mod build {
+    use super::*;
+
+    /// A column of `ty`, no default, no comment.
+    pub fn col(name: &str, ty: ColumnType, nullable: bool) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable,
+            default: None,
+            auto_increment: false,
+            sequence: Sequence::default(),
+            comment: None,
+            renamed_from: None,
+        }
+    }
+
+    /// A table keyed by an auto-increment integer `id`, then `columns`.
+    pub fn table(name: &str, columns: Vec<Column>) -> Table {
+        Table {
+            name: name.into(),
+            primary_key: vec!["id".into()],
+            columns: std::iter::once(Column {
+                auto_increment: true,
+                ..col("id", ColumnType::Integer, false)
+            })
+            .chain(columns)
+            .collect(),
+            ..Table::default()
+        }
+    }
+
+    pub fn schema(tables: Vec<Table>) -> Schema {
+        Schema {
+            tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
+            ..Schema::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

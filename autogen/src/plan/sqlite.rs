@@ -142,38 +142,8 @@ mod tests {
     use super::*;
     use crate::config::Backend;
     use crate::plan::up_and_down;
+    use crate::schema::build::{col, schema, table};
     use crate::schema::{Column, ColumnType, ForeignKey, Index};
-
-    fn col(name: &str, ty: ColumnType, nullable: bool) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-            nullable,
-            default: None,
-            auto_increment: false,
-            comment: None,
-            renamed_from: None,
-            sequence: Default::default(),
-        }
-    }
-
-    fn table(name: &str, columns: Vec<Column>) -> Table {
-        Table {
-            name: name.into(),
-            primary_key: vec!["id".into()],
-            columns: std::iter::once(col("id", ColumnType::Integer, false))
-                .chain(columns)
-                .collect(),
-            ..Table::default()
-        }
-    }
-
-    fn schema(tables: Vec<Table>) -> Schema {
-        Schema {
-            tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
-            ..Schema::default()
-        }
-    }
 
     fn unique(name: &str, column: &str, constraint: bool) -> Index {
         Index {
