@@ -25,7 +25,8 @@ fn dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("autogen"))
 }
 
-/// A stable hex key of `parts` (FNV-1a 128 folded over two 64-bit lanes).
+/// A stable hex key of `parts`: two 64-bit FNV-1a hashes side by side (two
+/// offset bases, the second also hashing lengths), 128 bits of key.
 pub fn key(parts: &[&str]) -> String {
     let mut a = Fnv(0xcbf2_9ce4_8422_2325);
     let mut b = Fnv(0x8422_2325_cbf2_9ce4);
