@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use autogen::cli::{self, Project};
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::StepsMigration;
+use autogen::step::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::runtime::{Direction, Squashed, run_migration};

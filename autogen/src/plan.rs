@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
 use crate::config::Backend;
-use crate::ops::{Call, DefaultValue, Step, column_calls};
 use crate::schema::{Column, ColumnType, Schema, Sequence, Table, TableName, resolve};
+use crate::step::{Call, DefaultValue, Step, column_calls};
 
 mod sqlite;
 

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use askama::Template;
 
 use crate::change::{Change, Risk};
-use crate::ops::Step;
+use crate::step::Step;
 
 /// What goes into one migration file.
 #[derive(Debug, Clone)]

@@ -4,13 +4,13 @@
 //! target (fixpoint: comparing again finds nothing), and that `down()`
 //! restores the previous schema exactly (round trip up, down, up).
 //!
-//! The steps run through the library's apply path (`ops::StepsMigration`
+//! The steps run through the library's apply path (`step::StepsMigration`
 //! via `autogen_runtime::run_migration`), which is what the rendered file
 //! does, statement for statement; every case also renders the file.
 
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::StepsMigration;
+use autogen::step::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;

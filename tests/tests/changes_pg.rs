@@ -419,9 +419,9 @@ case!(
 fn serial_to_identity_keeps_the_sequence_position() {
     use autogen::config::Backend;
     use autogen::diff::{DiffOptions, diff};
-    use autogen::ops::StepsMigration;
     use autogen::plan::up_and_down;
     use autogen::source::database::introspect;
+    use autogen::step::StepsMigration;
     use autogen_runtime::{Direction, run_migration};
     use sea_orm_migration::sea_orm::ConnectionTrait;
     use tests::changes::{connect_case, schema_of};

@@ -11,7 +11,7 @@
 
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::{Step, StepsMigration};
+use autogen::step::{Step, StepsMigration};
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
-use crate::ops::{DefaultValue, Step};
 use crate::schema::{Schema, Table};
+use crate::step::{DefaultValue, Step};
 
 /// Tables that `changes` rebuild (by their name after any table rename).
 pub(super) fn rebuilt_tables(changes: &[Change], from: &Schema) -> BTreeSet<String> {

@@ -21,7 +21,7 @@ pub mod sqlite_v2;
 use autogen::change::Change;
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::StepsMigration;
+use autogen::step::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;
