@@ -10,11 +10,11 @@
 
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::step::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;
 use autogen::source::database::introspect;
+use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
@@ -180,7 +180,8 @@ async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url:
         up: &up,
         down: &down,
         origin: "test",
-    });
+    })
+    .expect("render the migration");
     let migration = StepsMigration {
         name: format!("case {}", case.name),
         up,

@@ -7,6 +7,8 @@
 mod apply;
 mod render;
 
+pub use render::Import;
+
 use std::collections::BTreeMap;
 
 use sea_orm_migration::SchemaManager;

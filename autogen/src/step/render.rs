@@ -76,7 +76,43 @@ fn render_column_def(name: &str, calls: &[Call], enums: &BTreeMap<String, Vec<St
     format!("ColumnDef::new({}){calls}", lit(name))
 }
 
+/// A name the generated file imports beyond sea-orm-migration's prelude;
+/// the order of the variants is the order of the `use` lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Import {
+    DbBackend,
+    ConnectionTrait,
+    PostgresType,
+}
+
+impl Import {
+    pub fn path(self) -> &'static str {
+        match self {
+            Import::DbBackend => "sea_orm_migration::sea_orm::DbBackend",
+            Import::ConnectionTrait => "sea_orm_migration::sea_orm::ConnectionTrait",
+            Import::PostgresType => "sea_orm_migration::sea_query::extension::postgres::Type",
+        }
+    }
+}
+
 impl Step {
+    /// The names `render` writes that the prelude does not bring.
+    pub fn imports(&self) -> Vec<Import> {
+        let mut names = Vec::new();
+        if self.backend_only().is_some() {
+            // The backend guard: `manager.get_database_backend() == DbBackend::..`.
+            names.push(Import::DbBackend);
+        }
+        match self {
+            Step::Sql { .. } => names.push(Import::ConnectionTrait),
+            Step::CreateEnum { .. } | Step::DropEnum { .. } | Step::AddEnumValue { .. } => {
+                names.push(Import::PostgresType)
+            }
+            _ => {}
+        }
+        names
+    }
+
     /// The step as sea-orm-migration code (a statement ending in `.await?;`).
     pub fn render(&self) -> String {
         let guard = |b: Backend, body: String| {
