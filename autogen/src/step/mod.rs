@@ -5,6 +5,7 @@
 //! introspect, compare) and the file says the same thing.
 
 mod apply;
+mod build;
 mod render;
 
 pub use render::Import;
