@@ -73,12 +73,14 @@ impl<'a> Case<'a> {
     }
 }
 
+/// Hands a case to a callback (the case borrows SQL built at run time).
+pub type WithCase = fn(&mut dyn FnMut(&Case<'_>));
+
 /// A case as a test binary declares it (its `case!` macro submits one), so
 /// that a check over all cases of the binary can enumerate them.
 pub struct Registered {
     pub name: &'static str,
-    /// Builds the case and hands it over (it borrows SQL built at run time).
-    pub build: fn(&mut dyn FnMut(&Case<'_>)),
+    pub build: WithCase,
 }
 
 inventory::collect!(Registered);
