@@ -2,7 +2,9 @@
 //! statement. Every step is *applied* directly through a `SchemaManager`
 //! (`apply`) and *rendered* as sea-orm-migration code (`render`) from the
 //! same data, so the library can prove a migration correct (apply,
-//! introspect, compare) and the file says the same thing.
+//! introspect, compare) and the file says the same thing. Which builder
+//! calls express a column, index, foreign key or table is decided once, in
+//! `build` (rules run on a mirror of each sea-query builder; see there why).
 
 mod apply;
 mod build;
