@@ -28,13 +28,13 @@ use std::time::{Duration, Instant};
 use autogen::cli::{self, Project};
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::runtime::{Direction, Squashed, run_migration};
 use autogen::schema::Schema;
 use autogen::source::database::postgres;
 use autogen::source::entities;
+use autogen::step::StepsMigration;
 use autogen::synthetic::{synthetic_ddl, synthetic_ddl_changed};
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
@@ -495,7 +495,8 @@ async fn bench() {
                 up: &up,
                 down: &down,
                 origin: "bench",
-            });
+            })
+            .expect("render the migration");
             db.close().await.ok();
             text
         })

@@ -5,7 +5,7 @@
 //! migrations link only that. This crate is the generator: it compares SeaORM
 //! entities with the live database and writes reviewed, reversible migration
 //! files. Pipeline: `source` (both sides into `schema`) → `diff` (`change`)
-//! → `plan` (`ops`) → `render` → `workspace`.
+//! → `plan` (`step`) → `render` → `workspace`.
 
 pub use autogen_runtime as runtime;
 pub use autogen_runtime::config;
@@ -14,11 +14,11 @@ pub mod change;
 pub mod cli;
 pub mod diff;
 pub mod offline;
-pub mod ops;
 pub mod plan;
 pub mod recorder;
 pub mod render;
 pub mod schema;
 pub mod source;
+pub mod step;
 pub mod synthetic;
 pub mod workspace;

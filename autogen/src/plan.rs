@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
 use crate::config::Backend;
-use crate::ops::{Step, column_calls};
 use crate::schema::{Schema, Table, TableName, resolve};
+use crate::step::{Step, column_calls};
 
 mod postgres;
 mod sqlite;

@@ -4,17 +4,22 @@
 //! target (fixpoint: comparing again finds nothing), and that `down()`
 //! restores the previous schema exactly (round trip up, down, up).
 //!
-//! The steps run through the library's apply path (`ops::StepsMigration`
+//! The steps run through the library's apply path (`step::StepsMigration`
 //! via `autogen_runtime::run_migration`), which is what the rendered file
-//! does, statement for statement; every case also renders the file.
+//! does, statement for statement; every case also renders the file, and
+//! [`prove_rendered_files_compile`] compiles the files of all cases.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;
 use autogen::source::database::introspect;
+use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
@@ -67,6 +72,22 @@ impl<'a> Case<'a> {
         self
     }
 }
+
+/// Hands a case to a callback (the case borrows SQL built at run time).
+pub type WithCase = fn(&mut dyn FnMut(&Case<'_>));
+
+/// A case as a test binary declares it (its `case!` macro submits one), so
+/// that a check over all cases of the binary can enumerate them.
+pub struct Registered {
+    pub name: &'static str,
+    pub build: WithCase,
+}
+
+inventory::collect!(Registered);
+
+/// The files the cases of this process rendered so far, by case name: the
+/// compile check takes them instead of preparing those cases again.
+static RENDERED: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
 
 /// What the harness saw, for the assertion message.
 #[derive(Debug)]
@@ -180,7 +201,12 @@ async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url:
         up: &up,
         down: &down,
         origin: "test",
-    });
+    })
+    .unwrap_or_else(|e| panic!("[{}] {e}", case.name));
+    RENDERED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(case.name.to_owned(), rendered.clone());
     let migration = StepsMigration {
         name: format!("case {}", case.name),
         up,
@@ -355,4 +381,73 @@ pub fn prove_sqlite_aborts(case: &Case<'_>) -> String {
         let _ = p.db.close().await;
         error
     })
+}
+
+/// The rendered file of `case`: the one its proof recorded, or a fresh
+/// rendering (detect and render only, nothing applied).
+fn rendered_file(case: &Case<'_>, backend: Backend) -> String {
+    let recorded = RENDERED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(case.name)
+        .cloned();
+    if let Some(text) = recorded {
+        return text;
+    }
+    let render = |live_url: String, scratch_url: String| {
+        crate::support::block_on(async {
+            let p = prepare(case, backend, &live_url, &scratch_url).await;
+            let _ = p.db.close().await;
+            p.rendered
+        })
+    };
+    match backend {
+        Backend::Postgres => {
+            let (live, scratch) = (PgDatabase::create(), PgDatabase::create());
+            render(live.url().to_owned(), scratch.url().to_owned())
+        }
+        _ => {
+            let live = SqliteFile::create();
+            render(live.url(), String::new())
+        }
+    }
+}
+
+/// Prove that the rendered file of every case registered in this test
+/// binary compiles: all of them as modules of one scratch crate, one
+/// `cargo check`. A file that does not compile fails naming its case.
+pub fn prove_rendered_files_compile(backend: Backend) {
+    let mut cases: Vec<&Registered> = inventory::iter::<Registered>.into_iter().collect();
+    cases.sort_by_key(|r| r.name);
+    assert!(
+        !cases.is_empty(),
+        "no change case is registered in this test binary"
+    );
+    // Rendering waits on the database, not the CPU: a few at a time.
+    let next = AtomicUsize::new(0);
+    let files = Mutex::new(BTreeMap::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                while let Some(r) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    (r.build)(&mut |case| {
+                        let text = rendered_file(case, backend);
+                        files
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert(r.name.to_owned(), text);
+                    });
+                }
+            });
+        }
+    });
+    let files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let name = match backend {
+        Backend::Postgres => "rendered_cases_postgres",
+        Backend::Sqlite => "rendered_cases_sqlite",
+        Backend::MySql => "rendered_cases_mysql",
+    };
+    if let Err(report) = crate::rendered::check_compiles(name, &files) {
+        panic!("{report}");
+    }
 }

@@ -2,6 +2,8 @@
 //!
 //! - [`support`]: fresh PostgreSQL databases and SQLite files, the built
 //!   `app` binary run as a child process, a minimal HTTP client.
+//! - [`changes`]: the change-kind harness; [`rendered`]: rendered
+//!   migration files compiled in one scratch crate.
 //! - [`fixtures`]: test-only migrators (one that fails halfway).
 //! - [`zoo`]: entities of every column type, in two versions, and in the
 //!   classic `sea-orm-cli` format.
@@ -15,5 +17,6 @@
 
 pub mod changes;
 pub mod fixtures;
+pub mod rendered;
 pub mod support;
 pub mod zoo;

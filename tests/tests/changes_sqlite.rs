@@ -8,7 +8,7 @@
 //! `timestamp_with_timezone_text`, `jsonb_text`, `enum_text`), because both
 //! sides of a real comparison are: the migrations and the entities.
 
-use tests::changes::{Case, prove_sqlite, prove_sqlite_aborts};
+use tests::changes::{Case, Registered, prove_sqlite, prove_sqlite_aborts};
 
 const RUNBOOKS: &str = r#"CREATE TABLE "runbooks" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(255) NOT NULL UNIQUE, "category" varchar(100) NOT NULL, "enabled" boolean NOT NULL DEFAULT TRUE );"#;
 
@@ -26,14 +26,51 @@ const RUNBOOK_VALUES: &str = "SELECT group_concat(v, '|') FROM (SELECT id || ','
 
 macro_rules! case {
     ($test:ident, $before:expr, $after:expr, [$($op:literal),*] $(, $m:ident($($a:expr),*))*) => {
+        // The case as data (registered for the compile check), then its test.
+        mod $test {
+            #[allow(unused_imports)]
+            use super::*;
+            pub fn build(f: &mut dyn FnMut(&Case<'_>)) {
+                let before: String = $before.into();
+                let after: String = $after.into();
+                f(&Case::new(stringify!($test), &before, &after, &[$($op),*])$(.$m($($a),*))*);
+            }
+        }
+        inventory::submit! {
+            Registered { name: stringify!($test), build: $test::build }
+        }
         #[test]
         fn $test() {
-            let before: String = $before.into();
-            let after: String = $after.into();
-            let case = Case::new(stringify!($test), &before, &after, &[$($op),*])$(.$m($($a),*))*;
-            prove_sqlite(&case);
+            $test::build(&mut |case| {
+                prove_sqlite(case);
+            });
         }
     };
+}
+
+/// The rendered file of every case above compiles, as a module of one
+/// scratch crate (one `cargo check` for all).
+#[test]
+fn rendered_files_of_every_case_compile() {
+    tests::changes::prove_rendered_files_compile(autogen::config::Backend::Sqlite);
+}
+
+/// The compile check names the case whose file does not compile.
+#[test]
+fn a_rendered_file_that_does_not_compile_is_named() {
+    let files = [
+        ("fine_case", "pub fn f() -> u8 { 1 }"),
+        ("broken_case", "pub fn f() -> u8 { \"one\" }"),
+    ]
+    .map(|(m, t)| (m.to_owned(), t.to_owned()))
+    .into();
+    let report = tests::rendered::check_compiles("rendered_cases_selftest", &files)
+        .expect_err("a module with a type error must fail the check");
+    assert!(
+        report.contains("the rendered file of case `broken_case` does not compile"),
+        "{report}"
+    );
+    assert!(!report.contains("`fine_case`"), "{report}");
 }
 
 // Tables

@@ -5,10 +5,10 @@
 
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::source::database::introspect_with;
+use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tests::changes::connect_case;
@@ -81,7 +81,8 @@ fn entities_in_their_own_schema_are_created_compared_and_rolled_back() {
             up: &up,
             down: &down,
             origin: "test",
-        });
+        })
+        .expect("render the migration");
         assert!(
             rendered.contains(r#".table(("ops", "jobs"))"#),
             "statements name the schema:\n{rendered}"

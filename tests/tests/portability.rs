@@ -11,11 +11,11 @@
 
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::{Step, StepsMigration};
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;
 use autogen::source::database::introspect;
+use autogen::step::{Step, StepsMigration};
 use autogen_runtime::{Direction, run_migration};
 use tests::changes::{connect_case, schema_of};
 use tests::support::{PgDatabase, block_on};
@@ -51,7 +51,8 @@ async fn generated_on_sqlite(name: &str, before: &str, after: &str) -> (StepsMig
         up: &up,
         down: &down,
         origin: "test",
-    });
+    })
+    .expect("render the migration");
     let migration = StepsMigration {
         name: name.to_owned(),
         up,

@@ -70,7 +70,8 @@ fn render(from: &Schema, to: &Schema) -> (Vec<Change>, String) {
         up: &up,
         down: &down,
         origin: "test",
-    });
+    })
+    .expect("render the migration");
     (ordered, file)
 }
 

@@ -12,7 +12,7 @@ use super::{Context, GenerateArgs, Outcome, output};
 use crate::config::Backend;
 use crate::diff::{self as differ, Diff, DiffOptions, RenameCandidate};
 use crate::plan::up_and_down;
-use crate::render::{MigrationSource, render_migration};
+use crate::render::{MigrationSource, RenderError, render_migration};
 use crate::runtime::Squashed;
 use crate::schema::Schema;
 use crate::source::{database, entities};
@@ -83,7 +83,7 @@ pub fn render_without_steps(
     message: &str,
     now: chrono::DateTime<chrono::Utc>,
     origin: &str,
-) -> String {
+) -> Result<String, RenderError> {
     render_migration(&MigrationSource {
         revision: name,
         parents,
@@ -266,7 +266,7 @@ pub async fn generate<M: MigratorTrait + Squashed>(
         up: &up,
         down: &down,
         origin: &origin,
-    });
+    })?;
     let written = dir.add(&name, &source).context("writing the migration")?;
     if ctx.json {
         let mut v = changes_json(&cmp);
@@ -311,7 +311,7 @@ pub async fn diff<M: MigratorTrait + Squashed>(
         up: &up,
         down: &down,
         origin: "Preview: run `autogen -m \"message\"` to write it.",
-    });
+    })?;
     println!("{source}");
     Ok(Outcome::Ok)
 }
@@ -354,7 +354,7 @@ pub fn empty_revision(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
         message,
         now,
         "Written by hand (template from `autogen revision --empty`).",
-    );
+    )?;
     let written = dir.add(&name, &source)?;
     if ctx.json {
         println!("{}", json!({ "revision": name, "file": written[0].path }));
@@ -433,7 +433,7 @@ pub async fn squash<M: MigratorTrait + Squashed>(
         up: &up,
         down: &down,
         origin: &origin,
-    });
+    })?;
     let written = dir
         .replace_all(&name, &source, &old)
         .context("writing the squashed migration")?;

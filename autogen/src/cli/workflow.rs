@@ -1010,7 +1010,7 @@ pub fn merge(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
         "Merges the heads {}: no schema change of its own, it joins the branches so that the revision graph has one head again.",
         heads.join(" and ")
     );
-    let source = super::generate::render_without_steps(&name, &heads, message, now, &origin)
+    let source = super::generate::render_without_steps(&name, &heads, message, now, &origin)?
         .replace(
             "// Hand-written changes go here.",
             "// Nothing to do: this migration only merges heads.",

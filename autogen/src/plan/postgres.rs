@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use super::{Context, additions_only, neutral};
 use crate::change::{Change, ColumnChanges};
 use crate::config::Backend;
-use crate::ops::{Call, DefaultValue, Step, column_calls};
 use crate::schema::{Column, ColumnType, Schema, Sequence, TableName};
+use crate::step::{Call, DefaultValue, Step, column_calls};
 
 /// The steps of one change on PostgreSQL.
 pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
-use crate::ops::{DefaultValue, Step};
 use crate::schema::{Schema, Table};
+use crate::step::{DefaultValue, Step};
 
 /// The steps of one change SQLite makes in place (what it cannot make in
 /// place is in a rebuild, see [`rebuild`]). SQLite has no schemas, enum

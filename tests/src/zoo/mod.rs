@@ -21,12 +21,12 @@ pub mod sqlite_v2;
 use autogen::change::Change;
 use autogen::config::Backend;
 use autogen::diff::{DiffOptions, diff};
-use autogen::ops::StepsMigration;
 use autogen::plan::up_and_down;
 use autogen::render::{MigrationSource, render_migration};
 use autogen::schema::Schema;
 use autogen::source::database::introspect;
 use autogen::source::entities::{EntitySource, materialize};
+use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -101,7 +101,8 @@ pub async fn generate_and_apply(db: &DatabaseConnection, target: &Schema, name: 
         up: &up,
         down: &down,
         origin: "test",
-    });
+    })
+    .expect("render the migration");
     assert!(
         rendered.contains("async fn up") && rendered.contains("async fn down"),
         "[{name}] rendered file lacks up/down:\n{rendered}"

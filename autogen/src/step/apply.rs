@@ -1,0 +1,191 @@
+//! The apply path: each step as sea-query statements run through a
+//! `SchemaManager`, exactly as the rendered file runs them.
+
+use sea_orm_migration::SchemaManager;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm_migration::sea_query::extension::postgres::Type;
+use sea_orm_migration::sea_query::{
+    ForeignKey as FkBuilder, Index as IndexBuilder, IndexCreateStatement, Table as TableBuilder,
+};
+
+use super::build::{column_def, foreign_key_statement, index_statement, table_statement};
+use super::{Step, rebuild_elsewhere, sea_table, table_indexes_data};
+use crate::config::Backend;
+use crate::schema::Table;
+
+impl Step {
+    /// Run the step, exactly as the rendered code would.
+    pub async fn apply(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+        let backend = match manager.get_database_backend() {
+            DbBackend::Postgres => Backend::Postgres,
+            DbBackend::Sqlite => Backend::Sqlite,
+            _ => Backend::MySql,
+        };
+        if let Step::Rebuild { table, .. } = self
+            && backend != Backend::Sqlite
+        {
+            return Err(DbErr::Migration(rebuild_elsewhere(&table.name)));
+        }
+        if self.backend_only().is_some_and(|b| b != backend) {
+            return Ok(());
+        }
+        match self {
+            Step::Comment(_) => Ok(()),
+            Step::CreateEnum { name, values } => {
+                manager
+                    .create_type(
+                        Type::create()
+                            .as_enum(name.clone())
+                            .values(values.clone())
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::DropEnum { name } => {
+                manager
+                    .drop_type(Type::drop().name(name.clone()).to_owned())
+                    .await
+            }
+            Step::AddEnumValue {
+                name,
+                value,
+                before,
+                after,
+            } => {
+                let mut stmt = Type::alter()
+                    .name(name.clone())
+                    .add_value(value.clone())
+                    .if_not_exists();
+                if let Some(b) = before {
+                    stmt = stmt.before(b.clone());
+                } else if let Some(a) = after {
+                    stmt = stmt.after(a.clone());
+                }
+                manager.alter_type(stmt).await
+            }
+            Step::CreateTable { table, enums } => {
+                manager.create_table(table_statement(table, enums)).await?;
+                for index in table_indexes(table) {
+                    manager.create_index(index).await?;
+                }
+                Ok(())
+            }
+            Step::DropTable { name } => {
+                manager
+                    .drop_table(TableBuilder::drop().table(sea_table(name)).to_owned())
+                    .await
+            }
+            Step::RenameTable { from, to } => {
+                manager
+                    .rename_table(
+                        TableBuilder::rename()
+                            .table(sea_table(from), to.clone())
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::AddColumn {
+                table,
+                calls,
+                column,
+                enums,
+            } => {
+                manager
+                    .alter_table(
+                        TableBuilder::alter()
+                            .table(sea_table(table))
+                            .add_column(column_def(column, calls, enums))
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::DropColumn { table, column } => {
+                manager
+                    .alter_table(
+                        TableBuilder::alter()
+                            .table(sea_table(table))
+                            .drop_column(column.clone())
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::RenameColumn { table, from, to } => {
+                manager
+                    .alter_table(
+                        TableBuilder::alter()
+                            .table(sea_table(table))
+                            .rename_column(from.clone(), to.clone())
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::ModifyColumn {
+                table,
+                column,
+                calls,
+                enums,
+            } => {
+                manager
+                    .alter_table(
+                        TableBuilder::alter()
+                            .table(sea_table(table))
+                            .modify_column(column_def(column, calls, enums))
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::CreateIndex { table, index } => {
+                manager.create_index(index_statement(table, index)).await
+            }
+            Step::DropIndex { table, name } => {
+                manager
+                    .drop_index(
+                        IndexBuilder::drop()
+                            .name(name.clone())
+                            .table(sea_table(table))
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::AddForeignKey { table, foreign_key } => {
+                manager
+                    .create_foreign_key(foreign_key_statement(table, foreign_key))
+                    .await
+            }
+            Step::DropForeignKey { table, name } => {
+                manager
+                    .drop_foreign_key(
+                        FkBuilder::drop()
+                            .name(name.clone())
+                            .table(sea_table(table))
+                            .to_owned(),
+                    )
+                    .await
+            }
+            Step::Sql { sql, .. } => manager
+                .get_connection()
+                .execute_unprepared(sql)
+                .await
+                .map(|_| ()),
+            Step::Rebuild { table, copy, enums } => {
+                let pairs: Vec<(&str, &str)> =
+                    copy.iter().map(|(n, o)| (n.as_str(), o.as_str())).collect();
+                autogen_runtime::sqlite::rebuild_table(
+                    manager,
+                    &table.name,
+                    table_statement(table, enums),
+                    &pairs,
+                    table_indexes(table),
+                )
+                .await
+            }
+        }
+    }
+}
+
+fn table_indexes(table: &Table) -> Vec<IndexCreateStatement> {
+    table_indexes_data(table)
+        .iter()
+        .map(|i| index_statement(&table.qualified(), i))
+        .collect()
+}
