@@ -2,7 +2,7 @@
 //! `SchemaManager`, exactly as the rendered file runs them.
 
 use sea_orm_migration::SchemaManager;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbErr};
 use sea_orm_migration::sea_query::extension::postgres::Type;
 use sea_orm_migration::sea_query::{
     ForeignKey as FkBuilder, Index as IndexBuilder, IndexCreateStatement, Table as TableBuilder,
@@ -16,11 +16,7 @@ use crate::schema::Table;
 impl Step {
     /// Run the step, exactly as the rendered code would.
     pub async fn apply(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-        let backend = match manager.get_database_backend() {
-            DbBackend::Postgres => Backend::Postgres,
-            DbBackend::Sqlite => Backend::Sqlite,
-            _ => Backend::MySql,
-        };
+        let backend = Backend::from(manager.get_database_backend());
         if let Step::Rebuild { table, .. } = self
             && backend != Backend::Sqlite
         {

@@ -28,7 +28,7 @@ use autogen::source::database::introspect;
 use autogen::source::entities::{EntitySource, materialize};
 use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::changes::connect_case;
 
@@ -75,11 +75,7 @@ impl Applied {
 }
 
 fn backend_of(db: &DatabaseConnection) -> Backend {
-    match db.get_database_backend() {
-        DbBackend::Postgres => Backend::Postgres,
-        DbBackend::Sqlite => Backend::Sqlite,
-        other => panic!("the zoo runs on PostgreSQL and SQLite, not {other:?}"),
-    }
+    Backend::from(db.get_database_backend())
 }
 
 /// Generate the migration from the live schema to `target`, render it and
