@@ -117,32 +117,20 @@ mod tests {
     use crate::change::Change;
     use crate::config::Backend;
     use crate::plan::up_and_down;
-    use crate::schema::{Column, ColumnType, Schema, Table};
+    use crate::schema::{Column, ColumnType, Schema, Table, build};
 
+    /// `runbooks` holding exactly `columns`, keyed by `id`.
     fn schema(columns: Vec<Column>) -> Schema {
-        let mut s = Schema::default();
-        s.tables.insert(
-            "runbooks".into(),
-            Table {
-                name: "runbooks".into(),
-                columns,
-                primary_key: vec!["id".into()],
-                ..Table::default()
-            },
-        );
-        s
+        build::schema(vec![Table {
+            columns,
+            ..build::table("runbooks", vec![])
+        }])
     }
 
     fn column(name: &str, ty: ColumnType, nullable: bool, default: Option<&str>) -> Column {
         Column {
-            name: name.into(),
-            ty,
-            nullable,
             default: default.map(str::to_owned),
-            auto_increment: false,
-            comment: None,
-            renamed_from: None,
-            sequence: Default::default(),
+            ..build::col(name, ty, nullable)
         }
     }
 

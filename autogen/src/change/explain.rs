@@ -1,0 +1,255 @@
+//! What a change says to the people reviewing it: the one-line description
+//! (Alembic's "Detected ..." lines) and the warning written above risky steps.
+
+use super::{Change, Risk};
+
+impl Change {
+    /// The warning to print and to write above the statement, if any.
+    pub fn warning(&self) -> Option<String> {
+        use Change::*;
+        let text = match self {
+            DropTable { table } => format!("drops table {} and all its rows", table.name),
+            DropColumn { table, column } => {
+                format!("drops column {table}.{} and its data", column.name)
+            }
+            DropEnum { name, .. } => format!("drops enum type {name}"),
+            DropSchema { name } => {
+                format!("drops schema {name}: fails if objects autogen does not manage live in it")
+            }
+            AlterEnum {
+                name,
+                from,
+                to,
+                usages,
+            } => {
+                let removed: Vec<&str> = from
+                    .iter()
+                    .filter(|v| !to.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                if removed.is_empty() {
+                    if self.risk() != Risk::Heavy {
+                        return None;
+                    }
+                    return Some(format!(
+                        "reorders the values of enum {name}: the type is swapped and every column using it is rewritten under an exclusive lock ({})",
+                        usage_list(usages)
+                    ));
+                }
+                format!(
+                    "removes value(s) {} from enum {name}: rows holding them make this migration fail; map them first (UPDATE ... SET col = '<other>')",
+                    removed.join(", ")
+                )
+            }
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.ty && self.risk() == Risk::DataLoss => {
+                format!(
+                    "narrows {table}.{} from {} to {}: longer values make this fail or are cut",
+                    to.name,
+                    from.ty.sql(),
+                    to.ty.sql()
+                )
+            }
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.ty && self.risk() == Risk::MayFail => {
+                format!(
+                    "changes the type of {table}.{} from {} to {}: values that do not convert make this fail",
+                    to.name,
+                    from.ty.sql(),
+                    to.ty.sql()
+                )
+            }
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.ty => format!(
+                "changes the type of {table}.{} from {} to {}: rewrites the table under an exclusive lock",
+                to.name,
+                from.ty.sql(),
+                to.ty.sql()
+            ),
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } if changed.nullable && from.nullable => {
+                format!(
+                    "makes {table}.{} NOT NULL: fails if any row holds NULL",
+                    to.name
+                )
+            }
+            AddColumn { table, column } if self.risk() == Risk::MayFail => format!(
+                "adds NOT NULL column {table}.{} without a default: fill existing rows (see the UPDATE below) or the migration fails on a populated table",
+                column.name
+            ),
+            AddIndex { table, index } if index.unique => format!(
+                "adds a unique index on {table}({}): fails if duplicates exist",
+                index.columns.join(", ")
+            ),
+            AddForeignKey { table, foreign_key } => format!(
+                "adds a foreign key {table}({}) -> {}: fails if rows reference missing keys",
+                foreign_key.columns.join(", "),
+                foreign_key.ref_table
+            ),
+            AlterPrimaryKey { table, .. } => {
+                format!("changes the primary key of {table}: fails on duplicates or NULLs")
+            }
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    /// Alembic-style one-line description: "added column 'runbooks.new_field'".
+    pub fn describe(&self) -> String {
+        use Change::*;
+        match self {
+            CreateSchema { name } => format!("added schema '{name}'"),
+            DropSchema { name } => format!("removed schema '{name}'"),
+            CreateEnum { name, values } => format!("added enum '{name}' ({})", values.join(", ")),
+            DropEnum { name, .. } => format!("removed enum '{name}'"),
+            AlterEnum { name, from, to, .. } => {
+                let added: Vec<&str> = to
+                    .iter()
+                    .filter(|v| !from.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                let removed: Vec<&str> = from
+                    .iter()
+                    .filter(|v| !to.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                let mut parts = Vec::new();
+                if !added.is_empty() {
+                    parts.push(format!("added value(s) {}", added.join(", ")));
+                }
+                if !removed.is_empty() {
+                    parts.push(format!("removed value(s) {}", removed.join(", ")));
+                }
+                if parts.is_empty() {
+                    parts.push("reordered values".into());
+                }
+                format!("changed enum '{name}': {}", parts.join("; "))
+            }
+            CreateTable { table } => format!("added table '{}'", table.name),
+            DropTable { table } => format!("removed table '{}'", table.name),
+            RenameTable { from, to } => format!("renamed table '{from}' to '{to}'"),
+            AddColumn { table, column } => format!("added column '{table}.{}'", column.name),
+            DropColumn { table, column } => format!("removed column '{table}.{}'", column.name),
+            RenameColumn { table, from, to } => {
+                format!("renamed column '{table}.{from}' to '{to}'")
+            }
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
+            } => {
+                let mut what = Vec::new();
+                if changed.ty {
+                    what.push(format!("type {} -> {}", from.ty.sql(), to.ty.sql()));
+                }
+                if changed.nullable {
+                    what.push(if to.nullable {
+                        "now nullable".into()
+                    } else {
+                        "now NOT NULL".to_string()
+                    });
+                }
+                if changed.default {
+                    what.push(format!(
+                        "default {} -> {}",
+                        from.default.as_deref().unwrap_or("none"),
+                        to.default.as_deref().unwrap_or("none")
+                    ));
+                }
+                if changed.auto_increment {
+                    what.push(match (from.auto_increment, to.auto_increment) {
+                        (false, _) => "now auto-increment".to_owned(),
+                        (_, false) => "no longer auto-increment".to_owned(),
+                        _ => format!(
+                            "auto-increment {} -> {}",
+                            from.sequence.label(),
+                            to.sequence.label()
+                        ),
+                    });
+                }
+                if changed.comment {
+                    what.push(format!(
+                        "comment {} -> {}",
+                        quoted_or_none(from.comment.as_deref()),
+                        quoted_or_none(to.comment.as_deref())
+                    ));
+                }
+                format!("changed column '{table}.{}': {}", to.name, what.join(", "))
+            }
+            AlterPrimaryKey { table, from, to } => {
+                format!(
+                    "changed primary key of '{table}': ({}) -> ({})",
+                    from.join(", "),
+                    to.join(", ")
+                )
+            }
+            AlterTableComment { table, from, to } => format!(
+                "changed comment of table '{table}': {} -> {}",
+                quoted_or_none(from.as_deref()),
+                quoted_or_none(to.as_deref())
+            ),
+            AddIndex { table, index } => format!(
+                "added {}index '{}' on '{table}' ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.columns.join(", ")
+            ),
+            DropIndex { table, index } => format!(
+                "removed {}index '{}' on '{table}' ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.columns.join(", ")
+            ),
+            AddForeignKey {
+                table,
+                foreign_key: fk,
+            } => format!(
+                "added foreign key on '{table}' ({}) -> '{}' ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+            DropForeignKey {
+                table,
+                foreign_key: fk,
+            } => format!(
+                "removed foreign key on '{table}' ({}) -> '{}' ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+        }
+    }
+}
+
+fn usage_list(usages: &[(String, String)]) -> String {
+    if usages.is_empty() {
+        return "no column uses it yet".into();
+    }
+    usages
+        .iter()
+        .map(|(t, c)| format!("{t}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn quoted_or_none(text: Option<&str>) -> String {
+    text.map_or_else(|| "none".to_owned(), |t| format!("{t:?}"))
+}
