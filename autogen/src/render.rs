@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use askama::Template;
 
 use crate::change::{Change, Risk};
-use crate::step::{Import, Step};
+use crate::step::{Import, Step, comment_safe};
 
 /// The migration file could not be rendered; nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +57,7 @@ pub fn render_migration(src: &MigrationSource<'_>) -> Result<String, RenderError
             .iter()
             .filter(|c| c.risk() == risk)
             .filter_map(Change::warning)
+            .map(|w| comment_safe(&w))
             .collect()
     };
     let imports: BTreeSet<Import> = src
@@ -66,15 +67,15 @@ pub fn render_migration(src: &MigrationSource<'_>) -> Result<String, RenderError
         .flat_map(Step::imports)
         .collect();
     let template = MigrationTemplate {
-        message: src.message.lines().next().unwrap_or_default(),
+        message: &comment_safe(src.message.lines().next().unwrap_or_default()),
         revision: src.revision,
-        parent: if src.parents.is_empty() {
+        parent: comment_safe(&if src.parents.is_empty() {
             "<base>".into()
         } else {
             src.parents.join(", ")
-        },
+        }),
         created: src.created,
-        origin: src.origin,
+        origin: &comment_safe(src.origin),
         data_loss: warnings(Risk::DataLoss),
         may_fail: warnings(Risk::MayFail),
         heavy: warnings(Risk::Heavy),

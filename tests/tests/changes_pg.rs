@@ -532,3 +532,22 @@ case!(
         "SELECT count(*) FROM j"
     )
 );
+
+// Hostile names are data, never code: a column named with a quote, an
+// apostrophe, a backslash, a newline and a lone carriage return lands in
+// warnings, comments and string literals of the generated file, which
+// still compiles (see `rendered_files_of_every_case_compile`) and applies.
+const HOSTILE: &str = "CREATE TABLE h (id serial PRIMARY KEY);";
+case!(
+    hostile_column_added_not_null,
+    HOSTILE,
+    "CREATE TABLE h (id serial PRIMARY KEY, \"we\"\"ird'\\ na\nme\rx\" text NOT NULL);",
+    ["add_column"]
+);
+case!(
+    hostile_column_dropped,
+    "CREATE TABLE h (id serial PRIMARY KEY, \"we\"\"ird'\\ na\nme\rx\" text NOT NULL DEFAULT 'x');",
+    HOSTILE,
+    ["drop_column"],
+    with_rows("INSERT INTO h DEFAULT VALUES", "SELECT count(*) FROM h")
+);

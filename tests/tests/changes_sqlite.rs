@@ -591,3 +591,19 @@ fn foreign_key_to_missing_parents_aborts_and_leaves_the_file() {
         "{error}"
     );
 }
+
+// Hostile names are data, never code (see the PostgreSQL cases of the same name).
+const HOSTILE: &str = "CREATE TABLE h (id integer PRIMARY KEY);";
+case!(
+    hostile_column_added_not_null,
+    HOSTILE,
+    "CREATE TABLE h (id integer PRIMARY KEY, \"we\"\"ird'\\ na\nme\rx\" text NOT NULL DEFAULT 'x');",
+    ["add_column"]
+);
+case!(
+    hostile_column_dropped,
+    "CREATE TABLE h (id integer PRIMARY KEY, \"we\"\"ird'\\ na\nme\rx\" text NOT NULL DEFAULT 'x');",
+    HOSTILE,
+    ["drop_column"],
+    with_rows("INSERT INTO h DEFAULT VALUES", "SELECT count(*) FROM h")
+);

@@ -10,7 +10,7 @@ mod apply;
 mod build;
 mod render;
 
-pub use render::Import;
+pub use render::{Import, comment_safe};
 
 use std::collections::BTreeMap;
 

@@ -62,8 +62,8 @@ impl Step {
         let body = match self {
             Step::Comment(text) => {
                 return text
-                    .lines()
-                    .map(|l| format!("// {l}\n"))
+                    .split('\n')
+                    .map(|l| format!("// {}\n", comment_safe(l)))
                     .collect::<String>()
                     .trim_end()
                     .to_owned();
@@ -204,4 +204,20 @@ impl Step {
             },
         }
     }
+}
+
+/// `text` made safe for one line of a `//` or `//!` comment: names read from a
+/// database may hold a newline (the rest of the line would become code), a
+/// lone carriage return (rejected by rustc in doc comments) or other control
+/// characters; each is written as its escape (`\n`, `\r`, `\u{1b}`).
+pub fn comment_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
