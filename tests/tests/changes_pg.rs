@@ -551,3 +551,11 @@ case!(
     ["drop_column"],
     with_rows("INSERT INTO h DEFAULT VALUES", "SELECT count(*) FROM h")
 );
+
+// A default beyond i32 is written as an i64 literal in the generated code.
+case!(
+    bigint_default_beyond_i32,
+    "CREATE TABLE b (id serial PRIMARY KEY);",
+    "CREATE TABLE b (id serial PRIMARY KEY, quota bigint NOT NULL DEFAULT 3000000000, floor bigint NOT NULL DEFAULT -3000000000);",
+    ["add_column", "add_column"]
+);

@@ -128,7 +128,9 @@ impl Arg for DefaultValue {
     fn code(&self) -> String {
         match self {
             Self::Bool(b) => b.to_string(),
-            Self::Int(n) => n.to_string(),
+            // An unsuffixed literal is an `i32` in the generated code.
+            Self::Int(n) if i32::try_from(*n).is_ok() => n.to_string(),
+            Self::Int(n) => format!("{n}i64"),
             Self::Str(s) => lit(s),
             Self::CurrentTimestamp => "Expr::current_timestamp()".into(),
             Self::Raw(s) => format!("Expr::cust({})", lit(s)),
