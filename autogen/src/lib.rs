@@ -17,6 +17,7 @@ pub mod offline;
 pub mod ops;
 pub mod plan;
 pub mod render;
+pub mod revision;
 pub mod schema;
 pub mod source;
 pub mod synthetic;
