@@ -1,6 +1,7 @@
-//! The `autogen` command line: clap arguments and dispatch. Each command
-//! returns an [`Outcome`]; printing and exit codes live here and in
-//! `output`, the library below never prints.
+//! The `autogen` command line: clap arguments and dispatch. Each command is
+//! one module of `commands` that prints its result (through `output`) and
+//! returns an [`Outcome`]; exit codes live here. The library below the CLI
+//! never prints.
 
 mod commands;
 mod compare;
