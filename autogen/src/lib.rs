@@ -5,7 +5,8 @@
 //! migrations link only that. This crate is the generator: it compares SeaORM
 //! entities with the live database and writes reviewed, reversible migration
 //! files. Pipeline: `source` (both sides into `schema`) → `diff` (`change`)
-//! → `plan` (`step`) → `render` → `workspace`.
+//! → `plan` (`step`) → `render` → `workspace` (`revision`: the graph of
+//! the migration files).
 
 pub use autogen_runtime as runtime;
 pub use autogen_runtime::config;
@@ -17,6 +18,7 @@ pub mod offline;
 pub mod plan;
 pub mod recorder;
 pub mod render;
+pub mod revision;
 pub mod schema;
 pub mod source;
 pub mod step;

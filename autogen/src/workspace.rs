@@ -5,11 +5,13 @@
 //! (`// autogen:migrations:begin` / `end`); every migration file starts with
 //! a header whose `Revision:` and `Parent:` lines form the revision graph.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
+
+use crate::revision::RevisionGraph;
 
 const BEGIN: &str = "// autogen:migrations:begin";
 const END: &str = "// autogen:migrations:end";
@@ -96,11 +98,12 @@ impl MigrationDir {
             .collect())
     }
 
-    /// Every registered revision with its header.
+    /// Every registered revision with its header; a file without a
+    /// `Parent:` line (hand-written) hangs off the previous one in the list.
     pub fn revisions(&self) -> Result<Vec<Revision>, WorkspaceError> {
         let modules = self.modules()?;
-        let mut out: Vec<Revision> = Vec::with_capacity(modules.len());
-        for (i, name) in modules.iter().enumerate() {
+        let mut headers = Vec::with_capacity(modules.len());
+        for name in &modules {
             let path = self.src.join(format!("{name}.rs"));
             let text = Self::read(&path)?;
             let header = |key: &str| {
@@ -113,42 +116,58 @@ impl MigrationDir {
                             .map(|v| v.trim().to_owned())
                     })
             };
-            let parents = match header("Parent:") {
-                Some(p) if p == "<base>" || p.is_empty() => Vec::new(),
-                Some(p) => p.split(',').map(|s| s.trim().to_owned()).collect(),
-                // Hand-written file without header: the previous in the list.
-                None => i
-                    .checked_sub(1)
-                    .map(|j| vec![modules[j].clone()])
-                    .unwrap_or_default(),
-            };
+            let parents: Option<Vec<String>> = header("Parent:").map(|p| {
+                if p == "<base>" || p.is_empty() {
+                    Vec::new()
+                } else {
+                    p.split(',').map(|s| s.trim().to_owned()).collect()
+                }
+            });
             let message = text
                 .lines()
                 .next()
                 .and_then(|l| l.strip_prefix("//!"))
                 .map(|l| l.trim().to_owned())
                 .unwrap_or_default();
-            out.push(Revision {
-                name: name.clone(),
+            headers.push((
+                name,
                 parents,
                 message,
-                created: header("Created:").unwrap_or_default(),
-            });
+                header("Created:").unwrap_or_default(),
+            ));
         }
-        Ok(out)
+        let graph = RevisionGraph::new(
+            headers
+                .iter()
+                .map(|(name, parents, ..)| ((*name).clone(), parents.clone())),
+        );
+        Ok(headers
+            .into_iter()
+            .map(|(name, _, message, created)| Revision {
+                name: name.clone(),
+                parents: graph.parents(name).to_vec(),
+                message,
+                created,
+            })
+            .collect())
+    }
+
+    /// The revision graph of the files.
+    pub fn graph(&self) -> Result<RevisionGraph, WorkspaceError> {
+        Ok(RevisionGraph::new(
+            self.revisions()?
+                .into_iter()
+                .map(|r| (r.name, Some(r.parents))),
+        ))
     }
 
     /// Revisions nobody names as a parent.
     pub fn heads(&self) -> Result<Vec<String>, WorkspaceError> {
-        let revisions = self.revisions()?;
-        let parents: BTreeSet<&str> = revisions
-            .iter()
-            .flat_map(|r| r.parents.iter().map(String::as_str))
-            .collect();
-        Ok(revisions
-            .iter()
-            .filter(|r| !parents.contains(r.name.as_str()))
-            .map(|r| r.name.clone())
+        Ok(self
+            .graph()?
+            .heads()
+            .into_iter()
+            .map(str::to_owned)
             .collect())
     }
 
@@ -271,15 +290,6 @@ impl MigrationDir {
                     .and_then(|r| r.split('"').next())
                     .map(str::to_owned)
             })
-            .collect())
-    }
-
-    /// Revision name → its message, for history.
-    pub fn messages(&self) -> Result<BTreeMap<String, Revision>, WorkspaceError> {
-        Ok(self
-            .revisions()?
-            .into_iter()
-            .map(|r| (r.name.clone(), r))
             .collect())
     }
 }

@@ -184,8 +184,9 @@ pub async fn apply_steps<M: MigratorTrait>(
 }
 
 /// Run one migration's `up()` or `down()` exactly as `upgrade` does (same
-/// transaction and foreign-key handling) but without bookkeeping: the
-/// generator uses it to prove a migration before writing it.
+/// transaction and foreign-key handling) but without bookkeeping (nothing
+/// is recorded in the migration table): for a migration outside any
+/// `Migrator`, as the end-to-end tests and the benchmarks run them.
 pub async fn run_migration(
     db: &DatabaseConnection,
     migration: &dyn MigrationTrait,

@@ -1,10 +1,13 @@
-//! The `autogen` command line: clap arguments and dispatch. Each command
-//! returns an [`Outcome`]; printing and exit codes live here and in
-//! `output`, the library below never prints.
+//! The `autogen` command line: clap arguments and dispatch. Each command is
+//! one module of `commands` that prints its result (through `output`) and
+//! returns an [`Outcome`]; exit codes live here. The library below the CLI
+//! never prints.
 
-mod generate;
+mod commands;
+mod compare;
 mod output;
-mod workflow;
+mod session;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -243,39 +246,31 @@ pub async fn run<M: MigratorTrait + Squashed>(
     };
     match cli.command {
         None => match cli.generate.message.clone() {
-            Some(message) => generate::generate::<M>(&ctx, &cli.generate, &message).await,
+            Some(message) => commands::generate::run::<M>(&ctx, &cli.generate, &message).await,
             None => anyhow::bail!(
                 "nothing to do: pass -m \"message\" to generate a migration, or a command (see --help)"
             ),
         },
-        Some(Command::Diff(args)) => generate::diff::<M>(&ctx, &args).await,
-        Some(Command::Check(args)) => generate::check::<M>(&ctx, &args).await,
+        Some(Command::Diff(args)) => commands::diff::run::<M>(&ctx, &args).await,
+        Some(Command::Check(args)) => commands::check::run::<M>(&ctx, &args).await,
         Some(Command::Revision { args, empty, .. }) => {
-            let message = args
-                .message
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("revision needs a message: pass -m \"message\""))?;
-            if empty {
-                generate::empty_revision(&ctx, &message)
-            } else {
-                generate::generate::<M>(&ctx, &args, &message).await
-            }
+            commands::revision::run::<M>(&ctx, &args, empty).await
         }
-        Some(Command::Current) => workflow::current::<M>(&ctx).await,
-        Some(Command::History { verbose }) => workflow::history::<M>(&ctx, verbose).await,
-        Some(Command::Heads) => workflow::heads::<M>(&ctx),
+        Some(Command::Current) => commands::current::run::<M>(&ctx).await,
+        Some(Command::History { verbose }) => commands::history::run::<M>(&ctx, verbose).await,
+        Some(Command::Heads) => commands::heads::run::<M>(&ctx),
         Some(Command::Upgrade {
             target,
             sql,
             dry_run,
-        }) => workflow::upgrade::<M>(&ctx, &target, sql, dry_run).await,
+        }) => commands::upgrade::run::<M>(&ctx, &target, sql, dry_run).await,
         Some(Command::Downgrade { target, sql, yes }) => {
-            workflow::downgrade::<M>(&ctx, &target, sql, yes).await
+            commands::downgrade::run::<M>(&ctx, &target, sql, yes).await
         }
-        Some(Command::Stamp { target }) => workflow::stamp::<M>(&ctx, &target).await,
-        Some(Command::Merge { message }) => workflow::merge(&ctx, &message),
-        Some(Command::Squash { message }) => generate::squash::<M>(&ctx, &message).await,
-        Some(Command::Reset { yes }) => workflow::reset::<M>(&ctx, yes).await,
+        Some(Command::Stamp { target }) => commands::stamp::run::<M>(&ctx, &target).await,
+        Some(Command::Merge { message }) => commands::merge::run(&ctx, &message),
+        Some(Command::Squash { message }) => commands::squash::run::<M>(&ctx, &message).await,
+        Some(Command::Reset { yes }) => commands::reset::run::<M>(&ctx, yes).await,
     }
 }
 

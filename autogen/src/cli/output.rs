@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use similar::{ChangeTag, TextDiff};
 
 use crate::change::{Change, Risk};
+use crate::diff::RenameCandidate;
 use crate::workspace::Written;
 
 fn colour() -> bool {
@@ -75,6 +76,26 @@ pub fn unmanaged(items: &[String]) {
         println!(
             "{} not managed by the entities, left alone: {item}",
             yellow("note:")
+        );
+    }
+}
+
+/// Rename candidates left undecided, which become drop + add.
+pub fn warn_undecided(candidates: &[RenameCandidate]) {
+    for c in candidates {
+        let (what, flag) = match c {
+            RenameCandidate::Table { from, to } => (
+                format!("table {from} -> {to}"),
+                format!("--rename-table {from}={to}"),
+            ),
+            RenameCandidate::Column { table, from, to } => (
+                format!("column {table}.{from} -> {to}"),
+                format!("--rename {table}.{from}={to}"),
+            ),
+        };
+        println!(
+            "{} {what} looks like a rename but is generated as drop + add (data is lost); pass {flag} if it is a rename",
+            red("WARNING:")
         );
     }
 }

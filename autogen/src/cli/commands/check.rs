@@ -1,0 +1,36 @@
+//! `autogen check`: exit 0 when the entities and the database agree, 1 with
+//! the list of differences when they do not (for CI).
+
+use sea_orm_migration::MigratorTrait;
+use serde_json::json;
+
+use crate::cli::compare::{changes_json, compare};
+use crate::cli::{Context, GenerateArgs, Outcome, output};
+use crate::runtime::Squashed;
+
+pub async fn run<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    args: &GenerateArgs,
+) -> anyhow::Result<Outcome> {
+    let (_db, cmp) = compare::<M>(ctx, args, false).await?;
+    let in_sync = cmp.diff.changes.is_empty();
+    if ctx.json {
+        let mut v = changes_json(&cmp);
+        v["in_sync"] = json!(in_sync);
+        println!("{v}");
+    } else if in_sync {
+        println!("No changes detected");
+    } else {
+        output::detected(&cmp.diff.changes);
+        println!(
+            "{} the database and the entities differ by {} change(s): run `autogen -m \"message\"` to generate a migration",
+            output::red("FAILED:"),
+            cmp.diff.changes.len()
+        );
+    }
+    Ok(if in_sync {
+        Outcome::Ok
+    } else {
+        Outcome::Differs
+    })
+}

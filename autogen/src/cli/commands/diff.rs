@@ -1,0 +1,46 @@
+//! `autogen diff`: print what `autogen -m` would generate, writing nothing.
+
+use sea_orm_migration::MigratorTrait;
+
+use crate::cli::compare::{changes_json, compare};
+use crate::cli::{Context, GenerateArgs, Outcome, output};
+use crate::plan::up_and_down;
+use crate::render::{MigrationSource, render_migration};
+use crate::runtime::Squashed;
+use crate::workspace::MigrationDir;
+
+pub async fn run<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    args: &GenerateArgs,
+) -> anyhow::Result<Outcome> {
+    let (_db, cmp) = compare::<M>(ctx, args, false).await?;
+    if ctx.json {
+        println!("{}", changes_json(&cmp));
+        return Ok(Outcome::Ok);
+    }
+    output::detected(&cmp.diff.changes);
+    output::unknown_tables(&cmp.diff.unknown_tables);
+    output::unmanaged(&cmp.live.unmanaged);
+    output::warn_undecided(&cmp.diff.rename_candidates);
+    if cmp.diff.changes.is_empty() {
+        println!("No changes detected");
+        return Ok(Outcome::Ok);
+    }
+    let (ordered, up, down) = up_and_down(&cmp.diff.changes, &cmp.live, &cmp.target, cmp.backend);
+    // The file `autogen -m` would write hangs off the current head.
+    let parents = MigrationDir::open(&ctx.migration_dir)?.heads()?;
+    let source = render_migration(&MigrationSource {
+        revision: "<not written>",
+        parents: &parents,
+        message: "autogen diff (nothing written)",
+        created: &chrono::Utc::now()
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        changes: &ordered,
+        up: &up,
+        down: &down,
+        origin: "Preview: run `autogen -m \"message\"` to write it.",
+    })?;
+    println!("{source}");
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,18 @@
+//! One module per command, each with a `run` that does the work and prints
+//! the result. What several commands share sits one level up: `compare`
+//! (entities against the database), `status` (where the database is) and
+//! `session` (connection and migration lock of the commands that write).
+
+pub mod check;
+pub mod current;
+pub mod diff;
+pub mod downgrade;
+pub mod generate;
+pub mod heads;
+pub mod history;
+pub mod merge;
+pub mod reset;
+pub mod revision;
+pub mod squash;
+pub mod stamp;
+pub mod upgrade;

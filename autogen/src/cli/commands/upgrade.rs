@@ -1,0 +1,263 @@
+//! `autogen upgrade [TARGET]`: apply pending migrations under the lock;
+//! `--sql` prints them instead (offline mode), `--dry-run` runs them in a
+//! transaction that is rolled back.
+
+use std::time::Instant;
+
+use anyhow::bail;
+use sea_orm_migration::sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait,
+};
+use sea_orm_migration::{MigratorTrait, SchemaManager};
+use serde_json::json;
+
+use crate::cli::session::{self, Session, apply, print_applied, stamp_squash_if_due};
+use crate::cli::status::{db_backend, one_line, plan_up, position, squash_prelude, status_for_sql};
+use crate::cli::{Context, Outcome, output};
+use crate::offline::{self, Recorded, Script};
+use crate::runtime::{self, Direction, RuntimeError, Squashed, Status, Target};
+
+pub async fn run<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    target: &str,
+    sql: bool,
+    dry_run: bool,
+) -> anyhow::Result<Outcome> {
+    if sql && dry_run {
+        bail!(
+            "--sql and --dry-run exclude each other: --sql prints the SQL without running it, --dry-run runs it and rolls back"
+        );
+    }
+    let target = Target::parse(target);
+    if sql {
+        return upgrade_sql::<M>(ctx, &target).await;
+    }
+    session::connected(ctx, async |s: &Session| {
+        let status = runtime::read_status::<M>(&s.db).await?;
+        status.check_known()?;
+        let steps = plan_up(&status, &target)?;
+        if dry_run {
+            return dry_run_up::<M>(ctx, s, &status, &steps).await;
+        }
+        if steps.is_empty() && !status.squash_due() {
+            nothing_to_upgrade(ctx, &status);
+            return Ok(Outcome::Ok);
+        }
+        s.locked(async |conn: &DatabaseConnection| {
+            let status = runtime::read_status::<M>(conn).await?;
+            status.check_known()?;
+            let (status, squash_stamped) = stamp_squash_if_due::<M>(conn, status, ctx).await?;
+            let steps = runtime::plan_upgrade(&status, Some(&target))?;
+            if steps.is_empty() {
+                nothing_to_upgrade(ctx, &status);
+                return Ok(Outcome::Ok);
+            }
+            let applied = apply::<M>(conn, &steps, Direction::Up, ctx).await?;
+            let status = runtime::read_status::<M>(conn).await?;
+            if ctx.json {
+                println!(
+                    "{}",
+                    json!({ "applied": applied, "current": status.current(), "at_head": status.at_head(), "squash_stamped": squash_stamped })
+                );
+            } else {
+                print_applied(&applied, "Applied");
+                println!("Database at {}", position(&status));
+            }
+            Ok(Outcome::Ok)
+        })
+        .await
+    })
+    .await
+}
+
+fn nothing_to_upgrade(ctx: &Context, status: &Status) {
+    if ctx.json {
+        println!(
+            "{}",
+            json!({ "applied": [], "current": status.current(), "at_head": status.at_head() })
+        );
+    } else {
+        println!(
+            "Nothing to upgrade: the database is at {}",
+            position(status)
+        );
+    }
+}
+
+/// `upgrade --dry-run`: the pending migrations run in one transaction that
+/// is rolled back, with their statements and timings reported.
+async fn dry_run_up<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    session: &Session<'_>,
+    status: &Status,
+    steps: &[String],
+) -> anyhow::Result<Outcome> {
+    if steps.is_empty() {
+        nothing_to_upgrade(ctx, status);
+        return Ok(Outcome::Ok);
+    }
+    let backend = session.db.get_database_backend();
+    if backend == DbBackend::MySql {
+        bail!(
+            "--dry-run needs transactional DDL, and MySQL/MariaDB commits every DDL statement: review the SQL with `autogen upgrade --sql` instead"
+        );
+    }
+    let migrations = M::migrations();
+    let selected: Vec<_> = steps
+        .iter()
+        .map(|name| {
+            migrations
+                .iter()
+                .find(|m| m.name() == name)
+                .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))
+        })
+        .collect::<Result<_, _>>()?;
+    if let Some(m) = selected
+        .iter()
+        .find(|m| !offline::transactional(m.as_ref(), backend))
+    {
+        bail!(
+            "{} runs outside a transaction (use_transaction() is Some(false)), so a dry run could not roll it back: review it with `autogen upgrade --sql`",
+            m.name()
+        );
+    }
+    let recorded = offline::record::<M>(backend, steps, Direction::Up).await?;
+    let (timings, failure) = session
+        .locked(async |conn: &DatabaseConnection| {
+            let sqlite = backend == DbBackend::Sqlite;
+            if sqlite {
+                // As the runtime applies SQLite migrations (see autogen_runtime::sqlite).
+                conn.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+            }
+            let txn = conn.begin().await?;
+            let mut timings = Vec::new();
+            let mut failure = None;
+            for m in &selected {
+                let started = Instant::now();
+                let manager = SchemaManager::new(&txn);
+                match m.up(&manager).await {
+                    Ok(()) => timings.push(started.elapsed().as_millis()),
+                    Err(e) => {
+                        failure = Some((m.name().to_owned(), one_line(&e.to_string())));
+                        break;
+                    }
+                }
+            }
+            if failure.is_none() && sqlite {
+                let rows = txn
+                    .query_all_raw(Statement::from_string(
+                        DbBackend::Sqlite,
+                        "PRAGMA foreign_key_check",
+                    ))
+                    .await?;
+                if !rows.is_empty() {
+                    failure = Some((
+                        steps.last().cloned().unwrap_or_default(),
+                        format!(
+                            "{} foreign key violation(s) after the migrations",
+                            rows.len()
+                        ),
+                    ));
+                }
+            }
+            txn.rollback().await?;
+            if sqlite {
+                conn.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+            }
+            Ok((timings, failure))
+        })
+        .await?;
+
+    if ctx.json {
+        let report: Vec<_> = recorded
+            .iter()
+            .zip(timings.iter().map(Some).chain(std::iter::repeat(None)))
+            .map(|(m, ms)| json!({ "revision": m.name, "millis": ms, "statements": m.statements }))
+            .collect();
+        println!(
+            "{}",
+            json!({ "dry_run": report, "failed": failure.as_ref().map(|(n, r)| json!({ "revision": n, "reason": r })), "rolled_back": true })
+        );
+    } else {
+        for (i, m) in recorded.iter().enumerate() {
+            match timings.get(i) {
+                Some(ms) => println!("{} ({ms} ms)", output::bold(&m.name)),
+                None => match &failure {
+                    Some((name, reason)) if *name == m.name => {
+                        println!(
+                            "{} {}",
+                            output::bold(&m.name),
+                            output::red(&format!("FAILED: {reason}"))
+                        )
+                    }
+                    _ => println!("{} (not run)", output::bold(&m.name)),
+                },
+            }
+            for s in &m.statements {
+                match s {
+                    Recorded::Execute(sql) => {
+                        println!("    {};", sql.trim_end().trim_end_matches(';'))
+                    }
+                    Recorded::Query(sql) => println!("    -- reads: {}", one_line(sql)),
+                }
+            }
+        }
+        let total: u128 = timings.iter().sum();
+        println!(
+            "Dry run: {} of {} migration(s) ran in {total} ms inside one transaction, which was rolled back: the database is unchanged",
+            timings.len(),
+            recorded.len()
+        );
+    }
+    match failure {
+        Some((name, reason)) => {
+            bail!("dry run: migration {name} fails: {reason} (rolled back, nothing was changed)")
+        }
+        None => Ok(Outcome::Ok),
+    }
+}
+
+/// `upgrade --sql`: the script that would bring the database to `target`.
+async fn upgrade_sql<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    target: &Target,
+) -> anyhow::Result<Outcome> {
+    let url = ctx.url()?;
+    let backend = db_backend(url.backend());
+    let (status, note) = status_for_sql::<M>(&url, false).await;
+    status.check_known()?;
+    let steps = plan_up(&status, target)?;
+    let install = offline::install_sql::<M>(backend).await?;
+    let migrations = offline::record::<M>(backend, &steps, Direction::Up).await?;
+    let mut notes = vec![
+        format!(
+            "autogen upgrade --sql ({}): {} migration(s), from {} to {}",
+            url.backend(),
+            steps.len(),
+            status.current().unwrap_or("<base>"),
+            steps.last().map(String::as_str).or(status.current()).unwrap_or("<base>")
+        ),
+        match backend {
+            DbBackend::Postgres => "Offline SQL: nothing was run. Apply it with e.g. `psql -v ON_ERROR_STOP=1 -f FILE`.",
+            DbBackend::Sqlite => "Offline SQL: nothing was run. Apply it with e.g. `sqlite3 -bail DB < FILE`.",
+            _ => "Offline SQL: nothing was run.",
+        }
+        .to_owned(),
+    ];
+    if steps.is_empty() {
+        notes.push("The database is at the target already: no migration to apply.".to_owned());
+    }
+    notes.extend(note);
+    print!(
+        "{}",
+        offline::render(&Script {
+            backend,
+            direction: Direction::Up,
+            notes: &notes,
+            install: &install,
+            prelude: &squash_prelude(&status, backend),
+            migrations: &migrations,
+        })
+    );
+    Ok(Outcome::Ok)
+}
