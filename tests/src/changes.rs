@@ -80,14 +80,16 @@ pub type WithCase = fn(&mut dyn FnMut(&Case<'_>));
 /// that a check over all cases of the binary can enumerate them.
 pub struct Registered {
     pub name: &'static str,
+    /// The backend the case is proved on (PostgreSQL and SQLite cases share names).
+    pub backend: Backend,
     pub build: WithCase,
 }
 
 inventory::collect!(Registered);
 
-/// The files the cases of this process rendered so far, by case name: the
-/// compile check takes them instead of preparing those cases again.
-static RENDERED: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+/// The files the cases of this process rendered so far, by backend and case
+/// name: the compile check takes them instead of preparing those cases again.
+static RENDERED: Mutex<BTreeMap<(&'static str, String), String>> = Mutex::new(BTreeMap::new());
 
 /// What the harness saw, for the assertion message.
 #[derive(Debug)]
@@ -206,7 +208,7 @@ async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url:
     RENDERED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(case.name.to_owned(), rendered.clone());
+        .insert((backend.name(), case.name.to_owned()), rendered.clone());
     let migration = StepsMigration {
         name: format!("case {}", case.name),
         up,
@@ -389,7 +391,7 @@ fn rendered_file(case: &Case<'_>, backend: Backend) -> String {
     let recorded = RENDERED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(case.name)
+        .get(&(backend.name(), case.name.to_owned()))
         .cloned();
     if let Some(text) = recorded {
         return text;
@@ -413,11 +415,14 @@ fn rendered_file(case: &Case<'_>, backend: Backend) -> String {
     }
 }
 
-/// Prove that the rendered file of every case registered in this test
-/// binary compiles: all of them as modules of one scratch crate, one
+/// Prove that the rendered file of every case registered for `backend`
+/// compiles: all of them as modules of one scratch crate, one
 /// `cargo check`. A file that does not compile fails naming its case.
 pub fn prove_rendered_files_compile(backend: Backend) {
-    let mut cases: Vec<&Registered> = inventory::iter::<Registered>.into_iter().collect();
+    let mut cases: Vec<&Registered> = inventory::iter::<Registered>
+        .into_iter()
+        .filter(|r| r.backend == backend)
+        .collect();
     cases.sort_by_key(|r| r.name);
     assert!(
         !cases.is_empty(),

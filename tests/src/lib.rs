@@ -8,7 +8,7 @@
 //! - [`zoo`]: entities of every column type, in two versions, and in the
 //!   classic `sea-orm-cli` format.
 //!
-//! The tests live in `tests/tests/`; the no-op boot benchmark in
+//! The tests live in one binary, `tests/tests/testsuite/` (a module per area); the no-op boot benchmark in
 //! `src/bin/bench_boot.rs` (`cargo run --release -p tests --bin bench_boot`).
 //!
 //! PostgreSQL is expected at `postgres://postgres@127.0.0.1:5432/postgres`

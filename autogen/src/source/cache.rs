@@ -2,12 +2,14 @@
 //!
 //! The key hashes everything the result depends on (the DDL, the backend and
 //! server version, this crate's version), so an entry can never be stale:
-//! a changed entity is a different key. Entries live in `AUTOGEN_CACHE_DIR`,
-//! else `$XDG_CACHE_HOME/autogen`, else `~/.cache/autogen`. Any failure to
-//! read or write is a cache miss, never an error.
+//! a changed entity is a different key. Entries live in the directory set by
+//! [`set_dir`], else `AUTOGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/autogen`,
+//! else `~/.cache/autogen`. Any failure to read or write is a cache miss,
+//! never an error.
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::RwLock;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -15,7 +17,20 @@ use serde::de::DeserializeOwned;
 /// Bumped when the model or the introspection changes what a schema looks like.
 const FORMAT: &str = "schema-v3";
 
+/// The directory chosen by the embedding program, over the environment.
+static DIR: RwLock<Option<PathBuf>> = RwLock::new(None);
+
+/// Keep the cache in `dir` from now on (`None`: back to the environment's
+/// choice). For a program or a test that wants a cache of its own without
+/// changing the process environment.
+pub fn set_dir(dir: Option<PathBuf>) {
+    *DIR.write().unwrap_or_else(|p| p.into_inner()) = dir;
+}
+
 fn dir() -> Option<PathBuf> {
+    if let Some(d) = DIR.read().unwrap_or_else(|p| p.into_inner()).clone() {
+        return Some(d);
+    }
     if let Some(d) = std::env::var_os("AUTOGEN_CACHE_DIR") {
         return Some(PathBuf::from(d));
     }

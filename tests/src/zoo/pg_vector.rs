@@ -1,7 +1,7 @@
 //! pgvector's `vector` (sea-orm feature `postgres-vector`): SeaORM declares
 //! `PgVector` as `ColumnType::Vector(None)`, or `Vector(Some(n))` with a
 //! dimension. The extension is not installed on the test server, so this set
-//! is only rendered (see `tests/tests/types_vector.rs`), never created.
+//! is only rendered (see `tests/tests/testsuite/types_vector.rs`), never created.
 
 /// Registry prefix of this set.
 pub const PREFIX: &str = "tests::zoo::pg_vector::*";

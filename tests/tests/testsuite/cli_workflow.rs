@@ -2,7 +2,7 @@
 //! and SQLite: current / history / heads, upgrade and downgrade round
 //! trips, stamp, reset, and every refusal (one line, exit 2, nothing changed).
 
-mod cli_common;
+use crate::cli_common;
 
 use cli_common::{Autogen, rows, schema, snapshot};
 use tests::support::{BASE_TABLES, HEAD, TestDb, temp_dir};

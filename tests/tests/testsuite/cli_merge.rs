@@ -3,7 +3,7 @@
 //! has two heads, generating refuses, `merge` joins them, and the merged
 //! workspace builds and applies all of it.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::path::Path;
 

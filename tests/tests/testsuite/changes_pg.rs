@@ -23,7 +23,7 @@ macro_rules! case {
             }
         }
         inventory::submit! {
-            Registered { name: stringify!($test), build: $test::build }
+            Registered { name: stringify!($test), backend: autogen::config::Backend::Postgres, build: $test::build }
         }
         #[test]
         fn $test() {

@@ -8,7 +8,7 @@
 //! full one) but builds its binaries under other names, so the workspace's
 //! own `target/debug/{app,autogen}` stay those of the real workspace.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! would run, printed without changing the database, and proven by running
 //! it (psql on PostgreSQL, the driver on SQLite) against an empty database.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::process::Command;
 

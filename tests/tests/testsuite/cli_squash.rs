@@ -6,7 +6,7 @@
 //! backends); the whole command once through the real binary on a copy of
 //! the workspace, rebuilt as a user would.
 
-mod cli_common;
+use crate::cli_common;
 
 use autogen_runtime::config::DatabaseUrl;
 use autogen_runtime::{self as runtime, RuntimeError, Squashed};

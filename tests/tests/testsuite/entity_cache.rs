@@ -3,8 +3,9 @@
 //! in the scratch schema, and the schema assembled from the cache is exactly
 //! the one a full materialization with an empty cache gives.
 //!
-//! One test function: it points `AUTOGEN_CACHE_DIR` at directories of its
-//! own, which must not race with another test of this binary.
+//! It points the cache at directories of its own (`set_cache_dir`, no
+//! change to the process environment); entries of other tests that land
+//! there meanwhile have other keys and change nothing it measures.
 
 use autogen::source::entities::{Materialized, materialize_ddl_counted};
 use autogen::synthetic::synthetic_ddl;
@@ -14,8 +15,7 @@ use tests::support::{PgDatabase, connect};
 const TABLES: usize = 30;
 
 fn use_cache(dir: &std::path::Path) {
-    // SAFETY: the only test of this binary; nothing else reads the environment meanwhile.
-    unsafe { std::env::set_var("AUTOGEN_CACHE_DIR", dir) };
+    autogen::source::set_cache_dir(Some(dir.to_owned()));
 }
 
 async fn materialize(db: &DatabaseConnection, ddl: &[String]) -> Materialized {
@@ -143,6 +143,7 @@ async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() 
         .expect("introspect");
     assert_eq!(live.tables, batched.schema.tables);
     assert_eq!(live.enums, batched.schema.enums);
+    autogen::source::set_cache_dir(None);
 }
 
 /// More tables than `TABLES_PER_BATCH` (250) twice over.

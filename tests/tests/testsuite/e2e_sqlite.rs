@@ -11,7 +11,7 @@
 //! Like a user, it builds and runs the binaries with `cargo run` (under
 //! names of their own, see [`rename_bin`]).
 
-mod cli_common;
+use crate::cli_common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! started together apply once, and a migration stuck behind a busy table
 //! gives up after `--lock-timeout` and rolls back.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 //! Every run points `--migration-dir` at a copy, so a bug could never write
 //! into the real migration crate.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::path::Path;
 

@@ -1,0 +1,40 @@
+//! Every end-to-end test of the workspace, in one test binary with a module
+//! per area (as cargo's own `tests/testsuite`): one link of sqlx and sea-orm
+//! instead of one per file. Run one area with `cargo test -p tests --test
+//! testsuite <module>::`, e.g. `changes_sqlite::`.
+//!
+//! PostgreSQL is expected at `postgres://postgres@127.0.0.1:5432/postgres`
+//! (trust auth; `TEST_POSTGRES_URL` overrides it). Each test makes and drops
+//! its own uniquely named database; SQLite tests use files of their own.
+
+mod cli_common;
+
+// The change kinds, proved on real databases (detect, apply, fixpoint, round trip).
+mod changes_pg;
+mod changes_sqlite;
+mod portability;
+
+// Column types and attributes as SeaORM entities declare them.
+mod classic_entities;
+mod pg_schemas;
+mod types_pg;
+mod types_sqlite;
+mod types_vector;
+
+// Introspection and the entity side.
+mod entity_cache;
+mod introspection_equiv;
+
+// The `autogen` command line.
+mod cli_lock;
+mod cli_merge;
+mod cli_offline;
+mod cli_squash;
+mod cli_workflow;
+mod generate_errors;
+
+// The app: boot-time migration, locks, the whole flow.
+mod boot;
+mod e2e_pg;
+mod e2e_sqlite;
+mod sqlite_lock;
