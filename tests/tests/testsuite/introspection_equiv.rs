@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use autogen::schema::{ColumnType, FkAction, Schema};
 use autogen::source::database::postgres;
+use autogen::source::database::postgres::canonical_default;
 use autogen::synthetic::synthetic_ddl;
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -225,7 +226,9 @@ fn column_facts(table: &str, c: &ColumnInfo) -> ColumnFacts {
     // `nextval(...)` default is not kept; sea-schema keeps it as a default.
     let (default, serial) = match &c.default {
         Some(ColumnDefault::AutoIncrement(_)) => (None, true),
-        Some(other) => (Some(default_text(other)), false),
+        // In the canonical spelling autogen compares (one spelling per
+        // meaning: `'x'::character varying` is `'x'::text`).
+        Some(other) => (Some(canonical_default(&default_text(other))), false),
         None => (None, false),
     };
     ColumnFacts {
