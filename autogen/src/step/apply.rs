@@ -6,12 +6,13 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbErr};
 use sea_orm_migration::sea_query::extension::postgres::Type;
 use sea_orm_migration::sea_query::{
     ForeignKey as FkBuilder, Index as IndexBuilder, IndexCreateStatement, Table as TableBuilder,
+    TableAlterStatement,
 };
 
 use super::build::{column_def, foreign_key_statement, index_statement, table_statement};
 use super::{Step, rebuild_elsewhere, sea_table, table_indexes_data};
 use crate::config::Backend;
-use crate::schema::Table;
+use crate::schema::{Table, TableName};
 
 impl Step {
     /// Run the step, exactly as the rendered code would.
@@ -87,32 +88,19 @@ impl Step {
                 enums,
             } => {
                 manager
-                    .alter_table(
-                        TableBuilder::alter()
-                            .table(sea_table(table))
-                            .add_column(column_def(column, calls, enums))
-                            .to_owned(),
-                    )
+                    .alter_table(alter(table, |a| {
+                        a.add_column(column_def(column, calls, enums))
+                    }))
                     .await
             }
             Step::DropColumn { table, column } => {
                 manager
-                    .alter_table(
-                        TableBuilder::alter()
-                            .table(sea_table(table))
-                            .drop_column(column.clone())
-                            .to_owned(),
-                    )
+                    .alter_table(alter(table, |a| a.drop_column(column.clone())))
                     .await
             }
             Step::RenameColumn { table, from, to } => {
                 manager
-                    .alter_table(
-                        TableBuilder::alter()
-                            .table(sea_table(table))
-                            .rename_column(from.clone(), to.clone())
-                            .to_owned(),
-                    )
+                    .alter_table(alter(table, |a| a.rename_column(from.clone(), to.clone())))
                     .await
             }
             Step::ModifyColumn {
@@ -122,12 +110,9 @@ impl Step {
                 enums,
             } => {
                 manager
-                    .alter_table(
-                        TableBuilder::alter()
-                            .table(sea_table(table))
-                            .modify_column(column_def(column, calls, enums))
-                            .to_owned(),
-                    )
+                    .alter_table(alter(table, |a| {
+                        a.modify_column(column_def(column, calls, enums))
+                    }))
                     .await
             }
             Step::CreateIndex { table, index } => {
@@ -184,4 +169,15 @@ fn table_indexes(table: &Table) -> Vec<IndexCreateStatement> {
         .iter()
         .map(|i| index_statement(&table.qualified(), i))
         .collect()
+}
+
+/// `ALTER TABLE <table> ...` with the one change `change` makes.
+fn alter(
+    table: &TableName,
+    change: impl FnOnce(&mut TableAlterStatement) -> &mut TableAlterStatement,
+) -> TableAlterStatement {
+    let mut stmt = TableBuilder::alter();
+    stmt.table(sea_table(table));
+    change(&mut stmt);
+    stmt
 }
