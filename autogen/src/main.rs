@@ -3,18 +3,11 @@
 
 use std::process::ExitCode;
 
-use autogen::cli::{self, Project};
+use seaorm_autogen::cli::{self, Project};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,sqlx=error".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    cli::init_logging();
     // Referencing the crate links its entities into the binary, which is
     // what puts them in SeaORM's registry.
     let project = Project {

@@ -13,15 +13,15 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use autogen::config::Backend;
-use autogen::diff::{DiffOptions, diff};
-use autogen::plan::up_and_down;
-use autogen::render::{MigrationSource, render_migration};
-use autogen::schema::Schema;
-use autogen::source::database::introspect;
-use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use seaorm_autogen::config::Backend;
+use seaorm_autogen::diff::{DiffOptions, diff};
+use seaorm_autogen::plan::up_and_down;
+use seaorm_autogen::render::{MigrationSource, render_migration};
+use seaorm_autogen::schema::Schema;
+use seaorm_autogen::source::database::introspect;
+use seaorm_autogen::step::StepsMigration;
 
 use crate::support::{PgDatabase, SqliteFile, connect};
 

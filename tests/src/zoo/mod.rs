@@ -18,17 +18,17 @@ pub mod pg_vector;
 pub mod sqlite_v1;
 pub mod sqlite_v2;
 
-use autogen::change::Change;
-use autogen::config::Backend;
-use autogen::diff::{DiffOptions, diff};
-use autogen::plan::up_and_down;
-use autogen::render::{MigrationSource, render_migration};
-use autogen::schema::Schema;
-use autogen::source::database::introspect;
-use autogen::source::entities::{EntitySource, materialize};
-use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use seaorm_autogen::change::Change;
+use seaorm_autogen::config::Backend;
+use seaorm_autogen::diff::{DiffOptions, diff};
+use seaorm_autogen::plan::up_and_down;
+use seaorm_autogen::render::{MigrationSource, render_migration};
+use seaorm_autogen::schema::Schema;
+use seaorm_autogen::source::database::introspect;
+use seaorm_autogen::source::entities::{EntitySource, materialize};
+use seaorm_autogen::step::StepsMigration;
 
 use crate::changes::connect_case;
 
@@ -186,7 +186,7 @@ impl Evolved {
     }
 
     /// The risk of the v1 → v2 change of `table.column`, if it changed.
-    pub fn risk_of(&self, column: &str) -> Option<autogen::change::Risk> {
+    pub fn risk_of(&self, column: &str) -> Option<seaorm_autogen::change::Risk> {
         self.changed
             .iter()
             .find(|c| match c {

@@ -23,7 +23,7 @@ macro_rules! case {
             }
         }
         inventory::submit! {
-            Registered { name: stringify!($test), backend: autogen::config::Backend::Postgres, build: $test::build }
+            Registered { name: stringify!($test), backend: seaorm_autogen::config::Backend::Postgres, build: $test::build }
         }
         #[test]
         fn $test() {
@@ -38,7 +38,7 @@ macro_rules! case {
 /// scratch crate (one `cargo check` for all).
 #[test]
 fn rendered_files_of_every_case_compile() {
-    tests::changes::prove_rendered_files_compile(autogen::config::Backend::Postgres);
+    tests::changes::prove_rendered_files_compile(seaorm_autogen::config::Backend::Postgres);
 }
 
 // Tables
@@ -436,13 +436,13 @@ case!(
 /// old sequence would have: no key is reused, none is skipped.
 #[test]
 fn serial_to_identity_keeps_the_sequence_position() {
-    use autogen::config::Backend;
-    use autogen::diff::{DiffOptions, diff};
-    use autogen::plan::up_and_down;
-    use autogen::source::database::introspect;
-    use autogen::step::StepsMigration;
     use autogen_runtime::{Direction, run_migration};
     use sea_orm_migration::sea_orm::ConnectionTrait;
+    use seaorm_autogen::config::Backend;
+    use seaorm_autogen::diff::{DiffOptions, diff};
+    use seaorm_autogen::plan::up_and_down;
+    use seaorm_autogen::source::database::introspect;
+    use seaorm_autogen::step::StepsMigration;
     use tests::changes::{connect_case, schema_of};
     use tests::support::{PgDatabase, block_on};
 

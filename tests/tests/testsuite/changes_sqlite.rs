@@ -37,7 +37,7 @@ macro_rules! case {
             }
         }
         inventory::submit! {
-            Registered { name: stringify!($test), backend: autogen::config::Backend::Sqlite, build: $test::build }
+            Registered { name: stringify!($test), backend: seaorm_autogen::config::Backend::Sqlite, build: $test::build }
         }
         #[test]
         fn $test() {
@@ -52,7 +52,7 @@ macro_rules! case {
 /// scratch crate (one `cargo check` for all).
 #[test]
 fn rendered_files_of_every_case_compile() {
-    tests::changes::prove_rendered_files_compile(autogen::config::Backend::Sqlite);
+    tests::changes::prove_rendered_files_compile(seaorm_autogen::config::Backend::Sqlite);
 }
 
 /// The compile check names the case whose file does not compile.

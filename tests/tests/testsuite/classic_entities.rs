@@ -3,11 +3,11 @@
 //! through the registry and generate a migration from scratch that applies,
 //! reaches the fixpoint and rolls back to nothing. See `tests/src/zoo/classic_*`.
 
-use autogen::schema::{ColumnType, FkAction};
+use seaorm_autogen::schema::{ColumnType, FkAction};
 use tests::support::{PgDatabase, SqliteFile};
 use tests::zoo::{classic_pg, classic_sqlite, prove_from_scratch};
 
-fn check_shape(schema: &autogen::schema::Schema) {
+fn check_shape(schema: &seaorm_autogen::schema::Schema) {
     let cake_filling = &schema.tables["cake_filling"];
     assert_eq!(
         cake_filling.primary_key,

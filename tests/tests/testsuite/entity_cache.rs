@@ -7,15 +7,15 @@
 //! change to the process environment); entries of other tests that land
 //! there meanwhile have other keys and change nothing it measures.
 
-use autogen::source::entities::{Materialized, materialize_ddl_counted};
-use autogen::synthetic::synthetic_ddl;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
+use seaorm_autogen::source::entities::{Materialized, materialize_ddl_counted};
+use seaorm_autogen::synthetic::synthetic_ddl;
 use tests::support::{PgDatabase, connect};
 
 const TABLES: usize = 30;
 
 fn use_cache(dir: &std::path::Path) {
-    autogen::source::set_cache_dir(Some(dir.to_owned()));
+    seaorm_autogen::source::set_cache_dir(Some(dir.to_owned()));
 }
 
 async fn materialize(db: &DatabaseConnection, ddl: &[String]) -> Materialized {
@@ -138,12 +138,12 @@ async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() 
             .await
             .expect("create the schema for real");
     }
-    let live = autogen::source::database::postgres::introspect(&db, None)
+    let live = seaorm_autogen::source::database::postgres::introspect(&db, None)
         .await
         .expect("introspect");
     assert_eq!(live.tables, batched.schema.tables);
     assert_eq!(live.enums, batched.schema.enums);
-    autogen::source::set_cache_dir(None);
+    seaorm_autogen::source::set_cache_dir(None);
 }
 
 /// More tables than `TABLES_PER_BATCH` (250) twice over.

@@ -1,4 +1,4 @@
-//! The bulk PostgreSQL introspection (`autogen::source::database::postgres`)
+//! The bulk PostgreSQL introspection (`seaorm_autogen::source::database::postgres`)
 //! reports the same schema as sea-schema 0.18's own discovery, proved on the
 //! synthetic benchmark schema and on the remediation schema of the migrations.
 //!
@@ -21,16 +21,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use autogen::schema::{ColumnType, FkAction, Schema};
-use autogen::source::database::postgres;
-use autogen::source::database::postgres::canonical_default;
-use autogen::synthetic::synthetic_ddl;
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use sea_schema::postgres::def::{
     ColumnDefault, ColumnInfo, ForeignKeyAction, Schema as Discovered, TableDef, TimeAttr, Type,
 };
 use sea_schema::postgres::discovery::SchemaDiscovery;
+use seaorm_autogen::schema::{ColumnType, FkAction, Schema};
+use seaorm_autogen::source::database::postgres;
+use seaorm_autogen::source::database::postgres::canonical_default;
+use seaorm_autogen::synthetic::synthetic_ddl;
 use tests::support::{PgDatabase, connect};
 
 /// Tables of the synthetic schema: enough for every shape it has (enum

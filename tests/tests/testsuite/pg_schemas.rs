@@ -3,14 +3,14 @@
 //! the migration (and dropped by its down), every statement is qualified,
 //! and schemas the entities never mention are never read nor touched.
 
-use autogen::config::Backend;
-use autogen::diff::{DiffOptions, diff};
-use autogen::plan::up_and_down;
-use autogen::render::{MigrationSource, render_migration};
-use autogen::source::database::introspect_with;
-use autogen::step::StepsMigration;
 use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use seaorm_autogen::config::Backend;
+use seaorm_autogen::diff::{DiffOptions, diff};
+use seaorm_autogen::plan::up_and_down;
+use seaorm_autogen::render::{MigrationSource, render_migration};
+use seaorm_autogen::source::database::introspect_with;
+use seaorm_autogen::step::StepsMigration;
 use tests::changes::connect_case;
 use tests::support::{PgDatabase, block_on};
 use tests::zoo::{pg_schemas, target};

@@ -9,14 +9,14 @@
 //! columns would come out as `integer` on PostgreSQL (see the README's
 //! SQLite notes).
 
-use autogen::config::Backend;
-use autogen::diff::{DiffOptions, diff};
-use autogen::plan::up_and_down;
-use autogen::render::{MigrationSource, render_migration};
-use autogen::schema::Schema;
-use autogen::source::database::introspect;
-use autogen::step::{Step, StepsMigration};
 use autogen_runtime::{Direction, run_migration};
+use seaorm_autogen::config::Backend;
+use seaorm_autogen::diff::{DiffOptions, diff};
+use seaorm_autogen::plan::up_and_down;
+use seaorm_autogen::render::{MigrationSource, render_migration};
+use seaorm_autogen::schema::Schema;
+use seaorm_autogen::source::database::introspect;
+use seaorm_autogen::step::{Step, StepsMigration};
 use tests::changes::{connect_case, schema_of};
 use tests::support::{PgDatabase, block_on};
 

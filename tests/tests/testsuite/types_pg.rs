@@ -3,7 +3,7 @@
 //! moved to a neighbouring type with a row in each table; down restores v1
 //! exactly; up again. See `tests/src/zoo`.
 
-use autogen::change::Risk;
+use seaorm_autogen::change::Risk;
 use tests::support::PgDatabase;
 use tests::zoo::{
     Evolution, column_count, pg_ltree, pg_v1, pg_v2, prove_evolution, prove_from_scratch,

@@ -128,7 +128,7 @@ fn postgres_only_types_are_refused_on_sqlite_by_table_and_column() {
     use tests::zoo::{pg_v1, source};
 
     let err = tests::support::block_on(async {
-        autogen::source::entities::record(&source(pg_v1::PREFIX), DbBackend::Sqlite).await
+        seaorm_autogen::source::entities::record(&source(pg_v1::PREFIX), DbBackend::Sqlite).await
     })
     .expect_err("the PostgreSQL zoo cannot be created on SQLite");
     let message = err.to_string();
@@ -142,7 +142,7 @@ fn postgres_only_types_are_refused_on_sqlite_by_table_and_column() {
 
     // The same zoo records on PostgreSQL without a server.
     let recorded = tests::support::block_on(async {
-        autogen::source::entities::record(&source(pg_v1::PREFIX), DbBackend::Postgres).await
+        seaorm_autogen::source::entities::record(&source(pg_v1::PREFIX), DbBackend::Postgres).await
     })
     .expect("PostgreSQL holds every type of its zoo");
     assert!(!recorded.tables.is_empty());

@@ -2,14 +2,14 @@
 //! server, so nothing here needs one. SeaORM renders the entity's DDL, and a
 //! schema holding `vector(3)` diffs, plans and renders without panicking.
 
-use autogen::change::Change;
-use autogen::config::Backend;
-use autogen::diff::{DiffOptions, diff};
-use autogen::plan::up_and_down;
-use autogen::render::{MigrationSource, render_migration};
-use autogen::schema::{Column, ColumnType, Schema, Table};
-use autogen::source::entities::entity_ddl;
 use sea_orm_migration::sea_orm::DbBackend;
+use seaorm_autogen::change::Change;
+use seaorm_autogen::config::Backend;
+use seaorm_autogen::diff::{DiffOptions, diff};
+use seaorm_autogen::plan::up_and_down;
+use seaorm_autogen::render::{MigrationSource, render_migration};
+use seaorm_autogen::schema::{Column, ColumnType, Schema, Table};
+use seaorm_autogen::source::entities::entity_ddl;
 use tests::support::block_on;
 use tests::zoo::{pg_vector, source};
 

@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use autogen::schema::Schema;
 use sea_orm_migration::sea_orm::{ConnectionTrait, TransactionTrait};
+use seaorm_autogen::schema::Schema;
 use serde_json::Value;
 use tests::support::{self, block_on, workspace_root};
 
@@ -268,7 +268,7 @@ impl Autogen {
 pub fn schema(url: &str) -> Schema {
     block_on(async {
         let db = support::connect(url).await.expect("connect");
-        let schema = autogen::source::database::introspect(&db).await;
+        let schema = seaorm_autogen::source::database::introspect(&db).await;
         let _ = db.close().await;
         schema.expect("introspect")
     })

@@ -1,10 +1,10 @@
 //! The autogenerate pipeline on synthetic PostgreSQL schemas of N tables
-//! (the schema of `shared/bench/gen_models.py`, see `autogen::synthetic`),
+//! (the schema of `shared/bench/gen_models.py`, see `seaorm_autogen::synthetic`),
 //! timed stage by stage against the physical floor, then as whole `autogen`
 //! processes, then applying generated migrations.
 //!
-//!     cargo bench -p autogen --bench pipeline            # N = 100, 1000
-//!     BENCH_N=100,1000,5000 cargo bench -p autogen --bench pipeline
+//!     cargo bench -p seaorm-autogen --bench pipeline            # N = 100, 1000
+//!     BENCH_N=100,1000,5000 cargo bench -p seaorm-autogen --bench pipeline
 //!
 //! Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth), or
 //! BENCH_POSTGRES_URL. Prints median (min–max) of BENCH_RUNS runs (default
@@ -14,7 +14,7 @@
 //! (`VmHWM`) as they end.
 //!
 //! Whole-process runs re-execute this binary as the `autogen` CLI
-//! (`autogen::cli::main`, the same code as the `autogen` binary) whose
+//! (`seaorm_autogen::cli::main`, the same code as the `autogen` binary) whose
 //! target schema is the synthetic DDL (`Project::extra_ddl`) instead of
 //! compiled entities: 1 000 SeaORM entities take 12 min and 16 GB to compile
 //! on the development machine, so the entity crate cannot be the vehicle at
@@ -25,21 +25,21 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use autogen::cli::{self, Project};
-use autogen::config::Backend;
-use autogen::diff::{DiffOptions, diff};
-use autogen::plan::up_and_down;
-use autogen::render::{MigrationSource, render_migration};
-use autogen::runtime::{Direction, Squashed, run_migration};
-use autogen::schema::Schema;
-use autogen::source::database::postgres;
-use autogen::source::entities;
-use autogen::step::StepsMigration;
-use autogen::synthetic::{synthetic_ddl, synthetic_ddl_changed};
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
 };
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
+use seaorm_autogen::cli::{self, Project};
+use seaorm_autogen::config::Backend;
+use seaorm_autogen::diff::{DiffOptions, diff};
+use seaorm_autogen::plan::up_and_down;
+use seaorm_autogen::render::{MigrationSource, render_migration};
+use seaorm_autogen::runtime::{Direction, Squashed, run_migration};
+use seaorm_autogen::schema::Schema;
+use seaorm_autogen::source::database::postgres;
+use seaorm_autogen::source::entities;
+use seaorm_autogen::step::StepsMigration;
+use seaorm_autogen::synthetic::{synthetic_ddl, synthetic_ddl_changed};
 
 /// Set (to N) in the re-executed child: run as the `autogen` CLI.
 const CHILD_ENV: &str = "AUTOGEN_BENCH_CHILD_N";
@@ -369,7 +369,7 @@ async fn create_database(admin: &DatabaseConnection, name: &str) -> (String, Dat
             .map(|(b, _)| b)
             .unwrap_or_default()
     );
-    let url = autogen::config::DatabaseUrl::parse(&raw, "bench")
+    let url = seaorm_autogen::config::DatabaseUrl::parse(&raw, "bench")
         .expect("url")
         .expose()
         .to_owned();

@@ -205,6 +205,19 @@ pub enum Outcome {
     Differs,
 }
 
+/// Log to stderr, `warn` by default (`RUST_LOG` overrides), as a command
+/// line wants: call it first in the binary's `main`.
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,sqlx=error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
 /// Parse arguments, run, print, map to an exit code (0 ok, 1 check differs, 2 error).
 pub async fn main<M: MigratorTrait + Squashed>(project: Project) -> ExitCode {
     let cli = Cli::parse();
