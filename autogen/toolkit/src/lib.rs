@@ -13,6 +13,7 @@ pub use autogen_runtime::config;
 
 pub mod change;
 pub mod cli;
+mod compare;
 pub mod diff;
 pub mod offline;
 pub mod plan;
@@ -24,3 +25,10 @@ pub mod source;
 pub mod step;
 pub mod synthetic;
 pub mod workspace;
+
+pub use compare::{
+    ApplyError, CompareError, Comparison, Header, NoRenames, Plan, Renames, compare,
+    compare_schemas,
+};
+pub use diff::{DiffOptions, RenameCandidate};
+pub use source::entities::EntitySource;

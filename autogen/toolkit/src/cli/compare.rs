@@ -10,24 +10,10 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use super::{Context, GenerateArgs};
-use crate::config::Backend;
-use crate::diff::{self as differ, Diff, DiffOptions, RenameCandidate};
+use crate::diff::{DiffOptions, RenameCandidate};
 use crate::runtime::Squashed;
-use crate::schema::Schema;
-use crate::source::{database, entities};
 use crate::workspace::MigrationDir;
-
-/// Both sides and their difference.
-pub struct Comparison {
-    pub backend: Backend,
-    pub live: Schema,
-    pub target: Schema,
-    pub diff: Diff,
-}
-
-fn backend_of(db: &DatabaseConnection) -> Backend {
-    Backend::from(db.get_database_backend())
-}
+use crate::{Comparison, NoRenames, Renames};
 
 fn options(args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
     let mut opts = DiffOptions {
@@ -100,7 +86,9 @@ pub async fn require_head<M: MigratorTrait + Squashed>(
     Ok(())
 }
 
-/// Connect, check the state, read both sides and diff them (asking about renames on a terminal).
+/// Connect, check the state, read both sides and diff them (asking about
+/// renames on a terminal): the library's [`crate::compare`] behind the
+/// CLI's checks.
 pub async fn compare<M: MigratorTrait + Squashed>(
     ctx: &Context,
     args: &GenerateArgs,
@@ -110,69 +98,39 @@ pub async fn compare<M: MigratorTrait + Squashed>(
     single_head(&dir)?;
     let (_url, db) = ctx.connect().await?;
     require_head::<M>(&db, &dir).await?;
-    let backend = backend_of(&db);
-    // The entities name the PostgreSQL schemas to compare besides the connection's.
-    let target = entities::materialize(&db, &ctx.project.entity_source()).await?;
-    let live = database::introspect_with(&db, &target.schemas).await?;
-    let mut opts = options(args)?;
-    let mut result = differ::diff(&live, &target, &opts);
-    if interactive
-        && !args.no_input
-        && !ctx.json
-        && std::io::stdin().is_terminal()
-        && !result.rename_candidates.is_empty()
-        && ask_renames(&result.rename_candidates, &mut opts)?
-    {
-        result = differ::diff(&live, &target, &opts);
-    }
-    Ok((
-        db,
-        Comparison {
-            backend,
-            live,
-            target,
-            diff: result,
-        },
-    ))
+    let options = options(args)?;
+    let ask = interactive && !args.no_input && !ctx.json && std::io::stdin().is_terminal();
+    let comparison = if ask {
+        crate::compare(
+            &db,
+            &ctx.project.entity_source(),
+            options,
+            &mut AskOnTerminal,
+        )
+        .await?
+    } else {
+        crate::compare(&db, &ctx.project.entity_source(), options, &mut NoRenames).await?
+    };
+    Ok((db, comparison))
 }
 
-fn ask_renames(candidates: &[RenameCandidate], opts: &mut DiffOptions) -> anyhow::Result<bool> {
-    let stdin = std::io::stdin();
-    let mut any = false;
-    let mut taken_from = Vec::new();
-    for c in candidates {
-        let (question, key) = match c {
-            RenameCandidate::Table { from, to } => (
-                format!("Did you rename table {from} to {to}?"),
-                from.clone(),
-            ),
-            RenameCandidate::Column { table, from, to } => (
-                format!("Did you rename {table}.{from} to {table}.{to}?"),
-                format!("{table}.{from}"),
-            ),
+/// The CLI's rename decider: a `[y/N]` question per candidate.
+struct AskOnTerminal;
+
+impl Renames for AskOnTerminal {
+    fn is_rename(&mut self, candidate: &RenameCandidate) -> std::io::Result<bool> {
+        let question = match candidate {
+            RenameCandidate::Table { from, to } => format!("Did you rename table {from} to {to}?"),
+            RenameCandidate::Column { table, from, to } => {
+                format!("Did you rename {table}.{from} to {table}.{to}?")
+            }
         };
-        if taken_from.contains(&key) {
-            continue;
-        }
         print!("{question} [y/N] ");
         std::io::stdout().flush()?;
         let mut line = String::new();
-        stdin.lock().read_line(&mut line)?;
-        if matches!(line.trim(), "y" | "Y" | "yes") {
-            any = true;
-            taken_from.push(key);
-            match c {
-                RenameCandidate::Table { from, to } => {
-                    opts.table_renames.insert(from.clone(), to.clone());
-                }
-                RenameCandidate::Column { table, from, to } => {
-                    opts.column_renames
-                        .insert((table.clone(), from.clone()), to.clone());
-                }
-            }
-        }
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(matches!(line.trim(), "y" | "Y" | "yes"))
     }
-    Ok(any)
 }
 
 /// What a comparison found, for `--json`.

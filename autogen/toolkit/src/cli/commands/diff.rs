@@ -2,10 +2,9 @@
 
 use sea_orm_migration::MigratorTrait;
 
+use crate::Header;
 use crate::cli::compare::{changes_json, compare};
 use crate::cli::{Context, GenerateArgs, Outcome, output};
-use crate::plan::up_and_down;
-use crate::render::{MigrationSource, render_migration};
 use crate::runtime::Squashed;
 use crate::workspace::MigrationDir;
 
@@ -26,19 +25,15 @@ pub async fn run<M: MigratorTrait + Squashed>(
         println!("No changes detected");
         return Ok(Outcome::Ok);
     }
-    let (ordered, up, down) = up_and_down(&cmp.diff.changes, &cmp.live, &cmp.target, cmp.backend);
     // The file `autogen -m` would write hangs off the current head.
     let parents = MigrationDir::open(&ctx.migration_dir)?.heads()?;
-    let source = render_migration(&MigrationSource {
+    let source = cmp.plan().render(&Header {
         revision: "<not written>",
         parents: &parents,
         message: "autogen diff (nothing written)",
         created: &chrono::Utc::now()
             .format("%Y-%m-%d %H:%M:%S UTC")
             .to_string(),
-        changes: &ordered,
-        up: &up,
-        down: &down,
         origin: "Preview: run `autogen -m \"message\"` to write it.",
     })?;
     println!("{source}");

@@ -5,12 +5,11 @@ use anyhow::{Context as _, bail};
 use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
+use crate::Header;
 use crate::cli::compare::compare;
 use crate::cli::status::known_names;
 use crate::cli::{Context, GenerateArgs, Outcome};
-use crate::diff::{self as differ, DiffOptions};
-use crate::plan::up_and_down;
-use crate::render::{MigrationSource, render_migration};
+use crate::diff::DiffOptions;
 use crate::runtime::Squashed;
 use crate::schema::Schema;
 use crate::workspace::MigrationDir;
@@ -54,9 +53,14 @@ pub async fn run<M: MigratorTrait + Squashed>(
             cmp.live.unmanaged.join(", ")
         );
     }
-    let empty = Schema::default();
-    let from_scratch = differ::diff(&empty, &cmp.target, &DiffOptions::default());
-    let (ordered, up, down) = up_and_down(&from_scratch.changes, &empty, &cmp.target, cmp.backend);
+    // The base creates the target from nothing.
+    let from_scratch = crate::compare_schemas(
+        cmp.backend,
+        Schema::default(),
+        cmp.target.clone(),
+        DiffOptions::default(),
+        &mut crate::NoRenames,
+    )?;
     let now = chrono::Utc::now();
     let name = dir.new_name(message, now)?;
     let last = &old[old.len() - 1];
@@ -70,14 +74,11 @@ pub async fn run<M: MigratorTrait + Squashed>(
          A database at {last} is recorded as being at this revision by its next upgrade, without running it.",
         cmp.backend,
     );
-    let source = render_migration(&MigrationSource {
+    let source = from_scratch.plan().render(&Header {
         revision: &name,
         parents: &[],
         message,
         created: &now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        changes: &ordered,
-        up: &up,
-        down: &down,
         origin: &origin,
     })?;
     let written = dir
