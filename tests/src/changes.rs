@@ -17,11 +17,10 @@ use autogen_runtime::{Direction, run_migration};
 use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use seaorm_autogen::config::Backend;
 use seaorm_autogen::diff::{DiffOptions, diff};
-use seaorm_autogen::plan::up_and_down;
-use seaorm_autogen::render::{MigrationSource, render_migration};
 use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::introspect;
 use seaorm_autogen::step::StepsMigration;
+use seaorm_autogen::{Header, NoRenames, compare_schemas};
 
 use crate::support::{PgDatabase, SqliteFile, connect};
 
@@ -188,32 +187,38 @@ async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url:
     let before = introspect(&db).await.expect("introspect before");
     let target = schema_of(backend, case.after, scratch_url).await;
 
-    let d = diff(&before, &target, &case.opts);
-    let detected: Vec<String> = d.changes.iter().map(|c| c.describe()).collect();
+    let comparison = compare_schemas(
+        backend,
+        before.clone(),
+        target.clone(),
+        case.opts.clone(),
+        &mut NoRenames,
+    )
+    .unwrap_or_else(|e| panic!("[{}] {e}", case.name));
+    let detected: Vec<String> = comparison
+        .diff
+        .changes
+        .iter()
+        .map(|c| c.describe())
+        .collect();
     let got = ops(&before, &target, &case.opts);
     assert_eq!(got, case.expect, "[{}] detected {detected:#?}", case.name);
 
-    let (ordered, up, down) = up_and_down(&d.changes, &before, &target, backend);
-    let rendered = render_migration(&MigrationSource {
-        revision: "m20990101_000000_case",
-        parents: &[],
-        message: case.name,
-        created: "2099-01-01 00:00:00 UTC",
-        changes: &ordered,
-        up: &up,
-        down: &down,
-        origin: "test",
-    })
-    .unwrap_or_else(|e| panic!("[{}] {e}", case.name));
+    let plan = comparison.plan();
+    let rendered = plan
+        .render(&Header {
+            revision: "m20990101_000000_case",
+            parents: &[],
+            message: case.name,
+            created: "2099-01-01 00:00:00 UTC",
+            origin: "test",
+        })
+        .unwrap_or_else(|e| panic!("[{}] {e}", case.name));
     RENDERED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert((backend.name(), case.name.to_owned()), rendered.clone());
-    let migration = StepsMigration {
-        name: format!("case {}", case.name),
-        up,
-        down,
-    };
+    let migration = plan.migration(&format!("case {}", case.name));
     Prepared {
         db,
         before,

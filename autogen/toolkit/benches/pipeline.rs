@@ -32,14 +32,13 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 use seaorm_autogen::cli::{self, Project};
 use seaorm_autogen::config::Backend;
 use seaorm_autogen::diff::{DiffOptions, diff};
-use seaorm_autogen::plan::up_and_down;
-use seaorm_autogen::render::{MigrationSource, render_migration};
 use seaorm_autogen::runtime::{Direction, Squashed, run_migration};
 use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::postgres;
 use seaorm_autogen::source::entities;
 use seaorm_autogen::step::StepsMigration;
 use seaorm_autogen::synthetic::{synthetic_ddl, synthetic_ddl_changed};
+use seaorm_autogen::{Header, NoRenames, compare_schemas};
 
 /// Set (to N) in the re-executed child: run as the `autogen` CLI.
 const CHILD_ENV: &str = "AUTOGEN_BENCH_CHILD_N";
@@ -342,14 +341,20 @@ fn generated(
     target: &Schema,
     expected_changes: usize,
 ) -> StepsMigration {
-    let d = diff(live, target, &DiffOptions::default());
-    assert_eq!(d.changes.len(), expected_changes, "changes detected");
-    let (_, up, down) = up_and_down(&d.changes, live, target, Backend::Postgres);
-    StepsMigration {
-        name: name.to_owned(),
-        up,
-        down,
-    }
+    let comparison = compare_schemas(
+        Backend::Postgres,
+        live.clone(),
+        target.clone(),
+        DiffOptions::default(),
+        &mut NoRenames,
+    )
+    .expect("compare");
+    assert_eq!(
+        comparison.diff.changes.len(),
+        expected_changes,
+        "changes detected"
+    );
+    comparison.plan().migration(name)
 }
 
 async fn create_database(admin: &DatabaseConnection, name: &str) -> (String, DatabaseConnection) {
@@ -483,20 +488,25 @@ async fn bench() {
             let target = entities::materialize_ddl(&db, &changed)
                 .await
                 .expect("materialize");
-            let d = diff(&live, &target, &opts);
-            assert_eq!(d.changes.len(), 1);
-            let (ordered, up, down) = up_and_down(&d.changes, &live, &target, Backend::Postgres);
-            let text = render_migration(&MigrationSource {
-                revision: "m20990101_000000_bench",
-                parents: &[],
-                message: "bench",
-                created: "2099-01-01 00:00:00 UTC",
-                changes: &ordered,
-                up: &up,
-                down: &down,
-                origin: "bench",
-            })
-            .expect("render the migration");
+            let comparison = compare_schemas(
+                Backend::Postgres,
+                live,
+                target,
+                opts.clone(),
+                &mut NoRenames,
+            )
+            .expect("compare");
+            assert_eq!(comparison.diff.changes.len(), 1);
+            let text = comparison
+                .plan()
+                .render(&Header {
+                    revision: "m20990101_000000_bench",
+                    parents: &[],
+                    message: "bench",
+                    created: "2099-01-01 00:00:00 UTC",
+                    origin: "bench",
+                })
+                .expect("render the migration");
             db.close().await.ok();
             text
         })

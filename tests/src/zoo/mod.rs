@@ -23,12 +23,11 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement}
 use seaorm_autogen::change::Change;
 use seaorm_autogen::config::Backend;
 use seaorm_autogen::diff::{DiffOptions, diff};
-use seaorm_autogen::plan::up_and_down;
-use seaorm_autogen::render::{MigrationSource, render_migration};
 use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::introspect;
 use seaorm_autogen::source::entities::{EntitySource, materialize};
 use seaorm_autogen::step::StepsMigration;
+use seaorm_autogen::{Header, NoRenames, compare_schemas};
 
 use crate::changes::connect_case;
 
@@ -82,37 +81,38 @@ fn backend_of(db: &DatabaseConnection) -> Backend {
 /// apply it up. Panics, showing the file, if it finds nothing or fails.
 pub async fn generate_and_apply(db: &DatabaseConnection, target: &Schema, name: &str) -> Applied {
     let live = introspect(db).await.expect("introspect live");
-    let d = diff(&live, target, &options());
+    let comparison = compare_schemas(
+        backend_of(db),
+        live,
+        target.clone(),
+        options(),
+        &mut NoRenames,
+    )
+    .expect("compare");
     assert!(
-        !d.changes.is_empty(),
+        !comparison.in_sync(),
         "[{name}] no change detected: the test would prove nothing"
     );
-    let (ordered, up, down) = up_and_down(&d.changes, &live, target, backend_of(db));
-    let rendered = render_migration(&MigrationSource {
-        revision: "m20990101_000000_zoo",
-        parents: &[],
-        message: name,
-        created: "2099-01-01 00:00:00 UTC",
-        changes: &ordered,
-        up: &up,
-        down: &down,
-        origin: "test",
-    })
-    .expect("render the migration");
+    let plan = comparison.plan();
+    let rendered = plan
+        .render(&Header {
+            revision: "m20990101_000000_zoo",
+            parents: &[],
+            message: name,
+            created: "2099-01-01 00:00:00 UTC",
+            origin: "test",
+        })
+        .expect("render the migration");
     assert!(
         rendered.contains("async fn up") && rendered.contains("async fn down"),
         "[{name}] rendered file lacks up/down:\n{rendered}"
     );
-    let migration = StepsMigration {
-        name: format!("zoo {name}"),
-        up,
-        down,
-    };
+    let migration = plan.migration(&format!("zoo {name}"));
     run_migration(db, &migration, Direction::Up)
         .await
         .unwrap_or_else(|e| panic!("[{name}] up failed: {e}\n{rendered}"));
     Applied {
-        changes: ordered,
+        changes: plan.changes,
         rendered,
         migration,
     }
