@@ -1,20 +1,13 @@
-//! `autogen` for this workspace: the toolkit's CLI wired to the `entity`
-//! crate (through SeaORM's entity registry) and the `migration` crate.
-
-use std::process::ExitCode;
+//! `autogen` for this workspace: the toolkit's CLI given this workspace's
+//! entities (`entity`, linked so that they are in SeaORM's registry, with
+//! the composite indexes the attributes cannot express) and `Migrator`.
 
 use seaorm_autogen::cli::{self, Project};
 
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() -> std::process::ExitCode {
     cli::init_logging();
-    // Referencing the crate links its entities into the binary, which is
-    // what puts them in SeaORM's registry.
-    let project = Project {
-        registry_prefix: entity::REGISTRY_PREFIX,
-        extra_indexes: entity::indexes::all,
-        extra_ddl: |_| Vec::new(),
-        migration_src: "migration/src",
-    };
+    let project =
+        Project::new(entity::REGISTRY_PREFIX, "migration/src").with_indexes(entity::indexes::all);
     cli::main::<migration::Migrator>(project).await
 }

@@ -38,6 +38,24 @@ pub struct Project {
 }
 
 impl Project {
+    /// The entities registered under `registry_prefix` (e.g. `"entity::*"`)
+    /// and the migration crate's `src/` at `migration_src` (relative to the
+    /// workspace root); no extra indexes or tables.
+    pub const fn new(registry_prefix: &'static str, migration_src: &'static str) -> Self {
+        Self {
+            registry_prefix,
+            extra_indexes: Vec::new,
+            extra_ddl: no_ddl,
+            migration_src,
+        }
+    }
+
+    /// Indexes the entity attributes cannot express (composite, non-unique).
+    pub const fn with_indexes(mut self, indexes: fn() -> Vec<IndexCreateStatement>) -> Self {
+        self.extra_indexes = indexes;
+        self
+    }
+
     pub fn entity_source(&self) -> EntitySource {
         EntitySource {
             registry_prefix: self.registry_prefix.to_owned(),
@@ -45,6 +63,10 @@ impl Project {
             extra_ddl: self.extra_ddl,
         }
     }
+}
+
+fn no_ddl(_: DbBackend) -> Vec<String> {
+    Vec::new()
 }
 
 /// Alembic-style migrations for SeaORM: generate from entities, apply, inspect.
