@@ -1,3 +1,7 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Inside
+//!
 //! The runtime half of the autogen toolkit: what `app` links at boot, what
 //! generated migrations call (the SQLite table rebuild), and what the CLI's
 //! upgrade/downgrade/stamp/current commands share with the app. Nothing here

@@ -1,4 +1,6 @@
-//! Alembic-style schema autogeneration for SeaORM 2.x.
+#![doc = include_str!("../README.md")]
+//!
+//! # Inside
 //!
 //! Two crates. The runtime (`autogen-runtime`, re-exported as `runtime` and
 //! `config`) connects, locks and applies migrations: `app` and the generated

@@ -69,7 +69,7 @@ impl ColumnType {
 
     /// Whether every value of `self` fits in `to` without loss. Used to tell
     /// widening (safe) from narrowing (may lose data or fail). Arrays widen
-    /// element-wise; custom types by the rules of [`custom_widens_to`].
+    /// element-wise; custom types by the rules of `custom_widens_to`.
     pub fn widens_to(&self, to: &ColumnType) -> bool {
         use ColumnType::*;
         match (self, to) {
