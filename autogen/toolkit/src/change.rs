@@ -133,6 +133,9 @@ pub enum Risk {
     Safe,
     /// Rewrites or locks the table; slow on big tables.
     Heavy,
+    /// The database stops enforcing a guarantee the application may rely on
+    /// (a unique index or constraint dropped): nothing is lost, nothing fails.
+    Weakens,
     /// May fail on existing data (NOT NULL, new unique, new foreign key).
     MayFail,
     /// Loses data (drop table/column, narrowing, enum value removal).
@@ -257,6 +260,7 @@ impl Change {
                 Risk::MayFail
             }
             AddIndex { index, .. } if index.unique => Risk::MayFail,
+            DropIndex { index, .. } if index.unique => Risk::Weakens,
             AddForeignKey { .. } | AlterPrimaryKey { .. } | DropSchema { .. } => Risk::MayFail,
             _ => Risk::Safe,
         }
@@ -300,5 +304,28 @@ mod tests {
             warning.contains("rewritten") && warning.contains("jobs.status"),
             "{warning}"
         );
+    }
+
+    #[test]
+    fn dropping_uniqueness_is_named_not_hidden() {
+        use crate::schema::Index;
+        let index = |unique| Index {
+            name: "uq_users_email".into(),
+            columns: vec!["email".into()],
+            unique,
+            constraint: unique,
+        };
+        let drop = |unique| Change::DropIndex {
+            table: "users".into(),
+            index: index(unique),
+        };
+        assert_eq!(drop(true).risk(), Risk::Weakens);
+        let warning = drop(true).warning().unwrap_or_default();
+        assert!(
+            warning.contains("stops enforcing uniqueness") && warning.contains("users(email)"),
+            "{warning}"
+        );
+        assert_eq!(drop(false).risk(), Risk::Safe);
+        assert_eq!(drop(false).warning(), None);
     }
 }

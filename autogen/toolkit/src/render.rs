@@ -44,6 +44,7 @@ struct MigrationTemplate<'a> {
     data_loss: Vec<String>,
     may_fail: Vec<String>,
     heavy: Vec<String>,
+    weakens: Vec<String>,
     /// Paths imported beyond sea-orm-migration's prelude, in a fixed order.
     imports: Vec<&'static str>,
     up: Vec<String>,
@@ -79,6 +80,7 @@ pub fn render_migration(src: &MigrationSource<'_>) -> Result<String, RenderError
         data_loss: warnings(Risk::DataLoss),
         may_fail: warnings(Risk::MayFail),
         heavy: warnings(Risk::Heavy),
+        weakens: warnings(Risk::Weakens),
         imports: imports.into_iter().map(Import::path).collect(),
         up: render_steps(src.up, "Hand-written changes go here."),
         down: render_steps(src.down, "Undo the changes of up() here."),

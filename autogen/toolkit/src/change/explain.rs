@@ -93,6 +93,16 @@ impl Change {
                 "adds NOT NULL column {table}.{} without a default: fill existing rows (see the UPDATE below) or the migration fails on a populated table",
                 column.name
             ),
+            DropIndex { table, index } if index.unique => format!(
+                "drops the unique {} {} on {table}({}): the database stops enforcing uniqueness",
+                if index.constraint {
+                    "constraint"
+                } else {
+                    "index"
+                },
+                index.name,
+                index.columns.join(", ")
+            ),
             AddIndex { table, index } if index.unique => format!(
                 "adds a unique index on {table}({}): fails if duplicates exist",
                 index.columns.join(", ")

@@ -54,6 +54,7 @@ pub fn detected(changes: &[Change]) {
             let label = match c.risk() {
                 Risk::DataLoss => red("  WARNING (data loss):"),
                 Risk::MayFail => yellow("  WARNING (may fail on existing data):"),
+                Risk::Weakens => yellow("  WARNING (stops enforcing):"),
                 _ => yellow("  note:"),
             };
             println!("{label} {w}");
