@@ -13,6 +13,7 @@
 pub use autogen_runtime as runtime;
 pub use autogen_runtime::config;
 
+pub mod adopt;
 pub mod change;
 pub mod cli;
 mod compare;

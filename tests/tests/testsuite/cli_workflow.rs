@@ -417,3 +417,51 @@ fn merge_with_one_head_has_nothing_to_merge() {
         .count();
     assert_eq!(files, 2, "merge wrote a file");
 }
+
+/// Adopting an existing database: what hand-written migrations created and
+/// the entities do not declare (a unique index, a default) is reported as
+/// declarations to add, and the index list is written as a Rust module,
+/// instead of a first `autogen -m` that drops them.
+#[test]
+fn adopt_reports_undeclared_indexes_and_defaults_as_declarations() {
+    for db in both() {
+        let ag = Autogen::new(&db.url());
+        ag.run(&["upgrade"]).ok();
+        db.execute("CREATE UNIQUE INDEX uq_runbooks_category_name ON runbooks (category, name)");
+        // SQLite cannot add a default to an existing column.
+        let postgres = db.backend() == "postgres";
+        if postgres {
+            db.execute("ALTER TABLE runbook_steps ALTER COLUMN command SET DEFAULT 'true'");
+        }
+        let dir = temp_dir();
+        let file = dir.path().join("indexes.rs");
+        let file_arg = file.display().to_string();
+        let out = ag.run(&["adopt", "--write", &file_arg]);
+        out.ok();
+        assert!(
+            out.stdout.contains("Wrote 1 index declaration(s)"),
+            "{}: {out}",
+            db.backend()
+        );
+        let module = std::fs::read_to_string(&file).expect("the index list is written");
+        assert!(
+            module.contains(".name(\"uq_runbooks_category_name\")") && module.contains(".unique()"),
+            "{module}"
+        );
+        assert!(
+            !postgres
+                || out
+                    .stdout
+                    .contains("runbook_steps.command: #[sea_orm(default_value = \"true\")]"),
+            "{}: {out}",
+            db.backend()
+        );
+        // Without the declarations, the first migration would drop them.
+        let check = ag.run(&["check"]);
+        assert!(
+            check.stdout.contains("stops enforcing uniqueness"),
+            "{}: {check}",
+            db.backend()
+        );
+    }
+}

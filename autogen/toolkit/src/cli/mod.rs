@@ -136,6 +136,15 @@ pub enum Command {
     Diff(GenerateArgs),
     /// Exit 0 when entities and database agree, 1 (with the list) when not.
     Check(GenerateArgs),
+    /// What the database has that the entities do not declare (indexes,
+    /// defaults), as declarations to add before the first `-m`.
+    Adopt {
+        #[command(flatten)]
+        args: GenerateArgs,
+        /// Write the extra-index list (a Rust module) to FILE.
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
     /// Write a migration: from the entities (default) or an empty template.
     Revision {
         #[command(flatten)]
@@ -206,6 +215,7 @@ impl Command {
         match self {
             Self::Diff(_) => "diff",
             Self::Check(_) => "check",
+            Self::Adopt { .. } => "adopt",
             Self::Revision { .. } => "revision",
             Self::Current => "current",
             Self::History { .. } => "history",
@@ -288,6 +298,9 @@ pub async fn run<M: MigratorTrait + Squashed>(
         },
         Some(Command::Diff(args)) => commands::diff::run::<M>(&ctx, &args).await,
         Some(Command::Check(args)) => commands::check::run::<M>(&ctx, &args).await,
+        Some(Command::Adopt { args, write }) => {
+            commands::adopt::run::<M>(&ctx, &args, write.as_deref()).await
+        }
         Some(Command::Revision { args, empty, .. }) => {
             commands::revision::run::<M>(&ctx, &args, empty).await
         }

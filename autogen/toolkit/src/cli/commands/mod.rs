@@ -3,6 +3,7 @@
 //! (entities against the database), `status` (where the database is) and
 //! `session` (connection and migration lock of the commands that write).
 
+pub mod adopt;
 pub mod check;
 pub mod current;
 pub mod diff;
