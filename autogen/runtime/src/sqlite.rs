@@ -16,17 +16,49 @@
 
 use sea_orm_migration::SchemaManager;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
-use sea_orm_migration::sea_query::{Expr, IndexCreateStatement, TableCreateStatement};
+use sea_orm_migration::sea_query::{ColumnDef, Expr, IndexCreateStatement, TableCreateStatement};
 
 /// Rebuild `table` with the definition `create` (whose table name is
 /// replaced by a temporary one), copying `copy` = `(new column, old column)`
 /// pairs, then creating `indexes`.
+///
+/// The form written by migrations generated before [`rebuild_table_keeping`]:
+/// a column or index of the table that the migration does not name is lost.
 pub async fn rebuild_table(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    create: TableCreateStatement,
+    copy: &[(&str, &str)],
+    indexes: Vec<IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    rebuild(manager, table, create, copy, indexes, None).await
+}
+
+/// [`rebuild_table`], keeping what the migration did not know about: a
+/// column that the live table has, that the migration neither copies nor
+/// drops on purpose (`dropped`: the columns the table had when the
+/// migration was generated and the target no longer has), is carried over
+/// as declared, with its data, and so are the plain indexes on it. That is
+/// drift, or a branch merged after the migration was generated. What is
+/// kept, and any other index the rebuild does not re-create, is logged.
+pub async fn rebuild_table_keeping(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    create: TableCreateStatement,
+    copy: &[(&str, &str)],
+    dropped: &[&str],
+    indexes: Vec<IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    rebuild(manager, table, create, copy, indexes, Some(dropped)).await
+}
+
+async fn rebuild(
     manager: &SchemaManager<'_>,
     table: &str,
     mut create: TableCreateStatement,
     copy: &[(&str, &str)],
-    indexes: Vec<IndexCreateStatement>,
+    mut indexes: Vec<IndexCreateStatement>,
+    dropped: Option<&[&str]>,
 ) -> Result<(), DbErr> {
     let conn = manager.get_connection();
     if conn.get_database_backend() != DbBackend::Sqlite {
@@ -43,6 +75,30 @@ pub async fn rebuild_table(
     let kept = Kept::read(conn, table).await?;
     for check in &kept.checks {
         create.check(Expr::cust(check.clone()));
+    }
+    let mut copy: Vec<(&str, &str)> = copy.to_vec();
+    let mut unknown_indexes = Vec::new();
+    let unknown_columns = match dropped {
+        Some(dropped) => {
+            let unknown = unknown_columns(conn, table, &copy, dropped).await?;
+            for column in &unknown {
+                create.col(column.definition());
+            }
+            let kept: Vec<&str> = unknown.iter().map(|c| c.name.as_str()).collect();
+            unknown_indexes = indexes_on_kept_columns(conn, table, &indexes, &kept).await?;
+            unknown
+        }
+        None => Vec::new(),
+    };
+    for column in &unknown_columns {
+        copy.push((column.name.as_str(), column.name.as_str()));
+    }
+    if !unknown_columns.is_empty() {
+        let names: Vec<&str> = unknown_columns.iter().map(|c| c.name.as_str()).collect();
+        tracing::warn!(
+            "rebuilding {table}: kept column(s) {} that the migration did not know about (drift or a merged branch)",
+            names.join(", ")
+        );
     }
 
     let temp = format!("_autogen_new_{table}");
@@ -95,16 +151,122 @@ pub async fn rebuild_table(
     conn.execute_unprepared(&format!("PRAGMA legacy_alter_table = {legacy}"))
         .await?;
     renamed?;
-    for index in &indexes {
-        conn.execute(index).await?;
+    for index in indexes.drain(..) {
+        conn.execute(&index).await?;
     }
-    for sql in kept.indexes.iter().chain(&kept.triggers) {
+    for sql in kept
+        .indexes
+        .iter()
+        .chain(&unknown_indexes)
+        .chain(&kept.triggers)
+    {
         conn.execute_unprepared(sql).await?;
     }
     if let Some(seq) = kept.sequence {
         restore_sequence(conn, table, seq).await?;
     }
     Ok(())
+}
+
+/// A column of the live table that a generated rebuild does not name.
+#[derive(Debug)]
+struct UnknownColumn {
+    name: String,
+    declared: String,
+    not_null: bool,
+    default: Option<String>,
+}
+
+impl UnknownColumn {
+    /// The column as the live table declares it.
+    fn definition(&self) -> ColumnDef {
+        let mut def = ColumnDef::new(self.name.clone());
+        def.custom(if self.declared.is_empty() {
+            "BLOB".to_owned()
+        } else {
+            self.declared.clone()
+        });
+        if self.not_null {
+            def.not_null();
+        }
+        if let Some(default) = &self.default {
+            def.default(Expr::cust(default.clone()));
+        }
+        def
+    }
+}
+
+/// The live columns of `table` that `copy` does not read and `dropped` does not name.
+async fn unknown_columns<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    copy: &[(&str, &str)],
+    dropped: &[&str],
+) -> Result<Vec<UnknownColumn>, DbErr> {
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT name, type, \"notnull\", dflt_value FROM pragma_table_info(?) ORDER BY cid",
+            [table.into()],
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let name: String = row.try_get_by_index(0)?;
+        if copy.iter().any(|(_, old)| *old == name) || dropped.contains(&name.as_str()) {
+            continue;
+        }
+        out.push(UnknownColumn {
+            name,
+            declared: row.try_get_by_index(1)?,
+            not_null: row.try_get_by_index::<i64>(2)? != 0,
+            default: row.try_get_by_index(3)?,
+        });
+    }
+    Ok(out)
+}
+
+/// `CREATE INDEX` of the plain indexes of `table` that the migration does
+/// not re-create and that cover a column kept by the rebuild; every other
+/// plain index the migration does not name is dropped with the old table,
+/// which is logged (expression and partial indexes are kept anyway).
+async fn indexes_on_kept_columns<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    creates: &[IndexCreateStatement],
+    kept_columns: &[&str],
+) -> Result<Vec<String>, DbErr> {
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT m.name, m.sql, (SELECT group_concat(ii.name, char(31)) FROM pragma_index_info(il.name) ii) \
+             FROM pragma_index_list(?1) il \
+             JOIN sqlite_master m ON m.type = 'index' AND m.name = il.name \
+             WHERE m.sql IS NOT NULL AND il.partial = 0 AND NOT EXISTS \
+             (SELECT 1 FROM pragma_index_xinfo(il.name) x WHERE x.key = 1 AND x.cid = -2)",
+            [table.into()],
+        ))
+        .await?;
+    let created: Vec<String> = creates
+        .iter()
+        .filter_map(|i| i.get_index_spec().get_name().map(str::to_owned))
+        .collect();
+    let mut out = Vec::new();
+    for row in rows {
+        let name: String = row.try_get_by_index(0)?;
+        if created.contains(&name) {
+            continue;
+        }
+        let columns: String = row
+            .try_get_by_index::<Option<String>>(2)?
+            .unwrap_or_default();
+        if columns.split('\u{1f}').any(|c| kept_columns.contains(&c)) {
+            out.push(row.try_get_by_index::<String>(1)?);
+        } else {
+            tracing::info!("rebuilding {table}: index {name} is not part of the new definition");
+        }
+    }
+    Ok(out)
 }
 
 /// What the old table has that the new definition does not say.

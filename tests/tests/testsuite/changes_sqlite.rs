@@ -615,3 +615,81 @@ case!(
     "CREATE TABLE b (id integer PRIMARY KEY, quota bigint NOT NULL DEFAULT 3000000000);",
     ["add_column"]
 );
+
+/// A rebuild generated before the live table drifted (a column and an index
+/// added by hand, or by a branch merged later) keeps them, with their data;
+/// what the migration drops on purpose is still dropped.
+#[test]
+fn a_rebuild_keeps_columns_and_indexes_it_did_not_know_about() {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
+    use seaorm_autogen::config::Backend;
+    use seaorm_autogen::runtime::Direction;
+    use seaorm_autogen::source::database::introspect;
+    use seaorm_autogen::{DiffOptions, NoRenames, compare_schemas};
+    use tests::changes::{connect_case, schema_of};
+    use tests::support::{SqliteFile, block_on};
+
+    let file = SqliteFile::create();
+    block_on(async {
+        let db = connect_case(&file.url()).await;
+        db.execute_unprepared(
+            "CREATE TABLE t (id integer PRIMARY KEY, a text, gone text); INSERT INTO t (a, gone) VALUES ('v', 'g');",
+        )
+        .await
+        .expect("before");
+        let before = introspect(&db).await.expect("introspect");
+        let target = schema_of(
+            Backend::Sqlite,
+            "CREATE TABLE t (id integer PRIMARY KEY, a text NOT NULL DEFAULT 'x');",
+            "",
+        )
+        .await;
+        let plan = compare_schemas(
+            Backend::Sqlite,
+            before,
+            target.clone(),
+            DiffOptions::default(),
+            &mut NoRenames,
+        )
+        .expect("compare")
+        .plan();
+
+        // The table drifts after the migration was generated.
+        db.execute_unprepared(
+            "ALTER TABLE t ADD COLUMN drift integer DEFAULT 7; CREATE INDEX idx_t_drift ON t (drift); UPDATE t SET drift = 42;",
+        )
+        .await
+        .expect("drift");
+        plan.apply(&db, "rebuild", Direction::Up)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        let after = introspect(&db).await.expect("introspect");
+        let t = &after.tables["t"];
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["id", "a", "drift"],
+            "gone is dropped, drift is kept"
+        );
+        assert!(
+            !t.column("a").expect("a").nullable,
+            "the planned change is made"
+        );
+        assert!(
+            t.indexes.iter().any(|i| i.name == "idx_t_drift"),
+            "the drifted index is kept: {:?}",
+            t.indexes
+        );
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT a || ',' || drift FROM t",
+            ))
+            .await
+            .expect("select")
+            .expect("row");
+        assert_eq!(row.try_get_by_index::<String>(0).expect("text"), "v,42");
+        let _ = db.close().await;
+    });
+}

@@ -129,9 +129,23 @@ pub(super) fn rebuild(
                 .map(|_| (c.name.clone(), source.to_owned()))
         })
         .collect();
+    // The columns the table had when this was generated and the target
+    // drops: the rebuild keeps any other the live table has (drift, merged
+    // branches), with its data.
+    let copy: Vec<(String, String)> = copy;
+    let dropped_columns = old
+        .map(|o| {
+            o.columns
+                .iter()
+                .filter(|c| !copy.iter().any(|(_, from)| *from == c.name))
+                .map(|c| c.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     out.push(Step::Rebuild {
         table: target,
         copy,
+        dropped_columns,
         enums: enums.clone(),
     });
     out

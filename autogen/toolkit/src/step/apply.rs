@@ -148,14 +148,21 @@ impl Step {
                 .execute_unprepared(sql)
                 .await
                 .map(|_| ()),
-            Step::Rebuild { table, copy, enums } => {
+            Step::Rebuild {
+                table,
+                copy,
+                dropped_columns,
+                enums,
+            } => {
                 let pairs: Vec<(&str, &str)> =
                     copy.iter().map(|(n, o)| (n.as_str(), o.as_str())).collect();
-                autogen_runtime::sqlite::rebuild_table(
+                let dropped: Vec<&str> = dropped_columns.iter().map(String::as_str).collect();
+                autogen_runtime::sqlite::rebuild_table_keeping(
                     manager,
                     &table.name,
                     table_statement(table, enums),
                     &pairs,
+                    &dropped,
                     table_indexes(table),
                 )
                 .await

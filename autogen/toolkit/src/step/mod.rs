@@ -220,6 +220,9 @@ pub enum Step {
     Rebuild {
         table: Table,
         copy: Vec<(String, String)>,
+        /// Columns the table had when this was generated that the target
+        /// drops: the rebuild keeps any other the live table has.
+        dropped_columns: Vec<String>,
         enums: BTreeMap<String, Vec<String>>,
     },
 }

@@ -171,7 +171,12 @@ impl Step {
                 "manager\n.get_connection()\n.execute_unprepared({})\n.await?;",
                 lit(sql)
             ),
-            Step::Rebuild { table, copy, enums } => {
+            Step::Rebuild {
+                table,
+                copy,
+                dropped_columns,
+                enums,
+            } => {
                 let pairs: Vec<String> = copy
                     .iter()
                     .map(|(n, o)| format!("({}, {})", lit(n), lit(o)))
@@ -180,13 +185,16 @@ impl Step {
                     .iter()
                     .map(|i| index_code(&table.qualified(), i))
                     .collect();
+                let names =
+                    |list: &[String]| list.iter().map(|n| lit(n)).collect::<Vec<_>>().join(", ");
                 format!(
-                    "// SQLite cannot alter {name} in place: rebuild it (new table, copy rows, swap),\n// with foreign keys checked before commit.\nautogen_runtime::sqlite::rebuild_table(\nmanager,\n{},\n{},\n&[{}],\nvec![{}],\n)\n.await?;",
+                    "// SQLite cannot alter {name} in place: rebuild it (new table, copy rows, swap),\n// with foreign keys checked before commit; a column the live table has and\n// this migration does not name is kept, with its data.\nautogen_runtime::sqlite::rebuild_table_keeping(\nmanager,\n{},\n{},\n&[{}],\n&[{}],\nvec![{}],\n)\n.await?;",
                     lit(&table.name),
                     table_code(table, enums),
                     pairs.join(", "),
+                    names(dropped_columns),
                     indexes.join(", "),
-                    name = table.name
+                    name = comment_safe(&table.name)
                 )
             }
         };
