@@ -102,6 +102,18 @@ pub fn additions_only(from: &[String], to: &[String]) -> bool {
 
 /// Steps that take a database from `from` to `to` by `changes` (already ordered).
 pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -> Vec<Step> {
+    steps_in(changes, from, to, backend, false)
+}
+
+/// [`steps`] for `up()` (`restoring`: false) or for the derived `down()`,
+/// which restores what `up()` removed and must not stop for the author.
+fn steps_in(
+    changes: &[Change],
+    from: &Schema,
+    to: &Schema,
+    backend: Backend,
+    restoring: bool,
+) -> Vec<Step> {
     let mut enums = from.enums.clone();
     enums.extend(to.enums.clone());
     let rebuilt: BTreeSet<String> = if backend == Backend::Sqlite {
@@ -131,6 +143,7 @@ pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -
             from,
             to,
             enums: &enums,
+            restoring,
         };
         out.extend(match backend {
             Backend::Sqlite => sqlite::steps_for(change, &ctx),
@@ -146,6 +159,8 @@ pub(crate) struct Context<'a> {
     pub from: &'a Schema,
     pub to: &'a Schema,
     pub enums: &'a BTreeMap<String, Vec<String>>,
+    /// Planning the derived `down()`: it restores what `up()` removed.
+    pub restoring: bool,
 }
 
 impl Context<'_> {
@@ -284,6 +299,6 @@ pub fn up_and_down(
     let ordered = order(free_names(changes.to_vec(), live));
     let up = steps(&ordered, live, target, backend);
     let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();
-    let down = steps(&reversed, target, live, backend);
+    let down = steps_in(&reversed, target, live, backend, true);
     (ordered, up, down)
 }

@@ -559,3 +559,17 @@ case!(
     "CREATE TABLE b (id serial PRIMARY KEY, quota bigint NOT NULL DEFAULT 3000000000, floor bigint NOT NULL DEFAULT -3000000000);",
     ["add_column", "add_column"]
 );
+
+// The down() of a dropped NOT NULL column without default runs on a table
+// with rows: the column comes back with a placeholder in those rows (said in
+// the file), then without the default, as it was.
+case!(
+    not_null_column_without_default_dropped_with_rows,
+    "CREATE TYPE status_kind AS ENUM ('a', 'b'); CREATE TABLE r (id serial PRIMARY KEY, category varchar(100) NOT NULL, kind status_kind NOT NULL, at timestamptz NOT NULL);",
+    "CREATE TYPE status_kind AS ENUM ('a', 'b'); CREATE TABLE r (id serial PRIMARY KEY);",
+    ["drop_column", "drop_column", "drop_column"],
+    with_rows(
+        "INSERT INTO r (category, kind, at) VALUES ('c1', 'b', now()), ('c2', 'a', now())",
+        "SELECT count(*) FROM r"
+    )
+);

@@ -61,7 +61,7 @@ pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
             vec![comment_step(&tn(table), None, to.as_deref())]
         }
         Change::AddColumn { table, column } => {
-            let mut out = add_column(&tn(table), column, &enums);
+            let mut out = add_column(&tn(table), column, &enums, ctx.restoring);
             if column.comment.is_some() {
                 out.push(comment_step(
                     &tn(table),
@@ -159,8 +159,40 @@ fn add_column(
     table: &TableName,
     column: &Column,
     enums: &BTreeMap<String, Vec<String>>,
+    restoring: bool,
 ) -> Vec<Step> {
     let needs_backfill = !column.nullable && column.default.is_none() && !column.auto_increment;
+    if needs_backfill
+        && restoring
+        && let Some(value) = placeholder(&column.ty, enums)
+    {
+        // down() of a dropped column: its values are gone; rows get a
+        // placeholder so that NOT NULL holds, then the default goes again.
+        let with_default = Column {
+            default: Some(value.clone()),
+            ..column.clone()
+        };
+        return vec![
+            Step::Comment(format!(
+                "Restores {}.{}, which up() dropped with its values: existing rows get {value}, not what they held.",
+                table, column.name
+            )),
+            Step::AddColumn {
+                table: table.clone(),
+                column: column.name.clone(),
+                calls: column_calls(&with_default, false),
+                enums: enums.clone(),
+            },
+            Step::Sql {
+                backend: Backend::Postgres,
+                sql: format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                    qt(table),
+                    q(&column.name)
+                ),
+            },
+        ];
+    }
     if needs_backfill {
         // Add it nullable, let the author fill existing rows, then enforce NOT NULL.
         let nullable = Column {
@@ -252,6 +284,31 @@ fn alter_column(
         out.push(comment_step(table, Some(&to.name), to.comment.as_deref()));
     }
     out
+}
+
+/// A value of `ty` for rows that must hold something (the SQL default
+/// expression); `None` for types without an obvious one (custom types).
+fn placeholder(ty: &ColumnType, enums: &BTreeMap<String, Vec<String>>) -> Option<String> {
+    Some(match ty {
+        ColumnType::SmallInt
+        | ColumnType::Integer
+        | ColumnType::BigInt
+        | ColumnType::Real
+        | ColumnType::Double
+        | ColumnType::Decimal(_) => "0".into(),
+        ColumnType::String(_) | ColumnType::Char(_) | ColumnType::Text | ColumnType::Binary => {
+            "''".into()
+        }
+        ColumnType::Boolean => "false".into(),
+        ColumnType::Date => "'1970-01-01'".into(),
+        ColumnType::Time => "'00:00:00'".into(),
+        ColumnType::Timestamp | ColumnType::TimestampTz => "'1970-01-01 00:00:00'".into(),
+        ColumnType::Json | ColumnType::JsonBinary => "'null'".into(),
+        ColumnType::Uuid => "'00000000-0000-0000-0000-000000000000'".into(),
+        ColumnType::Array(_) => "'{}'".into(),
+        ColumnType::Enum(name) => sql_string(enums.get(name)?.first()?),
+        ColumnType::Custom(_) => return None,
+    })
 }
 
 /// Give `column` the auto-increment flavour `to` (`None`: none), taking it
