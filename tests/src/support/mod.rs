@@ -53,6 +53,7 @@ where
     F: Future + Send,
     F::Output: Send,
 {
+    use_test_cache();
     std::thread::scope(|s| {
         s.spawn(|| {
             tokio::runtime::Builder::new_current_thread()
@@ -64,6 +65,21 @@ where
         .join()
         .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
+}
+
+/// The entity-schema cache of the tests: a directory of their own under the
+/// target directory, never the user's `~/.cache/autogen`.
+pub fn test_cache_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+        .join("test-cache")
+}
+
+/// Point this process's entity-schema cache at [`test_cache_dir`] (once).
+pub fn use_test_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| seaorm_autogen::source::set_cache_dir(Some(test_cache_dir())));
 }
 
 /// Remove ANSI escape sequences (the app's log colours).

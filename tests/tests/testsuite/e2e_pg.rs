@@ -44,6 +44,7 @@ fn cargo_run(root: &Path, krate: &str, bin: &str, url: &str, args: &[&str]) -> (
         .args(args)
         .env("CARGO_TARGET_DIR", target)
         .env("DATABASE_URL", url)
+        .env("AUTOGEN_CACHE_DIR", tests::support::test_cache_dir())
         .env("NO_COLOR", "1")
         .env_remove("AUTO_MIGRATE")
         .stdin(Stdio::null())

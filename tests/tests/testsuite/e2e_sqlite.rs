@@ -71,6 +71,7 @@ impl Workspace {
             .args(args)
             .env("CARGO_TARGET_DIR", cli_common::copies_target_dir())
             .env_remove("DATABASE_URL")
+            .env("AUTOGEN_CACHE_DIR", tests::support::test_cache_dir())
             .env("NO_COLOR", "1")
             .output()
             .expect("run cargo");

@@ -15,6 +15,9 @@ use tests::support::{PgDatabase, connect};
 const TABLES: usize = 30;
 
 fn use_cache(dir: &std::path::Path) {
+    // The process-wide test cache is set first, so that it cannot replace
+    // this test's directory halfway.
+    tests::support::use_test_cache();
     seaorm_autogen::source::set_cache_dir(Some(dir.to_owned()));
 }
 
@@ -143,7 +146,7 @@ async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() 
         .expect("introspect");
     assert_eq!(live.tables, batched.schema.tables);
     assert_eq!(live.enums, batched.schema.enums);
-    seaorm_autogen::source::set_cache_dir(None);
+    seaorm_autogen::source::set_cache_dir(Some(tests::support::test_cache_dir()));
 }
 
 /// More tables than `TABLES_PER_BATCH` (250) twice over.

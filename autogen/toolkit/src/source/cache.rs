@@ -1,8 +1,12 @@
 //! A content-addressed cache of materialized entity schemas.
 //!
 //! The key hashes everything the result depends on (the DDL, the backend and
-//! server version, this crate's version), so an entry can never be stale:
-//! a changed entity is a different key. Entries live in the directory set by
+//! server version, and the source of the code that turns a catalog into a
+//! schema: the model, the introspectors, the entity side), so an entry can
+//! never be stale: a changed entity, server or toolkit is a different key.
+//! An entry carries its key and a checksum of its value; one that does not
+//! match (a truncated write, a file copied from elsewhere) is discarded and
+//! recomputed. Entries live in the directory set by
 //! [`set_dir`], else `AUTOGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/autogen`,
 //! else `~/.cache/autogen`. Any failure to read or write is a cache miss,
 //! never an error.
@@ -14,8 +18,40 @@ use std::sync::RwLock;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Bumped when the model or the introspection changes what a schema looks like.
-const FORMAT: &str = "schema-v3";
+/// Bumped when the entry layout changes.
+const FORMAT: &str = "schema-v4";
+
+/// The code a cached schema depends on, by content: a build with other
+/// introspection, normalization or model code never reads this one's entries
+/// (the crate version alone says nothing between releases).
+const CODE: u64 = fnv_const(&[
+    include_str!("../schema.rs"),
+    include_str!("../schema/types.rs"),
+    include_str!("database/mod.rs"),
+    include_str!("database/postgres.rs"),
+    include_str!("database/postgres/defaults.rs"),
+    include_str!("database/sqlite.rs"),
+    include_str!("entities.rs"),
+    include_str!("incremental.rs"),
+    include_str!("../recorder.rs"),
+]);
+
+/// FNV-1a over `texts`, at compile time.
+const fn fnv_const(texts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut t = 0;
+    while t < texts.len() {
+        let bytes = texts[t].as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            hash ^= bytes[i] as u64;
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+            i += 1;
+        }
+        t += 1;
+    }
+    hash
+}
 
 /// The directory chosen by the embedding program, over the environment.
 static DIR: RwLock<Option<PathBuf>> = RwLock::new(None);
@@ -45,7 +81,11 @@ fn dir() -> Option<PathBuf> {
 pub fn key(parts: &[&str]) -> String {
     let mut a = Fnv(0xcbf2_9ce4_8422_2325);
     let mut b = Fnv(0x8422_2325_cbf2_9ce4);
-    for part in [FORMAT, env!("CARGO_PKG_VERSION")].iter().chain(parts) {
+    let code = format!("{CODE:016x}");
+    for part in [FORMAT, env!("CARGO_PKG_VERSION"), code.as_str()]
+        .iter()
+        .chain(parts)
+    {
         part.hash(&mut a);
         part.len().hash(&mut b);
         part.hash(&mut b);
@@ -53,15 +93,46 @@ pub fn key(parts: &[&str]) -> String {
     format!("{:016x}{:016x}", a.finish(), b.finish())
 }
 
-/// The entry stored under `key`: a whole schema, or one table of it.
+/// An entry on disk: the value with its key and a checksum of its text.
+#[derive(Serialize, serde::Deserialize)]
+struct Entry {
+    key: String,
+    check: String,
+    value: String,
+}
+
+fn checksum(text: &str) -> String {
+    format!("{:016x}", fnv_const(&[text]))
+}
+
+/// The entry stored under `key`: a whole schema, or one table of it. An
+/// entry that is not whole (unreadable, another key's, a checksum that
+/// does not match, a value that does not parse) is removed: a miss.
 pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
-    let text = std::fs::read(dir()?.join(format!("{key}.json"))).ok()?;
-    serde_json::from_slice(&text).ok()
+    let path = dir()?.join(format!("{key}.json"));
+    let text = std::fs::read(&path).ok()?;
+    let value = serde_json::from_slice::<Entry>(&text)
+        .ok()
+        .filter(|e| e.key == key && e.check == checksum(&e.value))
+        .and_then(|e| serde_json::from_str(&e.value).ok());
+    if value.is_none() {
+        tracing::debug!("discarding the cache entry {}", path.display());
+        let _ = std::fs::remove_file(&path);
+    }
+    value
 }
 
 pub fn store<T: Serialize>(key: &str, value: &T) {
     let Some(dir) = dir() else { return };
-    let Ok(text) = serde_json::to_vec(value) else {
+    let Ok(value) = serde_json::to_string(value) else {
+        return;
+    };
+    let entry = Entry {
+        key: key.to_owned(),
+        check: checksum(&value),
+        value,
+    };
+    let Ok(text) = serde_json::to_vec(&entry) else {
         return;
     };
     if std::fs::create_dir_all(&dir).is_err() {
@@ -94,6 +165,35 @@ impl Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_entry_is_a_miss_and_is_removed() {
+        let dir = std::env::temp_dir().join(format!("autogen-cache-test-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        set_dir(Some(dir.clone()));
+        let k = key(&["damaged"]);
+        store(&k, &vec![1, 2, 3]);
+        assert_eq!(load::<Vec<i32>>(&k), Some(vec![1, 2, 3]));
+        let path = dir.join(format!("{k}.json"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        std::fs::write(&path, text.replace("[1,2,3]", "[1,2,4]")).ok();
+        assert_eq!(load::<Vec<i32>>(&k), None, "checksum mismatch");
+        assert!(!path.exists(), "the damaged entry is removed");
+        store(&k, &vec![5]);
+        std::fs::rename(&path, dir.join("elsewhere.json")).ok();
+        std::fs::rename(
+            dir.join("elsewhere.json"),
+            dir.join(format!("{}.json", key(&["other"]))),
+        )
+        .ok();
+        assert_eq!(
+            load::<Vec<i32>>(&key(&["other"])),
+            None,
+            "another key's entry"
+        );
+        set_dir(None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn keys_are_stable_and_distinct() {

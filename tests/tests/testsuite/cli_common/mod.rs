@@ -242,6 +242,7 @@ impl Autogen {
         cmd.current_dir(&self.cwd)
             .args(args)
             .env("DATABASE_URL", &self.url)
+            .env("AUTOGEN_CACHE_DIR", support::test_cache_dir())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
