@@ -33,6 +33,16 @@ impl From<sea_orm_migration::sea_orm::DbBackend> for Backend {
     }
 }
 
+impl From<Backend> for sea_orm_migration::sea_orm::DbBackend {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Postgres => Self::Postgres,
+            Backend::Sqlite => Self::Sqlite,
+            Backend::MySql => Self::MySql,
+        }
+    }
+}
+
 impl Backend {
     pub fn name(self) -> &'static str {
         match self {

@@ -57,6 +57,71 @@ pub async fn record<M: MigratorTrait>(
     names: &[String],
     direction: Direction,
 ) -> Result<Vec<MigrationSql>, OfflineError> {
+    record_checked::<M>(backend, names, direction, true).await
+}
+
+/// What the statements of the named migrations create that the schema model
+/// does not describe (views, functions, triggers, rules, policies,
+/// extensions, sequences, rows written by the migration), as
+/// `(migration, statement)`: what a base generated from the entities would
+/// not create. For `squash`.
+pub async fn unmodelled<M: MigratorTrait>(
+    backend: DbBackend,
+    names: &[String],
+) -> Result<Vec<(String, String)>, OfflineError> {
+    let recorded = record_checked::<M>(backend, names, Direction::Up, false).await?;
+    let mut out = Vec::new();
+    for m in recorded {
+        for line in &m.statements {
+            if let Recorded::Execute(sql) = line
+                && is_unmodelled(sql)
+            {
+                out.push((m.name.clone(), sql.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A statement the entities cannot describe. The rows a SQLite rebuild
+/// copies into its new table are the rebuild's own, not data.
+fn is_unmodelled(sql: &str) -> bool {
+    let upper = sql.trim_start().to_ascii_uppercase();
+    if upper.contains("\"_AUTOGEN_NEW_") {
+        return false;
+    }
+    [
+        "CREATE VIEW",
+        "CREATE MATERIALIZED VIEW",
+        "CREATE OR REPLACE",
+        "CREATE FUNCTION",
+        "CREATE PROCEDURE",
+        "CREATE TRIGGER",
+        "CREATE RULE",
+        "CREATE POLICY",
+        "CREATE EXTENSION",
+        "CREATE SEQUENCE",
+        "CREATE TEMP",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "MERGE",
+        "COPY",
+        "DO ",
+        "GRANT",
+        "REVOKE",
+        "CALL",
+    ]
+    .iter()
+    .any(|prefix| upper.starts_with(prefix))
+}
+
+async fn record_checked<M: MigratorTrait>(
+    backend: DbBackend,
+    names: &[String],
+    direction: Direction,
+    refuse_rebuilds: bool,
+) -> Result<Vec<MigrationSql>, OfflineError> {
     let migrations = M::migrations();
     let mut out = Vec::with_capacity(names.len());
     for name in names {
@@ -75,7 +140,8 @@ pub async fn record<M: MigratorTrait>(
             reason: e.to_string(),
         })?;
         let statements = take(&log);
-        if backend == DbBackend::Sqlite
+        if refuse_rebuilds
+            && backend == DbBackend::Sqlite
             && let Some(table) = statements.iter().find_map(rebuilt_table)
         {
             return Err(OfflineError::Failed {
@@ -293,6 +359,26 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\n'), "{text}");
+    }
+
+    #[test]
+    fn what_the_entities_cannot_describe_is_told_apart() {
+        for sql in [
+            "CREATE VIEW v AS SELECT 1",
+            "create or replace function f() returns int as $$ select 1 $$ language sql",
+            "INSERT INTO runbooks (name) VALUES ('seed')",
+            "  CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END",
+        ] {
+            assert!(is_unmodelled(sql), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE \"t\" (\"id\" integer)",
+            "CREATE INDEX \"i\" ON \"t\" (\"a\")",
+            "ALTER TABLE \"t\" ADD COLUMN \"a\" text",
+            "INSERT INTO \"_autogen_new_t\" (\"id\") SELECT \"id\" FROM \"t\"",
+        ] {
+            assert!(!is_unmodelled(sql), "{sql}");
+        }
     }
 
     #[tokio::test]

@@ -321,3 +321,48 @@ fn squash_at_head_changes_no_table_and_check_stays_clean() {
         "{history}"
     );
 }
+
+/// What hand-written migrations create beyond the schema (a view, seed rows)
+/// would vanish from databases built from a base generated from the
+/// entities: squash refuses, naming the migration and the statement, and
+/// changes no file.
+#[test]
+fn squash_refuses_to_lose_what_hand_written_migrations_create() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    Autogen::new("sqlite::memory:")
+        .in_dir(root)
+        .run(&["revision", "--empty", "-m", "seed and view"])
+        .ok();
+    let file = migration_files(root)
+        .into_iter()
+        .find(|f| f.contains("seed_and_view"))
+        .expect("new file");
+    let path = root.join("migration/src").join(&file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let written = text.replacen(
+        "let _ = manager;",
+        "sea_orm_migration::sea_orm::ConnectionTrait::execute_unprepared(manager.get_connection(), \"CREATE VIEW enabled_runbooks AS SELECT id, name FROM runbooks WHERE enabled\").await?;",
+        1,
+    );
+    assert_ne!(
+        written, text,
+        "the template has a place for hand-written changes"
+    );
+    std::fs::write(&path, written).expect("write");
+    let bin = build_copy(root, "squash-hand-written");
+    let db = TestDb::postgres();
+    let ag = Autogen::new(&db.url()).in_dir(root).binary(&bin);
+    ag.run(&["upgrade"]).ok();
+    let files = migration_files(root);
+    let lib = lib_rs(root);
+    let run = ag.run(&["squash", "-m", "base"]);
+    let line = run.one_line_error();
+    let name = file.trim_end_matches(".rs");
+    assert!(
+        line.contains(&format!("{name}: CREATE VIEW enabled_runbooks")),
+        "{run}"
+    );
+    assert_eq!(migration_files(root), files);
+    assert_eq!(lib_rs(root), lib);
+}

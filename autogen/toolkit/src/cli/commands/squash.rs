@@ -53,6 +53,19 @@ pub async fn run<M: MigratorTrait + Squashed>(
             cmp.live.unmanaged.join(", ")
         );
     }
+    // What the old migrations create beyond the schema (views, functions,
+    // triggers, seed rows) would vanish from databases built from the base.
+    let extra = crate::offline::unmodelled::<M>(cmp.backend.into(), &old).await?;
+    if !extra.is_empty() {
+        let list: Vec<String> = extra
+            .iter()
+            .map(|(m, sql)| format!("{m}: {}", first_line(sql)))
+            .collect();
+        bail!(
+            "the migrations create what a base generated from the entities would not ({}): carry those statements into a migration after the squash, or squash by hand",
+            list.join("; ")
+        );
+    }
     // The base creates the target from nothing.
     let from_scratch = crate::compare_schemas(
         cmp.backend,
@@ -103,4 +116,14 @@ pub async fn run<M: MigratorTrait + Squashed>(
         );
     }
     Ok(Outcome::Ok)
+}
+
+/// The first line of a statement, shortened, for a one-line message.
+fn first_line(sql: &str) -> String {
+    let line = sql.lines().next().unwrap_or_default().trim();
+    if line.chars().count() > 80 {
+        format!("{}...", line.chars().take(80).collect::<String>())
+    } else {
+        line.to_owned()
+    }
 }
