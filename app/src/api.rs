@@ -4,16 +4,17 @@ use std::net::SocketAddr;
 
 use autogen_runtime as runtime;
 use autogen_runtime::config::DatabaseUrl;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use entity::runbook;
 use migration::Migrator;
 use sea_orm_migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -97,7 +98,14 @@ type ApiResult<T> = Result<T, ApiError>;
 async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let status = runtime::read_status::<Migrator>(&state.db)
         .await
-        .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        .map_err(|e| {
+            // The detail is for the log; callers learn only that it failed.
+            tracing::error!("health: cannot read the migration status: {e}");
+            ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database cannot be read".into(),
+            )
+        })?;
     Ok(Json(json!({
         "status": "ok",
         "database": state.url.backend().name(),
@@ -131,9 +139,43 @@ impl RunbookInput {
         {
             return bad("tags must be a JSON array or object");
         }
+        // PostgreSQL stores no NUL in text or jsonb; SQLite would cut the string.
+        let texts = [
+            Some(&self.name),
+            Some(&self.category),
+            self.description.as_ref(),
+        ];
+        if texts.into_iter().flatten().any(|t| t.contains('\0'))
+            || self.tags.as_ref().is_some_and(holds_nul)
+        {
+            return bad("text must not contain NUL characters");
+        }
         Ok(())
     }
 }
+
+/// Whether a JSON value holds a NUL in any key or string.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
+/// `GET /runbooks?limit=&after=`: a page of at most `limit` runbooks with an
+/// id above `after`, in id order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Page {
+    limit: Option<u64>,
+    after: Option<i32>,
+}
+
+/// Runbooks per page when the request does not say, and the most it may ask.
+const DEFAULT_PAGE: u64 = 100;
+const MAX_PAGE: u64 = 1000;
 
 fn to_json(m: &runbook::Model) -> Value {
     json!({
@@ -176,12 +218,41 @@ fn not_found(id: i32) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, format!("runbook {id} not found"))
 }
 
-async fn list_runbooks(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let rows = runbook::Entity::find()
-        .order_by_asc(runbook::Column::Id)
-        .all(&state.db)
-        .await?;
-    Ok(Json(Value::Array(rows.iter().map(to_json).collect())))
+async fn list_runbooks(
+    State(state): State<AppState>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(page) = page.map_err(|_| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            "query parameters are limit (1 to 1000) and after (a runbook id)".into(),
+        )
+    })?;
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("limit must be 1 to {MAX_PAGE}"),
+        ));
+    }
+    let mut query = runbook::Entity::find().order_by_asc(runbook::Column::Id);
+    if let Some(after) = page.after {
+        query = query.filter(runbook::Column::Id.gt(after));
+    }
+    let rows = query.limit(limit).all(&state.db).await?;
+    let body = Json(Value::Array(rows.iter().map(to_json).collect()));
+    // A full page may have a next one: say where it starts (RFC 8288).
+    match rows.last() {
+        Some(last) if rows.len() as u64 == limit => Ok((
+            [(
+                header::LINK,
+                format!("</runbooks?limit={limit}&after={}>; rel=\"next\"", last.id),
+            )],
+            body,
+        )
+            .into_response()),
+        _ => Ok(body.into_response()),
+    }
 }
 
 async fn get_runbook(
@@ -241,7 +312,11 @@ async fn update_runbook(
         active.tags = Set(tags);
     }
     active.updated_at = Set(chrono::Utc::now().fixed_offset());
-    let model = active.update(&state.db).await?;
+    // Deleted since it was read (a DELETE racing this PUT): gone, not an error.
+    let model = active.update(&state.db).await.map_err(|e| match e {
+        DbErr::RecordNotUpdated | DbErr::RecordNotFound(_) => not_found(id),
+        other => other.into(),
+    })?;
     Ok(Json(to_json(&model)))
 }
 

@@ -194,16 +194,31 @@ pub(crate) async fn applied_versions<C: ConnectionTrait>(
     }
 }
 
+/// The bookkeeping table is missing (a fresh database), as opposed to being
+/// there and unreadable (`column "version" does not exist` is not "no
+/// migration applied": treating it so would run the whole history again).
 fn is_missing_table(e: &DbErr) -> bool {
     let text = e.to_string();
-    text.contains("does not exist") // PostgreSQL 42P01
+    (text.contains("relation") && text.contains("does not exist")) // PostgreSQL 42P01
         || text.contains("no such table") // SQLite
-        || text.contains("doesn't exist") // MySQL 1146
+        || (text.contains("Table") && text.contains("doesn't exist")) // MySQL 1146
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_missing_table_is_an_empty_history() {
+        let err = |m: &str| DbErr::Custom(m.to_owned());
+        assert!(is_missing_table(&err(
+            "error returned from database: relation \"seaql_migrations\" does not exist"
+        )));
+        assert!(is_missing_table(&err("no such table: seaql_migrations")));
+        assert!(!is_missing_table(&err(
+            "error returned from database: column \"version\" does not exist"
+        )));
+    }
 
     fn status(known: &[&str], applied: &[&str], squashed: &[&str]) -> Status {
         let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();

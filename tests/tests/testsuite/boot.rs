@@ -668,3 +668,95 @@ fn auto_migrate_false_serves_without_migrating() {
         exit.log
     );
 }
+
+/// The API's edges: a NUL in a string is a 422 (PostgreSQL stores none);
+/// a PUT whose row vanished after it was read is a 404; `/health` says the
+/// database cannot be read without the database's error text; the list is
+/// paginated with `?limit=&after=` and a `Link: rel="next"` header.
+#[test]
+fn api_edges_on_postgres() {
+    let db = TestDb::postgres();
+    let cwd = temp_dir();
+    let server = app(cwd.path(), &db).serve();
+
+    for (bad, why) in [
+        (json!({"name": "a\u{0}b", "category": "web"}), "NUL in name"),
+        (
+            json!({"name": "ok", "category": "web", "description": "x\u{0}"}),
+            "NUL in description",
+        ),
+        (
+            json!({"name": "ok", "category": "web", "tags": {"k": ["\u{0}"]}}),
+            "NUL in tags",
+        ),
+    ] {
+        let r = server.send_json("POST", "/runbooks", &bad);
+        assert_eq!(r.status, 422, "{why}: {r:?}");
+        assert!(error_body(&r, why).contains("NUL"), "{why}: {r:?}");
+    }
+
+    let ids: Vec<i64> = (0..5)
+        .map(|i| {
+            let r = server.send_json(
+                "POST",
+                "/runbooks",
+                &json!({"name": format!("rb-{i}"), "category": "c"}),
+            );
+            assert_eq!(r.status, 201, "{r:?}");
+            r.json()["id"].as_i64().expect("id")
+        })
+        .collect();
+    let page = server.get("/runbooks?limit=2");
+    assert_eq!(page.status, 200, "{page:?}");
+    let names = |r: &support::http::Response| -> Vec<String> {
+        r.json()
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|x| x["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&page), ["rb-0", "rb-1"]);
+    let next = page.header("link").expect("a full page links to the next");
+    assert_eq!(
+        next,
+        format!("</runbooks?limit=2&after={}>; rel=\"next\"", ids[1])
+    );
+    let rest = server.get(&format!("/runbooks?limit=10&after={}", ids[1]));
+    assert_eq!(names(&rest), ["rb-2", "rb-3", "rb-4"]);
+    assert!(rest.header("link").is_none(), "the last page links nowhere");
+    for bad in [
+        "/runbooks?limit=0",
+        "/runbooks?limit=1001",
+        "/runbooks?after=x",
+        "/runbooks?page=2",
+    ] {
+        let r = server.get(bad);
+        assert_eq!(r.status, 400, "{bad}: {r:?}");
+        error_body(&r, bad);
+    }
+
+    // The row vanishes between the PUT's read and its write (as if a DELETE
+    // ran in between): the update matches nothing.
+    db.execute(&format!(
+        "CREATE FUNCTION vanish() RETURNS trigger AS $$ BEGIN RETURN NULL; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER vanish BEFORE UPDATE ON runbooks FOR EACH ROW WHEN (OLD.id = {}) EXECUTE FUNCTION vanish();",
+        ids[0]
+    ));
+    let r = server.send_json(
+        "PUT",
+        &format!("/runbooks/{}", ids[0]),
+        &json!({"name": "renamed", "category": "c"}),
+    );
+    assert_eq!(r.status, 404, "{r:?}");
+    error_body(&r, "vanished row");
+
+    // The migration table can no longer be read: 503, no SQL in the answer.
+    db.execute(
+        "ALTER TABLE seaql_migrations RENAME TO seaql_migrations_gone; CREATE TABLE seaql_migrations (x integer)",
+    );
+    let h = server.get("/health");
+    assert_eq!(h.status, 503, "{h:?}");
+    let msg = error_body(&h, "health");
+    assert_eq!(msg, "the database cannot be read", "{h:?}");
+}
