@@ -13,6 +13,7 @@ mod cli_common;
 mod changes_pg;
 mod changes_sqlite;
 mod portability;
+mod roundtrip;
 
 // Column types and attributes as SeaORM entities declare them.
 mod classic_entities;
