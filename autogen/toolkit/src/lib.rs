@@ -11,6 +11,7 @@
 pub use autogen_runtime as runtime;
 pub use autogen_runtime::config;
 
+pub mod adopt;
 pub mod change;
 pub mod cli;
 mod compare;
@@ -21,6 +22,7 @@ pub mod recorder;
 pub mod render;
 pub mod revision;
 pub mod schema;
+pub mod settings;
 pub mod source;
 pub mod step;
 pub mod synthetic;
