@@ -9,5 +9,5 @@ async fn main() -> std::process::ExitCode {
     cli::init_logging();
     let project =
         Project::new(entity::REGISTRY_PREFIX, "migration/src").with_indexes(entity::indexes::all);
-    cli::main::<migration::Migrator>(project).await
+    cli::main_squashed::<migration::Migrator>(project).await
 }

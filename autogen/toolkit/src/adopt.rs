@@ -1,189 +1,561 @@
-//! Adopting an existing database: what it has that the entities do not
-//! declare, as the declarations to add, so that the first migration after
-//! adoption is about the user's own edit, not a drop of every index and
-//! default that hand-written migrations created.
-//!
-//! Indexes the entity attributes cannot express go into an extra-index list
-//! (`Project::with_indexes`); a default the entity lacks is an attribute on
-//! its column. Pure: it reads a [`Comparison`], it writes nothing.
+//! `autogen init`: adopt a SeaORM workspace as it is (laid out by
+//! `sea-orm-cli` or by hand). Finds the entity crate(s) and the migration
+//! crate from their manifests, then computes the edits that wire autogen in:
+//! the `entity-registry` feature, the `autogen` binary of the migration
+//! crate and its dependencies, and `autogen.toml`. Nothing is written here
+//! until [`Adoption::write`]; what is already in place is left as it is, so
+//! a second run changes nothing.
 
-use crate::Comparison;
-use crate::change::Change;
-use crate::step::{DefaultValue, lit};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
 
-/// What the entities lack, as code to add.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Missing {
-    /// A Rust module declaring the indexes the database has and the
-    /// entities do not (empty when there are none).
-    pub index_module: String,
-    /// How many indexes it declares.
-    pub indexes: usize,
-    /// `(table, column, attribute)`: the `#[sea_orm(...)]` attribute that
-    /// declares a default the database has.
-    pub attributes: Vec<(String, String, String)>,
+use thiserror::Error;
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+
+use crate::settings;
+use crate::workspace::Written;
+
+/// Version of the toolkit a project depends on when not given a checkout.
+const TOOLKIT_VERSION: &str = "0.1";
+/// The binary `autogen init` writes in the migration crate.
+const BIN: &str = "src/bin/autogen.rs";
+
+#[derive(Debug, Error)]
+pub enum AdoptError {
+    #[error(
+        "no Cargo.toml in {0}: run `autogen init` from the root of a SeaORM workspace, nothing was changed"
+    )]
+    NoManifest(PathBuf),
+    #[error(
+        "no migration crate found (a member depending on sea-orm-migration with a `Migrator` in src/lib.rs): create one with `sea-orm-cli migrate init`, nothing was changed"
+    )]
+    NoMigrationCrate,
+    #[error(
+        "several migration crates ({0}): autogen init adopts a workspace with one, nothing was changed"
+    )]
+    SeveralMigrationCrates(String),
+    #[error(
+        "no entity crate found (a library depending on sea-orm whose sources derive DeriveEntityModel or use #[sea_orm::model]): generate one with `sea-orm-cli generate entity`, nothing was changed"
+    )]
+    NoEntityCrate,
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("cannot parse {0}: {1}")]
+    Parse(PathBuf, String),
+    #[error("cannot write {0}: {1}")]
+    Write(PathBuf, std::io::Error),
 }
 
-impl Missing {
-    pub fn is_empty(&self) -> bool {
-        self.indexes == 0 && self.attributes.is_empty()
-    }
+/// One member crate as its manifest says.
+#[derive(Debug, Clone)]
+pub struct Crate {
+    /// Directory, relative to the workspace root (`""` for the root package).
+    pub dir: PathBuf,
+    pub package: String,
+    /// The name Rust code uses (`[lib] name`, else the package name with `_`).
+    pub lib: String,
 }
 
-/// What `comparison` would take away from the database that the entities
-/// could declare instead.
-pub fn missing(comparison: &Comparison) -> Missing {
-    let mut indexes = Vec::new();
-    let mut attributes = Vec::new();
-    for change in &comparison.diff.changes {
-        match change {
-            Change::DropIndex { table, index } => {
-                let mut code = format!(
-                    "Index::create()\n.name({})\n.table({})",
-                    lit(&index.name),
-                    lit(table)
-                );
-                for c in &index.columns {
-                    code.push_str(&format!("\n.col({})", lit(c)));
-                }
-                if index.unique {
-                    code.push_str("\n.unique()");
-                }
-                code.push_str("\n.to_owned()");
-                indexes.push(code);
-            }
-            Change::AlterColumn {
-                table,
-                from,
-                to,
-                changed,
-            } if changed.default && to.default.is_none() => {
-                if let Some(default) = &from.default {
-                    attributes.push((table.clone(), to.name.clone(), attribute(default)));
-                }
-            }
-            _ => {}
+/// What `autogen init` found and would change.
+#[derive(Debug)]
+pub struct Adoption {
+    pub entities: Vec<Crate>,
+    pub migration: Crate,
+    /// Files to write (new or changed), with their previous content.
+    pub edits: Vec<Written>,
+}
+
+impl Adoption {
+    /// Find the crates of the workspace at `root` and compute the edits.
+    /// `toolkit` is a checkout of this toolkit to depend on by path.
+    pub fn plan(root: &Path, toolkit: Option<&Path>) -> Result<Self, AdoptError> {
+        let manifest = root.join("Cargo.toml");
+        if !manifest.is_file() {
+            return Err(AdoptError::NoManifest(root.to_owned()));
         }
+        let members = members(root)?;
+        let migrations: Vec<&Member> = members.iter().filter(|m| m.is_migration(root)).collect();
+        let migration = match migrations.as_slice() {
+            [] => return Err(AdoptError::NoMigrationCrate),
+            [one] => *one,
+            several => match several.iter().find(|m| m.krate.package == "migration") {
+                Some(m) => *m,
+                None => {
+                    return Err(AdoptError::SeveralMigrationCrates(
+                        several
+                            .iter()
+                            .map(|m| m.krate.package.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ));
+                }
+            },
+        };
+        let entities: Vec<&Member> = members
+            .iter()
+            .filter(|m| !m.depends_on("sea-orm-migration") && m.has_entities(root))
+            .collect();
+        if entities.is_empty() {
+            return Err(AdoptError::NoEntityCrate);
+        }
+        let toolkit = match toolkit {
+            Some(t) => Some(fs::canonicalize(t).map_err(|e| AdoptError::Read(t.to_owned(), e))?),
+            None => None,
+        };
+        let mut edits = Vec::new();
+        for e in &entities {
+            let path = root.join(&e.krate.dir).join("Cargo.toml");
+            let mut doc = e.doc.clone();
+            enable_feature(&mut doc, "sea-orm", "entity-registry");
+            push_edit(&mut edits, path, &e.text, doc.to_string());
+        }
+        let mdir = root.join(&migration.krate.dir);
+        let mut doc = migration.doc.clone();
+        wire_migration(&mut doc, migration, &entities, toolkit.as_deref(), &mdir);
+        push_edit(
+            &mut edits,
+            mdir.join("Cargo.toml"),
+            &migration.text,
+            doc.to_string(),
+        );
+        let migration_src = slash(&migration.krate.dir.join("src"));
+        let bin = mdir.join(BIN);
+        if !bin.exists() {
+            push_edit(
+                &mut edits,
+                bin,
+                "",
+                binary(&entities, &migration.krate, &migration_src),
+            );
+        }
+        let config = root.join(settings::FILE);
+        if !config.exists() {
+            push_edit(
+                &mut edits,
+                config,
+                "",
+                settings_file(&entities, &migration_src),
+            );
+        }
+        Ok(Self {
+            entities: entities.into_iter().map(|m| m.krate.clone()).collect(),
+            migration: migration.krate.clone(),
+            edits,
+        })
     }
-    let index_module = if indexes.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "//! Indexes the database has that the entity attributes cannot express\n\
-             //! (written by `autogen adopt`): given to the autogen binary with\n\
-             //! `Project::with_indexes(<this module>::all)`.\n\n\
-             use sea_orm::sea_query::{{Index, IndexCreateStatement}};\n\n\
-             pub fn all() -> Vec<IndexCreateStatement> {{\nvec![\n{},\n]\n}}\n",
-            indexes.join(",\n")
-        )
+
+    /// Write the edits (creating directories as needed).
+    pub fn write(&self) -> Result<(), AdoptError> {
+        for w in &self.edits {
+            if let Some(parent) = w.path.parent() {
+                fs::create_dir_all(parent).map_err(|e| AdoptError::Write(parent.into(), e))?;
+            }
+            fs::write(&w.path, &w.after).map_err(|e| AdoptError::Write(w.path.clone(), e))?;
+        }
+        Ok(())
+    }
+}
+
+fn push_edit(edits: &mut Vec<Written>, path: PathBuf, before: &str, after: String) {
+    if before != after {
+        edits.push(Written {
+            path,
+            before: before.to_owned(),
+            after,
+        });
+    }
+}
+
+/// A member crate with its parsed manifest.
+struct Member {
+    krate: Crate,
+    text: String,
+    doc: DocumentMut,
+}
+
+impl Member {
+    /// The dependency named `name` (by key, or by `package = "name"`).
+    fn dependency(&self, name: &str) -> Option<(String, &Item)> {
+        let deps = self.doc.get("dependencies")?.as_table_like()?;
+        deps.iter().find_map(|(key, item)| {
+            let package = item
+                .as_table_like()
+                .and_then(|t| t.get("package"))
+                .and_then(Item::as_str)
+                .unwrap_or(key);
+            (package == name).then(|| (key.to_owned(), item))
+        })
+    }
+
+    fn depends_on(&self, name: &str) -> bool {
+        self.dependency(name).is_some()
+    }
+
+    fn is_migration(&self, root: &Path) -> bool {
+        self.depends_on("sea-orm-migration")
+            && fs::read_to_string(root.join(&self.krate.dir).join("src/lib.rs"))
+                .is_ok_and(|lib| lib.contains("Migrator"))
+    }
+
+    fn has_entities(&self, root: &Path) -> bool {
+        let src = root.join(&self.krate.dir).join("src");
+        self.depends_on("sea-orm")
+            && src.join("lib.rs").is_file()
+            && rust_files(&src).iter().any(|f| {
+                fs::read_to_string(f)
+                    .is_ok_and(|t| t.contains("DeriveEntityModel") || t.contains("sea_orm::model"))
+            })
+    }
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
     };
-    Missing {
-        indexes: indexes.len(),
-        index_module,
-        attributes,
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn read(path: &Path) -> Result<(String, DocumentMut), AdoptError> {
+    let text = fs::read_to_string(path).map_err(|e| AdoptError::Read(path.into(), e))?;
+    let doc = text
+        .parse::<DocumentMut>()
+        .map_err(|e| AdoptError::Parse(path.into(), e.message().to_owned()))?;
+    Ok((text, doc))
+}
+
+/// The workspace's packages: `[workspace] members` (a trailing `/*` lists
+/// the directories under it) and the root package, if any.
+fn members(root: &Path) -> Result<Vec<Member>, AdoptError> {
+    let (_, doc) = read(&root.join("Cargo.toml"))?;
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if doc.get("package").is_some() {
+        dirs.push(PathBuf::new());
+    }
+    let patterns = doc
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(Item::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_else(Vec::<String>::new);
+    for p in patterns {
+        match p.strip_suffix("/*") {
+            Some(parent) => {
+                let mut found: Vec<PathBuf> = fs::read_dir(root.join(parent))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter(|e| e.path().join("Cargo.toml").is_file())
+                    .map(|e| Path::new(parent).join(e.file_name()))
+                    .collect();
+                found.sort();
+                dirs.extend(found);
+            }
+            None => dirs.push(PathBuf::from(p)),
+        }
+    }
+    let mut out = Vec::new();
+    for dir in dirs {
+        let path = root.join(&dir).join("Cargo.toml");
+        if !path.is_file() {
+            continue;
+        }
+        let (text, doc) = read(&path)?;
+        let Some(package) = doc
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(Item::as_str)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let lib = doc
+            .get("lib")
+            .and_then(|l| l.get("name"))
+            .and_then(Item::as_str)
+            .map_or_else(|| package.replace('-', "_"), str::to_owned);
+        out.push(Member {
+            krate: Crate { dir, package, lib },
+            text,
+            doc,
+        });
+    }
+    Ok(out)
+}
+
+/// Add `feature` to the `dep` dependency (any of its spellings), keeping the others.
+fn enable_feature(doc: &mut DocumentMut, dep: &str, feature: &str) {
+    let Some(deps) = doc
+        .get_mut("dependencies")
+        .and_then(Item::as_table_like_mut)
+    else {
+        return;
+    };
+    let key = deps.iter().find_map(|(k, item)| {
+        let package = item
+            .as_table_like()
+            .and_then(|t| t.get("package"))
+            .and_then(Item::as_str)
+            .unwrap_or(k);
+        (package == dep).then(|| k.to_owned())
+    });
+    let Some(item) = key.and_then(|k| deps.get_mut(&k)) else {
+        return;
+    };
+    if let Some(version) = item.as_str().map(str::to_owned) {
+        let mut t = InlineTable::new();
+        t.insert("version", version.into());
+        *item = Item::Value(Value::InlineTable(t));
+    }
+    if let Some(t) = item.as_table_like_mut() {
+        add_features(t, &[feature]);
     }
 }
 
-/// The `#[sea_orm(...)]` attribute declaring `default` (as introspected).
-fn attribute(default: &str) -> String {
-    match DefaultValue::parse(default) {
-        DefaultValue::Bool(b) => format!("#[sea_orm(default_value = {b})]"),
-        DefaultValue::Int(n) => format!("#[sea_orm(default_value = {n})]"),
-        DefaultValue::Str(s) => format!("#[sea_orm(default_value = {})]", lit(&s)),
-        DefaultValue::CurrentTimestamp => {
-            "#[sea_orm(default_expr = \"Expr::current_timestamp()\")]".to_owned()
-        }
-        DefaultValue::Raw(sql) => format!(
-            "#[sea_orm(default_expr = {})]",
-            lit(&format!("Expr::cust({})", lit(&sql)))
-        ),
+fn add_features(t: &mut dyn toml_edit::TableLike, features: &[&str]) {
+    if t.get("features").and_then(Item::as_array).is_none() {
+        t.insert("features", Item::Value(Value::Array(Array::new())));
     }
+    if let Some(array) = t.get_mut("features").and_then(Item::as_array_mut) {
+        for f in features {
+            if !array.iter().any(|v| v.as_str() == Some(f)) {
+                array.push(*f);
+            }
+        }
+    }
+}
+
+/// The migration crate's manifest, wired for its `autogen` binary.
+fn wire_migration(
+    doc: &mut DocumentMut,
+    migration: &Member,
+    entities: &[&Member],
+    toolkit: Option<&Path>,
+    mdir: &Path,
+) {
+    // Two binaries from now on: `cargo run -p migration` stays sea-orm-migration's.
+    if mdir.join("src/main.rs").is_file()
+        && let Some(package) = doc.get_mut("package").and_then(Item::as_table_like_mut)
+        && package.get("default-run").is_none()
+    {
+        let main_bin = migration
+            .doc
+            .get("bin")
+            .and_then(Item::as_array_of_tables)
+            .and_then(|bins| {
+                bins.iter().find_map(|b| {
+                    (b.get("path").and_then(Item::as_str) == Some("src/main.rs"))
+                        .then(|| b.get("name").and_then(Item::as_str))
+                        .flatten()
+                })
+            })
+            .unwrap_or(&migration.krate.package)
+            .to_owned();
+        package.insert("default-run", toml_edit::value(main_bin));
+    }
+    if doc.get("dependencies").is_none() {
+        doc.insert("dependencies", Item::Table(toml_edit::Table::new()));
+    }
+    let Some(deps) = doc
+        .get_mut("dependencies")
+        .and_then(Item::as_table_like_mut)
+    else {
+        return;
+    };
+    let dependency = |sub: &str| -> Item {
+        match toolkit {
+            Some(t) => {
+                let mut d = InlineTable::new();
+                d.insert("path", slash(&t.join(sub)).into());
+                Item::Value(Value::InlineTable(d))
+            }
+            None => toml_edit::value(TOOLKIT_VERSION),
+        }
+    };
+    // The generator, for the binary; the runtime, for generated migrations
+    // (SQLite table rebuilds call `autogen_runtime::sqlite::rebuild_table`).
+    if deps.get("seaorm-autogen").is_none() {
+        deps.insert("seaorm-autogen", dependency("autogen/toolkit"));
+    }
+    if deps.get("autogen-runtime").is_none() {
+        deps.insert("autogen-runtime", dependency("autogen/runtime"));
+    }
+    for e in entities {
+        if migration.depends_on(&e.krate.package) {
+            continue;
+        }
+        let mut d = InlineTable::new();
+        d.insert(
+            "path",
+            slash(&relative(&migration.krate.dir, &e.krate.dir)).into(),
+        );
+        deps.insert(&e.krate.package, Item::Value(Value::InlineTable(d)));
+    }
+    match deps.get_mut("tokio") {
+        Some(item) => {
+            if let Some(version) = item.as_str().map(str::to_owned) {
+                let mut t = InlineTable::new();
+                t.insert("version", version.into());
+                *item = Item::Value(Value::InlineTable(t));
+            }
+            if let Some(t) = item.as_table_like_mut() {
+                add_features(t, &["macros", "rt-multi-thread"]);
+            }
+        }
+        None => {
+            let mut t = InlineTable::new();
+            t.insert("version", "1".into());
+            let mut features = Array::new();
+            features.push("macros");
+            features.push("rt-multi-thread");
+            t.insert("features", Value::Array(features));
+            deps.insert("tokio", Item::Value(Value::InlineTable(t)));
+        }
+    }
+}
+
+/// `to` relative to `from` (both relative to the workspace root).
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let depth = from
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .count();
+    let mut out = PathBuf::new();
+    for _ in 0..depth {
+        out.push("..");
+    }
+    out.join(to)
+}
+
+fn slash(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn prefixes(entities: &[&Member]) -> Vec<String> {
+    entities
+        .iter()
+        .map(|e| format!("{}::*", e.krate.lib))
+        .collect()
+}
+
+/// The migration crate's `src/bin/autogen.rs`.
+fn binary(entities: &[&Member], migration: &Crate, migration_src: &str) -> String {
+    let links: String = entities
+        .iter()
+        .map(|e| format!("use {} as _;\n", e.krate.lib))
+        .collect();
+    format!(
+        r#"//! `autogen` for this workspace (written by `autogen init`): the toolkit's
+//! command line given the entities and the `Migrator`. Settings: autogen.toml.
+
+use seaorm_autogen::cli::{{self, Project}};
+// Linked, so that the entities are in SeaORM's registry.
+{links}
+#[tokio::main]
+async fn main() -> std::process::ExitCode {{
+    cli::init_logging();
+    let project = Project::new({prefix:?}, {migration_src:?});
+    cli::main::<{lib}::Migrator>(project).await
+}}
+"#,
+        prefix = prefixes(entities).join(", "),
+        lib = migration.lib,
+    )
+}
+
+/// The `autogen.toml` written at the workspace root.
+fn settings_file(entities: &[&Member], migration_src: &str) -> String {
+    let entities = prefixes(entities)
+        .iter()
+        .map(|p| format!("{p:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        r#"# autogen settings (written by `autogen init`); command-line flags override them.
+
+# The migration crate's source directory.
+migration_dir = {migration_src:?}
+# Module prefixes of the entities in SeaORM's registry.
+entities = [{entities}]
+# Tables no entity describes: "keep" (report them) or "drop".
+unknown_tables = "keep"
+
+[tables]
+# Globs over `table` or `schema.table`; an empty include means every table.
+include = []
+exclude = []
+
+[schemas]
+# PostgreSQL schemas whose tables are compared (the connection's own always is).
+include = []
+exclude = []
+"#
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Backend;
-    use crate::schema::build::{col, schema, table};
-    use crate::schema::{Column, ColumnType, Index};
-    use crate::{DiffOptions, NoRenames, compare_schemas};
 
-    #[test]
-    fn undeclared_indexes_and_defaults_become_declarations() {
-        let mut live = table(
-            "cake",
-            vec![
-                Column {
-                    default: Some("'plain'::text".into()),
-                    ..col("name", ColumnType::Text, false)
-                },
-                Column {
-                    default: Some("CURRENT_TIMESTAMP".into()),
-                    ..col("baked_at", ColumnType::TimestampTz, false)
-                },
-                col("bakery_id", ColumnType::Integer, true),
-            ],
-        );
-        live.indexes.push(Index {
-            name: "uq_cake_name_bakery".into(),
-            columns: vec!["name".into(), "bakery_id".into()],
-            unique: true,
-            constraint: true,
-        });
-        let entities = table(
-            "cake",
-            vec![
-                col("name", ColumnType::Text, false),
-                col("baked_at", ColumnType::TimestampTz, false),
-                col("bakery_id", ColumnType::Integer, true),
-            ],
-        );
-        let comparison = compare_schemas(
-            Backend::Postgres,
-            schema(vec![live]),
-            schema(vec![entities]),
-            DiffOptions::default(),
-            &mut NoRenames,
-        )
-        .expect("compare");
-        let missing = missing(&comparison);
-        assert_eq!(missing.indexes, 1);
-        assert!(
-            missing
-                .index_module
-                .contains(".name(\"uq_cake_name_bakery\")")
-                && missing.index_module.contains(".unique()"),
-            "{}",
-            missing.index_module
-        );
-        assert_eq!(
-            missing.attributes,
-            vec![
-                (
-                    "cake".to_owned(),
-                    "name".to_owned(),
-                    "#[sea_orm(default_value = \"plain\")]".to_owned()
-                ),
-                (
-                    "cake".to_owned(),
-                    "baked_at".to_owned(),
-                    "#[sea_orm(default_expr = \"Expr::current_timestamp()\")]".to_owned()
-                ),
-            ]
-        );
+    fn doc(text: &str) -> DocumentMut {
+        text.parse().expect("toml")
     }
 
     #[test]
-    fn nothing_missing_when_the_entities_declare_everything() {
-        let t = table("cake", vec![col("name", ColumnType::Text, false)]);
-        let comparison = compare_schemas(
-            Backend::Sqlite,
-            schema(vec![t.clone()]),
-            schema(vec![t]),
-            DiffOptions::default(),
-            &mut NoRenames,
-        )
-        .expect("compare");
-        assert!(missing(&comparison).is_empty());
+    fn the_registry_feature_is_added_to_every_spelling_of_sea_orm() {
+        for (before, after) in [
+            (
+                "[dependencies]\nsea-orm = \"2.0\"\n",
+                "[dependencies]\nsea-orm = { version = \"2.0\", features = [\"entity-registry\"] }\n",
+            ),
+            (
+                "[dependencies]\nsea-orm = { version = \"2.0\", features = [\"macros\"] }\n",
+                "[dependencies]\nsea-orm = { version = \"2.0\", features = [\"macros\", \"entity-registry\"] }\n",
+            ),
+            (
+                "[dependencies.sea-orm]\nversion = \"2.0\"\nfeatures = [\"macros\"]\n",
+                "[dependencies.sea-orm]\nversion = \"2.0\"\nfeatures = [\"macros\", \"entity-registry\"]\n",
+            ),
+            (
+                "[dependencies]\nsea-orm = { workspace = true }\n",
+                "[dependencies]\nsea-orm = { workspace = true , features = [\"entity-registry\"] }\n",
+            ),
+        ] {
+            let mut d = doc(before);
+            enable_feature(&mut d, "sea-orm", "entity-registry");
+            let once = d.to_string();
+            assert_eq!(
+                once.replace(" ,", ","),
+                after.replace(" ,", ","),
+                "{before}"
+            );
+            enable_feature(&mut d, "sea-orm", "entity-registry");
+            assert_eq!(d.to_string(), once, "idempotent: {before}");
+        }
+    }
+
+    #[test]
+    fn relative_paths_climb_out_of_the_migration_crate() {
+        assert_eq!(
+            relative(Path::new("migration"), Path::new("entity")),
+            PathBuf::from("../entity")
+        );
+        assert_eq!(
+            relative(Path::new("crates/migration"), Path::new("crates/entity")),
+            PathBuf::from("../../crates/entity")
+        );
     }
 }

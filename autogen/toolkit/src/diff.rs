@@ -21,8 +21,15 @@ pub struct DiffOptions {
     pub column_renames: BTreeMap<(String, String), String>,
     /// Drop tables the entities do not know instead of only reporting them.
     pub drop_unknown: bool,
-    /// Table names (or `prefix*` patterns) left out of the comparison.
+    /// Table names or globs (`audit_*`, `ops.*`) left out of the comparison.
     pub exclude: Vec<String>,
+    /// When not empty, only tables matching one of these globs are compared.
+    pub include: Vec<String>,
+    /// PostgreSQL schemas (globs) whose tables are left out. Tables of the
+    /// connection's own schema have no schema prefix and are never left out by these.
+    pub exclude_schemas: Vec<String>,
+    /// When not empty, only tables of these schemas (and of the connection's own) are compared.
+    pub include_schemas: Vec<String>,
 }
 
 /// The result of a comparison.
@@ -50,12 +57,41 @@ pub enum RenameCandidate {
 
 impl DiffOptions {
     fn excluded(&self, table: &str) -> bool {
+        let any = |patterns: &[String], name: &str| patterns.iter().any(|p| glob_match(p, name));
+        if let Some((schema, _)) = table.split_once('.')
+            && (any(&self.exclude_schemas, schema)
+                || (!self.include_schemas.is_empty() && !any(&self.include_schemas, schema)))
+        {
+            return true;
+        }
         ALWAYS_EXCLUDED.contains(&table)
-            || self.exclude.iter().any(|p| match p.strip_suffix('*') {
-                Some(prefix) => table.starts_with(prefix),
-                None => p == table,
-            })
+            || any(&self.exclude, table)
+            || (!self.include.is_empty() && !any(&self.include, table))
     }
+}
+
+/// `name` matches `pattern`, where `*` is any run of characters and `?` one.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // Iterative wildcard matching with one backtrack point (the last `*`).
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
 }
 
 pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {

@@ -24,9 +24,11 @@ pub mod recorder;
 pub mod render;
 pub mod revision;
 pub mod schema;
+pub mod settings;
 pub mod source;
 pub mod step;
 pub mod synthetic;
+pub mod undeclared;
 pub mod workspace;
 
 pub use compare::{

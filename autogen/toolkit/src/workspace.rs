@@ -2,8 +2,10 @@
 //! parent links written in each file's header (heads, merges).
 //!
 //! `lib.rs` holds the ordered list between two marker comments
-//! (`// autogen:migrations:begin` / `end`); every migration file starts with
-//! a header whose `Revision:` and `Parent:` lines form the revision graph.
+//! (`// autogen:migrations:begin` / `end`), or, in a `lib.rs` written by hand
+//! or by `sea-orm-cli`, as the `vec![...]` of `fn migrations()`; every
+//! generated migration file starts with a header whose `Revision:` and
+//! `Parent:` lines form the revision graph.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -25,7 +27,9 @@ pub enum WorkspaceError {
         "cannot find the migration crate at {0}: run from the workspace root or pass --migration-dir"
     )]
     NotFound(PathBuf),
-    #[error("cannot parse {0}: the migration list must sit between `{BEGIN}` and `{END}`")]
+    #[error(
+        "cannot find the migration list in {0}: expected `vec![...]` in `fn migrations()` (or the list between `{BEGIN}` and `{END}`)"
+    )]
     NoMarkers(PathBuf),
     #[error("cannot write {0}: {1}")]
     Write(PathBuf, std::io::Error),
@@ -84,16 +88,13 @@ impl MigrationDir {
     /// Registered migration modules, in order.
     pub fn modules(&self) -> Result<Vec<String>, WorkspaceError> {
         let lib = Self::read(&self.lib())?;
-        let (Some(b), Some(e)) = (lib.find(BEGIN), lib.find(END)) else {
-            return Err(WorkspaceError::NoMarkers(self.lib()));
-        };
-        Ok(lib[b..e]
-            .lines()
-            .filter_map(|l| {
-                let l = l.trim();
-                l.strip_prefix("Box::new(")
+        let (b, e) = list_span(&lib).ok_or_else(|| WorkspaceError::NoMarkers(self.lib()))?;
+        Ok(list_items(&lib[b..e])
+            .iter()
+            .filter_map(|item| {
+                item.strip_prefix("Box::new(")
                     .and_then(|r| r.split("::Migration").next())
-                    .map(str::to_owned)
+                    .map(|m| m.trim().to_owned())
             })
             .collect())
     }
@@ -294,15 +295,106 @@ impl MigrationDir {
     }
 }
 
+/// The byte range of the migration list in `lib`: between the markers,
+/// else inside the `vec![` ... `]` that `fn migrations()` returns.
+fn list_span(lib: &str) -> Option<(usize, usize)> {
+    if let (Some(b), Some(e)) = (lib.find(BEGIN), lib.find(END)) {
+        return (b < e).then_some((b, e));
+    }
+    let f = lib.find("fn migrations(")?;
+    let start = f + lib[f..].find("vec![")? + "vec![".len();
+    let mut depth = 0usize;
+    for (i, c) in lib[start..].char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' if depth == 0 => return Some((start, start + i)),
+            ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The items of a list body (top-level, comma separated), line comments ignored.
+fn list_items(body: &str) -> Vec<String> {
+    let code: String = body
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut items = Vec::new();
+    let (mut depth, mut item) = (0i32, String::new());
+    for c in code.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(std::mem::take(&mut item));
+                continue;
+            }
+            _ => {}
+        }
+        item.push(c);
+    }
+    items.push(item);
+    items
+        .into_iter()
+        .map(|i| i.split_whitespace().collect::<String>())
+        .filter(|i| !i.is_empty())
+        .collect()
+}
+
+/// `lib` with `name` appended to the list: before the end marker, else
+/// last in `vec![...]` (a one-line `vec![a]` becomes one item per line).
+fn append_to_list(lib: &str, name: &str) -> Option<String> {
+    let entry = format!("Box::new({name}::Migration),");
+    if let Some(end) = lib.find(END) {
+        let line_start = lib[..end].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let indent = &lib[line_start..end];
+        return Some(format!(
+            "{}{indent}{entry}\n{}",
+            &lib[..line_start],
+            &lib[line_start..]
+        ));
+    }
+    let (start, end) = list_span(lib)?;
+    let body = &lib[start..end];
+    let vec_line = lib[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let outer: String = lib[vec_line..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    if body.contains('\n') {
+        // Multi-line: a new line before the closing bracket's line, after a comma.
+        let close_line = lib[..end].rfind('\n').map(|i| i + 1)?;
+        let last = lib[start..close_line].trim_end();
+        let comma = if last.is_empty() || last.ends_with(',') || last.ends_with('[') {
+            ""
+        } else {
+            ","
+        };
+        let insert_at = start + last.len();
+        let indent = body
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.chars().take_while(|c| c.is_whitespace()).collect())
+            .unwrap_or_else(|| format!("{outer}    "));
+        return Some(format!(
+            "{}{comma}{}{indent}{entry}\n{}",
+            &lib[..insert_at],
+            &lib[insert_at..close_line],
+            &lib[close_line..]
+        ));
+    }
+    let mut items = list_items(body);
+    items.push(entry.trim_end_matches(',').to_owned());
+    let lines: String = items.iter().map(|i| format!("{outer}    {i},\n")).collect();
+    Some(format!("{}\n{lines}{outer}{}", &lib[..start], &lib[end..]))
+}
+
 /// `lib` with `name` declared as a module and appended to the list.
 fn register(lib: &str, name: &str) -> Option<String> {
-    let end = lib.find(END)?;
-    let line_start = lib[..end].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let indent = &lib[line_start..end];
-    let mut out = String::with_capacity(lib.len() + 128);
-    out.push_str(&lib[..line_start]);
-    out.push_str(&format!("{indent}Box::new({name}::Migration),\n"));
-    out.push_str(&lib[line_start..]);
+    let mut out = append_to_list(lib, name)?;
     // Declare the module after the last `mod m...;` line (or before `pub struct Migrator`).
     let decl = format!("mod {name};\n");
     let pos = out
@@ -415,5 +507,44 @@ mod tests {
         let out = register(lib, "m2").unwrap();
         assert!(out.contains("mod m1;\nmod m2;\n"), "{out}");
         assert!(out.contains("Box::new(m1::Migration),\n            Box::new(m2::Migration),\n            // autogen:migrations:end"), "{out}");
+    }
+
+    const SEA_ORM_CLI_LIB: &str = "pub use sea_orm_migration::prelude::*;\n\nmod m20220101_000001_create_table;\n\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![Box::new(m20220101_000001_create_table::Migration)]\n    }\n}\n";
+
+    #[test]
+    fn a_sea_orm_cli_lib_without_markers_is_read_and_appended_to() {
+        let (b, e) = list_span(SEA_ORM_CLI_LIB).unwrap();
+        assert_eq!(
+            list_items(&SEA_ORM_CLI_LIB[b..e]),
+            ["Box::new(m20220101_000001_create_table::Migration)"]
+        );
+        let out = register(SEA_ORM_CLI_LIB, "m2").unwrap();
+        assert!(
+            out.contains("mod m20220101_000001_create_table;\nmod m2;\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("        vec![\n            Box::new(m20220101_000001_create_table::Migration),\n            Box::new(m2::Migration),\n        ]\n    }"),
+            "{out}"
+        );
+        // Once multi-line, the next one is a new line before the bracket.
+        let again = register(&out, "m3").unwrap();
+        assert!(
+            again.contains("            Box::new(m2::Migration),\n            Box::new(m3::Migration),\n        ]"),
+            "{again}"
+        );
+    }
+
+    #[test]
+    fn a_hand_written_list_gets_its_missing_comma_and_keeps_comments() {
+        let lib = "mod a;\npub struct Migrator;\nfn migrations() -> V {\n    vec![\n        // the first one\n        Box::new(a::Migration)\n    ]\n}\n";
+        let out = register(lib, "b").unwrap();
+        assert!(
+            out.contains("        // the first one\n        Box::new(a::Migration),\n        Box::new(b::Migration),\n    ]"),
+            "{out}"
+        );
+        let (b, e) = list_span(&out).unwrap();
+        assert_eq!(list_items(&out[b..e]).len(), 2);
+        assert!(register("pub struct Migrator;", "b").is_none());
     }
 }

@@ -27,6 +27,7 @@ mod entity_cache;
 mod introspection_equiv;
 
 // The `autogen` command line.
+mod adopt;
 mod cli_lock;
 mod cli_merge;
 mod cli_offline;

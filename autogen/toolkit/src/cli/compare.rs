@@ -15,12 +15,13 @@ use crate::runtime::Squashed;
 use crate::workspace::MigrationDir;
 use crate::{Comparison, NoRenames, Renames};
 
-fn options(args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
+fn options(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
     let mut opts = DiffOptions {
         drop_unknown: args.drop_unknown,
         exclude: args.exclude.clone(),
         ..DiffOptions::default()
     };
+    ctx.settings.apply_to(&mut opts);
     for r in &args.renames {
         let parsed = r
             .split_once('=')
@@ -98,18 +99,12 @@ pub async fn compare<M: MigratorTrait + Squashed>(
     single_head(&dir)?;
     let (_url, db) = ctx.connect().await?;
     require_head::<M>(&db, &dir).await?;
-    let options = options(args)?;
+    let options = options(ctx, args)?;
     let ask = interactive && !args.no_input && !ctx.json && std::io::stdin().is_terminal();
     let comparison = if ask {
-        crate::compare(
-            &db,
-            &ctx.project.entity_source(),
-            options,
-            &mut AskOnTerminal,
-        )
-        .await?
+        crate::compare(&db, &ctx.entity_source(), options, &mut AskOnTerminal).await?
     } else {
-        crate::compare(&db, &ctx.project.entity_source(), options, &mut NoRenames).await?
+        crate::compare(&db, &ctx.entity_source(), options, &mut NoRenames).await?
     };
     Ok((db, comparison))
 }

@@ -9,17 +9,19 @@ mod output;
 mod session;
 mod status;
 
-use std::path::PathBuf;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::DbBackend;
-use sea_orm_migration::sea_query::IndexCreateStatement;
+use sea_orm_migration::sea_query::{DynIden, IndexCreateStatement};
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 use crate::config::DatabaseUrl;
 use crate::runtime::Squashed;
+use crate::settings::Settings;
 use crate::source::entities::EntitySource;
 
 /// What a workspace wires into the CLI: where its entities and migrations are.
@@ -207,6 +209,12 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Set up autogen in the SeaORM workspace of the current directory.
+    Init {
+        /// Depend on the toolkit at this checkout (path dependency) instead of crates.io.
+        #[arg(long, value_name = "DIR")]
+        toolkit_path: Option<PathBuf>,
+    },
 }
 
 impl Command {
@@ -226,6 +234,7 @@ impl Command {
             Self::Merge { .. } => "merge",
             Self::Squash { .. } => "squash",
             Self::Reset { .. } => "reset",
+            Self::Init { .. } => "init",
         }
     }
 }
@@ -250,11 +259,22 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Parse arguments, run, print, map to an exit code (0 ok, 1 check differs, 2 error).
-pub async fn main<M: MigratorTrait + Squashed>(project: Project) -> ExitCode {
-    let cli = Cli::parse();
-    let json = cli.global.json;
-    match run::<M>(&project, cli).await {
+/// Parse arguments, run, print, map to an exit code (0 ok, 1 check differs,
+/// 2 error), for any sea-orm-migration `Migrator` (one written by hand or by
+/// `sea-orm-cli` included). Nothing is squashed: `autogen squash` needs
+/// [`main_squashed`].
+pub async fn main<M: MigratorTrait>(project: Project) -> ExitCode {
+    exit(run_parsed::<Unsquashed<M>>(&project, Cli::parse(), false).await)
+}
+
+/// [`main`] for a `Migrator` that also names the revisions `autogen squash`
+/// folded into its first migration (`impl autogen_runtime::Squashed`).
+pub async fn main_squashed<M: MigratorTrait + Squashed>(project: Project) -> ExitCode {
+    exit(run_parsed::<M>(&project, Cli::parse(), true).await)
+}
+
+fn exit((result, json): (anyhow::Result<Outcome>, bool)) -> ExitCode {
+    match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Differs) => ExitCode::from(1),
         Err(e) => {
@@ -264,9 +284,43 @@ pub async fn main<M: MigratorTrait + Squashed>(project: Project) -> ExitCode {
     }
 }
 
+async fn run_parsed<M: MigratorTrait + Squashed>(
+    project: &Project,
+    cli: Cli,
+    squashes: bool,
+) -> (anyhow::Result<Outcome>, bool) {
+    let json = cli.global.json;
+    (run_with::<M>(project, cli, squashes).await, json)
+}
+
+/// A `Migrator` seen with nothing squashed: how [`main`] runs one that does
+/// not implement [`Squashed`]. Everything else is `M`'s.
+pub struct Unsquashed<M>(PhantomData<M>);
+
+impl<M: MigratorTrait> MigratorTrait for Unsquashed<M> {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        M::migrations()
+    }
+
+    fn migration_table_name() -> DynIden {
+        M::migration_table_name()
+    }
+}
+
+impl<M> Squashed for Unsquashed<M> {}
+
+/// Run a parsed command line (the squashed list is `M`'s).
 pub async fn run<M: MigratorTrait + Squashed>(
     project: &Project,
     cli: Cli,
+) -> anyhow::Result<Outcome> {
+    run_with::<M>(project, cli, true).await
+}
+
+async fn run_with<M: MigratorTrait + Squashed>(
+    project: &Project,
+    cli: Cli,
+    squashes: bool,
 ) -> anyhow::Result<Outcome> {
     // Global options (`--database-url`, `--json`, ...) go anywhere; the
     // options of the default `-m` command only without a command. (clap's
@@ -280,14 +334,27 @@ pub async fn run<M: MigratorTrait + Squashed>(
         );
     }
     let g = cli.global;
+    // `init` writes the settings; every other command reads them.
+    let settings = match cli.command {
+        Some(Command::Init { .. }) => Settings::default(),
+        _ => Settings::load(Path::new("."))?,
+    };
+    if let Some(dir) = &settings.cache_dir
+        && std::env::var_os("AUTOGEN_CACHE_DIR").is_none()
+    {
+        crate::source::set_cache_dir(Some(dir.clone()));
+    }
     let ctx = Context {
         project: project.clone(),
         database_url: g.database_url,
         migration_dir: g
             .migration_dir
+            .or_else(|| settings.migration_dir.clone())
             .unwrap_or_else(|| PathBuf::from(project.migration_src)),
         json: g.json,
         lock_timeout: Duration::from_secs(g.lock_timeout),
+        settings,
+        squashes,
     };
     match cli.command {
         None => match cli.generate.message.clone() {
@@ -319,6 +386,9 @@ pub async fn run<M: MigratorTrait + Squashed>(
         Some(Command::Merge { message }) => commands::merge::run(&ctx, &message),
         Some(Command::Squash { message }) => commands::squash::run::<M>(&ctx, &message).await,
         Some(Command::Reset { yes }) => commands::reset::run::<M>(&ctx, yes).await,
+        Some(Command::Init { toolkit_path }) => {
+            commands::init::run(Path::new("."), toolkit_path.as_deref())
+        }
     }
 }
 
@@ -332,9 +402,22 @@ pub struct Context {
     pub migration_dir: PathBuf,
     pub json: bool,
     pub lock_timeout: Duration,
+    /// `autogen.toml` (or `[workspace.metadata.autogen]`), under the flags.
+    pub settings: Settings,
+    /// Whether the binary reads the squashed list (`main_squashed`).
+    pub squashes: bool,
 }
 
 impl Context {
+    /// The entity side: the settings' registry prefixes, else the project's.
+    pub fn entity_source(&self) -> EntitySource {
+        let mut source = self.project.entity_source();
+        if !self.settings.entities.is_empty() {
+            source.registry_prefix = self.settings.entities.join(", ");
+        }
+        source
+    }
+
     pub fn url(&self) -> anyhow::Result<DatabaseUrl> {
         Ok(DatabaseUrl::resolve(self.database_url.as_deref())?)
     }

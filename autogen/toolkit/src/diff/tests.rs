@@ -93,6 +93,22 @@ fn table_driven_changes() {
             vec![],
         ),
         (
+            "only included tables, outside excluded schemas, are compared",
+            schema(vec![
+                runbooks(vec![]),
+                table("legacy", vec![]),
+                table("audit.log", vec![]),
+            ]),
+            schema(vec![runbooks(vec![])]),
+            DiffOptions {
+                drop_unknown: true,
+                include: vec!["run*".into(), "audit.*".into()],
+                exclude_schemas: vec!["audit".into()],
+                ..DiffOptions::default()
+            },
+            vec![],
+        ),
+        (
             "declared column rename",
             schema(vec![runbooks(vec![col("title", s.clone(), false)])]),
             schema(vec![runbooks(vec![col("label", s.clone(), false)])]),
@@ -244,4 +260,24 @@ fn every_change_reverses_to_its_inverse() {
     let mut backward = backward;
     backward.sort_by_key(key);
     assert_eq!(reversed, backward);
+}
+
+#[test]
+fn globs_match_stars_and_question_marks() {
+    use crate::diff::glob_match;
+    for (pattern, name, expected) in [
+        ("audit_*", "audit_2024", true),
+        ("audit_*", "audit", false),
+        ("*_log", "job_log", true),
+        ("ops.*", "ops.jobs", true),
+        ("ops.*", "jobs", false),
+        ("t?", "t1", true),
+        ("t?", "t12", false),
+        ("exact", "exact", true),
+        ("a*b*c", "aXbYc", true),
+        ("a*b*c", "aXbY", false),
+        ("*", "", true),
+    ] {
+        assert_eq!(glob_match(pattern, name), expected, "{pattern} ~ {name}");
+    }
 }

@@ -25,7 +25,8 @@ use crate::schema::{Schema, split_renamed_from};
 /// What the entity side is made of.
 #[derive(Clone, Debug)]
 pub struct EntitySource {
-    /// Module prefix of the entities in SeaORM's registry, e.g. `"entity::*"`.
+    /// Module prefix of the entities in SeaORM's registry, e.g. `"entity::*"`;
+    /// several are separated by commas (`"entity::*, billing::*"`).
     pub registry_prefix: String,
     /// Indexes the entity attributes cannot express (composite, non-unique).
     pub extra_indexes: Vec<IndexCreateStatement>,
@@ -54,10 +55,13 @@ pub async fn record(source: &EntitySource, backend: DbBackend) -> Result<Recorde
         },
     };
     let recorder = Recorder::new(backend);
-    EntityRegistry::build_schema(sea_orm::Schema::new(backend), &source.registry_prefix)
-        .apply(&recorder)
-        .await
-        .map_err(fail)?;
+    // Several prefixes (comma separated) are recorded in the order given.
+    for prefix in source.registry_prefix.split(',').map(str::trim) {
+        EntityRegistry::build_schema(sea_orm::Schema::new(backend), prefix)
+            .apply(&recorder)
+            .await
+            .map_err(fail)?;
+    }
     let mut ddl = recorder.take_sql();
     for index in &source.extra_indexes {
         let sql = recorder::render(|| backend.build(index).to_string()).map_err(|panic| {

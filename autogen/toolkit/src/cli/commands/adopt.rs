@@ -17,7 +17,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     write: Option<&std::path::Path>,
 ) -> anyhow::Result<Outcome> {
     let (_db, cmp) = compare::<M>(ctx, args, false).await?;
-    let missing = crate::adopt::missing(&cmp);
+    let missing = crate::undeclared::missing(&cmp);
     let module = crate::render::rustfmt(&missing.index_module).unwrap_or(missing.index_module);
     if let Some(path) = write
         && missing.indexes > 0

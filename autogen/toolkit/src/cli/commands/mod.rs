@@ -11,6 +11,7 @@ pub mod downgrade;
 pub mod generate;
 pub mod heads;
 pub mod history;
+pub mod init;
 pub mod merge;
 pub mod reset;
 pub mod revision;

@@ -27,8 +27,14 @@ pub async fn run<M: MigratorTrait + Squashed>(
     if old.is_empty() {
         bail!("nothing to squash: the migration list is empty");
     }
-    // Fails early, before any database work, when lib.rs has no squashed list.
+    // Fails early, before any database work, when lib.rs has no squashed list
+    // or the binary would not read it.
     dir.squashed()?;
+    if !ctx.squashes {
+        bail!(
+            "this autogen binary does not read the squashed list: call `seaorm_autogen::cli::main_squashed::<Migrator>` in it (the Migrator implementing `autogen_runtime::Squashed`, see the README)"
+        );
+    }
     if known_names::<M>() != old {
         bail!(
             "{} lists other migrations than this build of autogen: rebuild it first (`cargo run -p autogen -- squash -m ...`)",

@@ -1,0 +1,184 @@
+//! A project's autogen settings in one place: `autogen.toml` at the
+//! workspace root, else `[workspace.metadata.autogen]` in its `Cargo.toml`.
+//! The CLI reads them before every command; its flags override them, and
+//! what neither says comes from the binary's `Project`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::diff::DiffOptions;
+
+/// The settings file `autogen init` writes at the workspace root.
+pub const FILE: &str = "autogen.toml";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The migration crate's `src/` directory, relative to the workspace root.
+    pub migration_dir: Option<PathBuf>,
+    /// Module prefixes of the entities in SeaORM's registry (`"entity::*"`),
+    /// in the order their tables are created.
+    #[serde(default)]
+    pub entities: Vec<String>,
+    /// Which tables are compared (globs over `table` or `schema.table`).
+    #[serde(default)]
+    pub tables: Filter,
+    /// Which PostgreSQL schemas' tables are compared (globs over schema names;
+    /// the connection's own schema is always compared).
+    #[serde(default)]
+    pub schemas: Filter,
+    /// What to do with tables no entity describes.
+    pub unknown_tables: Option<UnknownTables>,
+    /// Where the entity-schema cache lives (relative: to the workspace root).
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// When not empty, only what matches one of these.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Never what matches one of these.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownTables {
+    /// Report them, change nothing (the default).
+    Keep,
+    /// Drop them in the generated migration.
+    Drop,
+}
+
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("{0} is not valid: {1}")]
+    Parse(PathBuf, String),
+}
+
+impl Settings {
+    /// The settings of the workspace at `root`: `autogen.toml`, else
+    /// `[workspace.metadata.autogen]` of `Cargo.toml`, else none (all defaults).
+    pub fn load(root: &Path) -> Result<Self, SettingsError> {
+        let file = root.join(FILE);
+        if file.is_file() {
+            let text = read(&file)?;
+            return Self::parse(&text).map_err(|e| SettingsError::Parse(file, e));
+        }
+        let manifest = root.join("Cargo.toml");
+        if !manifest.is_file() {
+            return Ok(Self::default());
+        }
+        let text = read(&manifest)?;
+        let doc: toml::Table = toml::from_str(&text)
+            .map_err(|e| SettingsError::Parse(manifest.clone(), one_line(&e.to_string())))?;
+        let Some(section) = doc
+            .get("workspace")
+            .and_then(|w| w.get("metadata"))
+            .and_then(|m| m.get("autogen"))
+        else {
+            return Ok(Self::default());
+        };
+        section.clone().try_into().map_err(|e: toml::de::Error| {
+            SettingsError::Parse(
+                manifest,
+                format!("[workspace.metadata.autogen]: {}", one_line(&e.to_string())),
+            )
+        })
+    }
+
+    /// Parse the text of an `autogen.toml`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| one_line(&e.to_string()))
+    }
+
+    /// The comparison options these settings imply.
+    pub fn apply_to(&self, opts: &mut DiffOptions) {
+        opts.include.extend(self.tables.include.iter().cloned());
+        opts.exclude.extend(self.tables.exclude.iter().cloned());
+        opts.include_schemas
+            .extend(self.schemas.include.iter().cloned());
+        opts.exclude_schemas
+            .extend(self.schemas.exclude.iter().cloned());
+        if self.unknown_tables == Some(UnknownTables::Drop) {
+            opts.drop_unknown = true;
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, SettingsError> {
+    std::fs::read_to_string(path).map_err(|e| SettingsError::Read(path.into(), e))
+}
+
+/// toml's messages span several lines (a caret under the source); errors are one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.starts_with('^'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complete_file_is_read() {
+        let s = Settings::parse(
+            r#"
+migration_dir = "db/migration/src"
+entities = ["entity::*", "billing::entities::*"]
+unknown_tables = "drop"
+cache_dir = ".autogen-cache"
+
+[tables]
+include = ["*"]
+exclude = ["audit_*", "_sqlx_*"]
+
+[schemas]
+exclude = ["audit"]
+"#,
+        )
+        .expect("parses");
+        assert_eq!(s.migration_dir, Some(PathBuf::from("db/migration/src")));
+        assert_eq!(s.entities, ["entity::*", "billing::entities::*"]);
+        assert_eq!(s.unknown_tables, Some(UnknownTables::Drop));
+        assert_eq!(s.tables.exclude, ["audit_*", "_sqlx_*"]);
+        let mut opts = DiffOptions::default();
+        s.apply_to(&mut opts);
+        assert!(opts.drop_unknown);
+        assert_eq!(opts.exclude_schemas, ["audit"]);
+    }
+
+    #[test]
+    fn an_empty_file_is_all_defaults_and_typos_are_refused() {
+        assert_eq!(Settings::parse(""), Ok(Settings::default()));
+        let e = Settings::parse("migration-dir = \"x\"").expect_err("unknown key");
+        assert!(e.contains("migration-dir") && !e.contains('\n'), "{e}");
+        let e = Settings::parse("unknown_tables = \"delete\"").expect_err("bad value");
+        assert!(e.contains("keep") && e.contains("drop"), "{e}");
+    }
+
+    #[test]
+    fn workspace_metadata_is_read_when_there_is_no_file() {
+        let dir = std::env::temp_dir().join(format!("autogen-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = []\n\n[workspace.metadata.autogen]\nentities = [\"models::*\"]\n",
+        )
+        .expect("write");
+        let s = Settings::load(&dir).expect("loads");
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(s.entities, ["models::*"]);
+    }
+}
