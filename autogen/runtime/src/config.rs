@@ -154,18 +154,51 @@ impl DatabaseUrl {
         redact(&self.raw)
     }
 
-    /// The SQLite file this URL points at, if it is a file.
+    /// The SQLite file this URL points at, if it is a file: read as sqlx
+    /// reads it, so that `sqlite:p`, `sqlite://p` and `sqlite:///abs/p`,
+    /// with or without `?params`, name the file sqlx opens.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         if self.backend != Backend::Sqlite {
             return None;
         }
-        let rest = self.raw.strip_prefix("sqlite://")?;
-        let path = rest.split('?').next().unwrap_or(rest);
-        if path.is_empty() || path.contains(":memory:") || self.raw.contains("mode=memory") {
+        let rest = self
+            .raw
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+        let in_memory = params
+            .split('&')
+            .any(|p| p.split_once('=') == Some(("mode", "memory")));
+        if path.is_empty() || path == ":memory:" || in_memory {
             return None;
         }
-        Some(PathBuf::from(path))
+        Some(PathBuf::from(percent_decode(path)))
     }
+}
+
+/// `%XX` escapes decoded (sqlx allows them for `?` and `#` in file names);
+/// a malformed escape is kept as it is.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_loopback(raw: &str) -> bool {
@@ -252,5 +285,25 @@ mod tests {
         let u = DatabaseUrl::parse("sqlite://data/x.db", "test").unwrap();
         assert_eq!(u.expose(), "sqlite://data/x.db?mode=rwc");
         assert_eq!(u.sqlite_path(), Some(PathBuf::from("data/x.db")));
+    }
+
+    #[test]
+    fn every_sqlite_url_form_names_its_file() {
+        for (url, path) in [
+            ("sqlite:data/x.db", Some("data/x.db")),
+            ("sqlite:data/x.db?mode=rwc", Some("data/x.db")),
+            ("sqlite://data/x.db", Some("data/x.db")),
+            ("sqlite://data/x.db?mode=rw&cache=shared", Some("data/x.db")),
+            ("sqlite:///abs/x.db", Some("/abs/x.db")),
+            ("sqlite:/abs/x.db?mode=rwc", Some("/abs/x.db")),
+            ("sqlite://data/a%3Fb.db", Some("data/a?b.db")),
+            ("sqlite::memory:", None),
+            ("sqlite://:memory:", None),
+            ("sqlite://?mode=memory", None),
+            ("sqlite://data/x.db?mode=memory", None),
+        ] {
+            let u = DatabaseUrl::parse(url, "test").unwrap();
+            assert_eq!(u.sqlite_path(), path.map(PathBuf::from), "{url}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! that the waiting process never sees "database is locked".
 
 use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sea_orm_migration::sea_orm::{
@@ -37,15 +38,32 @@ impl MigrationLock {
     pub async fn acquire(url: &DatabaseUrl, timeout: Duration) -> Result<Self, RuntimeError> {
         match url.backend() {
             Backend::Postgres | Backend::MySql => acquire_server(url, timeout).await,
-            Backend::Sqlite => match url.sqlite_path() {
-                Some(path) => {
-                    let mut lock_path = path.into_os_string();
-                    lock_path.push(".migrate.lock");
-                    acquire_file(lock_path.into(), timeout).await
-                }
+            Backend::Sqlite => match Self::sqlite_lock_file(url)? {
+                Some(path) => acquire_file(path, timeout).await,
                 None => Ok(Self::Private),
             },
         }
+    }
+
+    /// The lock file of a SQLite database, `<db>.migrate.lock` next to it,
+    /// as an absolute path: every form of the URL of one file (`sqlite:p`,
+    /// `sqlite://p?mode=rwc`, `sqlite:///abs/p`) gets the same lock. `None`
+    /// for an in-memory database (private to its process) and other backends.
+    pub fn sqlite_lock_file(url: &DatabaseUrl) -> Result<Option<PathBuf>, RuntimeError> {
+        let Some(path) = url.sqlite_path() else {
+            return Ok(None);
+        };
+        let path = std::path::absolute(&path)
+            .map_err(|e| RuntimeError::Lock(format!("{}: {e}", path.display())))?;
+        // `absolute` keeps `..`; the directory's canonical form names the
+        // lock the same way for `a/../db` and `db` (when it exists yet).
+        let path = match (path.parent().map(Path::canonicalize), path.file_name()) {
+            (Some(Ok(dir)), Some(name)) => dir.join(name),
+            _ => path,
+        };
+        let mut lock_path = path.into_os_string();
+        lock_path.push(".migrate.lock");
+        Ok(Some(lock_path.into()))
     }
 
     pub async fn release(self) {
@@ -116,10 +134,7 @@ async fn acquire_server(
     }
 }
 
-async fn acquire_file(
-    path: std::path::PathBuf,
-    timeout: Duration,
-) -> Result<MigrationLock, RuntimeError> {
+async fn acquire_file(path: PathBuf, timeout: Duration) -> Result<MigrationLock, RuntimeError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| RuntimeError::Lock(format!("{}: {e}", dir.display())))?;

@@ -361,6 +361,12 @@ fn replicas_migrate_once(db: TestDb, replicas: usize) {
     let app = app(cwd.path(), &db).migrate_only();
     // Start them all before waiting for any.
     let running: Vec<Running> = (0..replicas).map(|_| app.spawn()).collect();
+    wait_and_check_one_applied(running);
+    assert_base_schema(&db);
+}
+
+/// Wait for replicas started together: all succeed, exactly one applies.
+fn wait_and_check_one_applied(running: Vec<Running>) {
     let exits: Vec<Exit> = running.into_iter().map(|r| r.wait(RUN)).collect();
 
     let all_logs = exits
@@ -390,7 +396,6 @@ fn replicas_migrate_once(db: TestDb, replicas: usize) {
     );
     let applied: usize = exits.iter().map(|e| applied_lines(e).len()).sum();
     assert_eq!(applied, 1, "the migration was applied once:\n{all_logs}");
-    assert_base_schema(&db);
 }
 
 #[test]
@@ -401,6 +406,41 @@ fn eight_replicas_on_one_postgres_database_migrate_once() {
 #[test]
 fn two_replicas_on_one_sqlite_file_migrate_once() {
     replicas_migrate_once(TestDb::sqlite(), 2);
+}
+
+/// `sqlite:relative/path` (no `//`, no query) takes the same lock as the
+/// other forms: while the test holds the lock of the file, four booting
+/// replicas wait (none migrates); once it is released, one applies.
+#[test]
+fn four_boots_on_a_relative_sqlite_url_wait_for_the_lock_and_migrate_once() {
+    let cwd = temp_dir();
+    std::fs::create_dir_all(cwd.path().join("data")).expect("mkdir data");
+    let held =
+        crate::cli_common::hold_sqlite_migration_lock(&cwd.path().join("data/remediation.db"));
+    let app = App::new(cwd.path())
+        .database("sqlite:data/remediation.db")
+        .migrate_only();
+    let mut running: Vec<Running> = (0..4).map(|_| app.spawn()).collect();
+    // A boot takes well under a second; one that does not wait for the
+    // lock has finished long before this.
+    std::thread::sleep(Duration::from_secs(5));
+    for replica in &mut running {
+        assert!(
+            !replica.has_exited() && !replica.log().contains("Applied migration"),
+            "a replica did not wait for the lock:\n{}",
+            replica.log()
+        );
+    }
+    drop(held);
+    wait_and_check_one_applied(running);
+    let url = format!(
+        "sqlite://{}",
+        cwd.path().join("data/remediation.db").display()
+    );
+    assert_eq!(
+        support::query_strings(&url, "SELECT version FROM seaql_migrations"),
+        vec![HEAD.to_owned()]
+    );
 }
 
 // ---------------------------------------------------------------------------
