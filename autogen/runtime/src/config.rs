@@ -59,6 +59,14 @@ pub enum ConfigError {
         "DATABASE_URL has the unsupported scheme `{0}`: use postgres://, sqlite:// or mysql://"
     )]
     UnknownScheme(String),
+    #[error(
+        "DATABASE_URL is set but empty: set it to a database URL (e.g. postgres://user@host:5432/db or sqlite://data/app.db), or unset it to use the embedded SQLite default"
+    )]
+    EmptyUrl,
+    #[error(
+        "DATABASE_URL is not valid UTF-8: set it to a database URL (e.g. postgres://user@host:5432/db or sqlite://data/app.db), or unset it to use the embedded SQLite default"
+    )]
+    NonUnicodeUrl,
     #[error("cannot create the directory {0} for the SQLite database: {1}")]
     CreateDir(PathBuf, std::io::Error),
 }
@@ -79,11 +87,25 @@ impl DatabaseUrl {
         if let Some(url) = explicit {
             return Self::parse(url, "--database-url");
         }
-        // `.env` only fills variables the environment does not already set.
-        let _ = dotenvy::dotenv();
-        match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => Self::parse(url.trim(), "DATABASE_URL"),
-            _ => Self::default_sqlite(),
+        // `.env` only fills variables the environment does not already set
+        // (read the environment first: dotenvy would replace a value that
+        // is set but not UTF-8).
+        let value = match std::env::var_os("DATABASE_URL") {
+            Some(value) => Some(value),
+            None => {
+                let _ = dotenvy::dotenv();
+                std::env::var_os("DATABASE_URL")
+            }
+        };
+        // The default is for an unset variable only: an empty or garbled
+        // one is a mistake that must not quietly migrate a local file.
+        match value {
+            None => Self::default_sqlite(),
+            Some(value) => match value.to_str().map(str::trim) {
+                None => Err(ConfigError::NonUnicodeUrl),
+                Some("") => Err(ConfigError::EmptyUrl),
+                Some(url) => Self::parse(url, "DATABASE_URL"),
+            },
         }
     }
 

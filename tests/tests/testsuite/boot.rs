@@ -2,6 +2,7 @@
 //! replicas racing for the lock, failures that must leave the database
 //! untouched, bad configuration. Every test has a database of its own.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -582,10 +583,16 @@ fn app_refuses_to_serve_when_the_base_migration_fails_on_sqlite() {
 
 const PASSWORD: &str = "s3cret";
 
-fn rejects_bad_url(url: &str, extra_env: &[(&str, &str)], expect: &[&str]) -> Exit {
+fn rejects_bad_url(
+    url: impl AsRef<std::ffi::OsStr>,
+    extra_env: &[(&str, &str)],
+    expect: &[&str],
+) -> Exit {
+    let raw = url.as_ref();
+    let url = raw.to_string_lossy();
     let cwd = temp_dir();
     let mut app = App::new(cwd.path())
-        .database(url)
+        .env("DATABASE_URL", raw)
         .env("PORT", free_port().to_string());
     for (k, v) in extra_env {
         app = app.env(k, v);
@@ -631,7 +638,7 @@ fn malformed_database_url_is_rejected() {
         exit.elapsed
     );
     let exit = rejects_bad_url(
-        &format!("postgres://u:{PASSWORD}@/x"),
+        format!("postgres://u:{PASSWORD}@/x"),
         &[],
         &["not a valid URL"],
     );
@@ -645,7 +652,7 @@ fn malformed_database_url_is_rejected() {
 #[test]
 fn unknown_database_url_scheme_is_rejected() {
     let exit = rejects_bad_url(
-        &format!("oracle://x:{PASSWORD}@h/db"),
+        format!("oracle://x:{PASSWORD}@h/db"),
         &[],
         &["unsupported scheme `oracle`", "postgres://"],
     );
@@ -661,7 +668,7 @@ fn unknown_database_url_scheme_is_rejected() {
 #[test]
 fn unreachable_database_fails_quickly_with_one_redacted_line() {
     let exit = rejects_bad_url(
-        &format!("postgres://u:{PASSWORD}@127.0.0.1:1/x"),
+        format!("postgres://u:{PASSWORD}@127.0.0.1:1/x"),
         &[("DB_CONNECT_RETRY_SECS", "1")],
         &["cannot connect to the database at postgres://u:***@127.0.0.1:1/x"],
     );
@@ -671,6 +678,16 @@ fn unreachable_database_fails_quickly_with_one_redacted_line() {
         exit.elapsed,
         exit.log
     );
+}
+
+/// The SQLite default is for an unset DATABASE_URL only: set but empty (or
+/// not UTF-8) is a mistake, refused in one line before anything is created.
+#[test]
+fn an_empty_or_non_utf8_database_url_is_refused() {
+    rejects_bad_url("", &[], &["DATABASE_URL is set but empty", "unset it"]);
+    rejects_bad_url("   ", &[], &["DATABASE_URL is set but empty"]);
+    let garbled = std::ffi::OsStr::from_bytes(b"sqlite://data/\xff.db");
+    rejects_bad_url(garbled, &[], &["DATABASE_URL is not valid UTF-8"]);
 }
 
 // ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ mod entity_cache;
 mod introspection_equiv;
 
 // The `autogen` command line.
+mod cli_bad_input;
 mod cli_lock;
 mod cli_merge;
 mod cli_offline;
