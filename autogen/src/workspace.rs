@@ -25,14 +25,16 @@ pub enum WorkspaceError {
         "cannot find the migration crate at {0}: run from the workspace root or pass --migration-dir"
     )]
     NotFound(PathBuf),
-    #[error("cannot parse {0}: the migration list must sit between `{BEGIN}` and `{END}`")]
+    #[error(
+        "cannot parse {0}: the migration list must sit between one `{BEGIN}` and one `{END}` after it (a marker is missing, repeated or out of order)"
+    )]
     NoMarkers(PathBuf),
     #[error("cannot write {0}: {1}")]
     Write(PathBuf, std::io::Error),
     #[error("cannot read {0}: {1}")]
     Read(PathBuf, std::io::Error),
     #[error(
-        "cannot record the squashed revisions in {0}: it needs the `SQUASHED` list between `{SQUASHED_BEGIN}` and `{SQUASHED_END}` and `impl autogen_runtime::Squashed for Migrator` (see the README)"
+        "cannot record the squashed revisions in {0}: it needs the `SQUASHED` list between one `{SQUASHED_BEGIN}` and one `{SQUASHED_END}` after it, and `impl autogen_runtime::Squashed for Migrator` (see the README)"
     )]
     NoSquashedList(PathBuf),
     #[error("the message `{0}` gives an empty file name: use letters or digits")]
@@ -84,7 +86,7 @@ impl MigrationDir {
     /// Registered migration modules, in order.
     pub fn modules(&self) -> Result<Vec<String>, WorkspaceError> {
         let lib = Self::read(&self.lib())?;
-        let (Some(b), Some(e)) = (lib.find(BEGIN), lib.find(END)) else {
+        let Some((b, e)) = markers(&lib, BEGIN, END) else {
             return Err(WorkspaceError::NoMarkers(self.lib()));
         };
         Ok(lib[b..e]
@@ -279,7 +281,7 @@ impl MigrationDir {
     /// The revisions recorded as squashed in `lib.rs`, oldest first.
     pub fn squashed(&self) -> Result<Vec<String>, WorkspaceError> {
         let lib = Self::read(&self.lib())?;
-        let (Some(b), Some(e)) = (lib.find(SQUASHED_BEGIN), lib.find(SQUASHED_END)) else {
+        let Some((b, e)) = markers(&lib, SQUASHED_BEGIN, SQUASHED_END) else {
             return Err(WorkspaceError::NoSquashedList(self.lib()));
         };
         Ok(lib[b..e]
@@ -294,9 +296,19 @@ impl MigrationDir {
     }
 }
 
+/// Where the one `begin` marker and the one `end` marker after it are;
+/// `None` when one is missing or repeated, or they are swapped (a list cut
+/// at the wrong place must not be read or written).
+fn markers(lib: &str, begin: &str, end: &str) -> Option<(usize, usize)> {
+    let b = lib.find(begin)?;
+    let e = lib.find(end)?;
+    let once = lib.matches(begin).count() == 1 && lib.matches(end).count() == 1;
+    (once && b < e).then_some((b, e))
+}
+
 /// `lib` with `name` declared as a module and appended to the list.
 fn register(lib: &str, name: &str) -> Option<String> {
-    let end = lib.find(END)?;
+    let (_, end) = markers(lib, BEGIN, END)?;
     let line_start = lib[..end].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let indent = &lib[line_start..end];
     let mut out = String::with_capacity(lib.len() + 128);
@@ -347,8 +359,7 @@ fn tidy_blank_lines(lib: &str) -> String {
 
 /// `lib` with the squashed list replaced by `squashed`.
 fn set_squashed(lib: &str, squashed: &[String]) -> Option<String> {
-    let begin = lib.find(SQUASHED_BEGIN)?;
-    let end = lib.find(SQUASHED_END)?;
+    let (begin, end) = markers(lib, SQUASHED_BEGIN, SQUASHED_END)?;
     let body_start = begin + lib[begin..].find('\n')? + 1;
     let end_line = lib[..end].rfind('\n')? + 1;
     if end_line < body_start {
@@ -407,6 +418,8 @@ mod tests {
             "pub const SQUASHED: &[&str] = &[\n    // autogen:squashed:begin\n    \"m1\",\n    \"m2\",\n    // autogen:squashed:end\n];\n"
         );
         assert!(set_squashed("no markers", &[]).is_none());
+        let swapped = "// autogen:squashed:end\n\"m1\",\n// autogen:squashed:begin\n";
+        assert!(set_squashed(swapped, &[]).is_none());
     }
 
     #[test]

@@ -292,11 +292,28 @@ pub async fn stamp<M: MigratorTrait>(
         Target::Base => 0,
         Target::Revision(rev) => position(status, resolve(status, rev)?) + 1,
         Target::Relative(n) => {
-            let current = status
-                .current()
-                .map(|c| position(status, c) + 1)
-                .unwrap_or(0) as i64;
-            (current + n).clamp(0, status.known.len() as i64) as usize
+            // Checked, not clamped: `+N` past head (or `-N` past base) is a
+            // mistake, as it is for upgrade and downgrade, and a huge N
+            // must not wrap around to some other revision.
+            let current = status.current().map(|c| position(status, c) + 1);
+            let from = current.unwrap_or(0);
+            let steps = usize::try_from(n.unsigned_abs()).ok();
+            let upto = if *n >= 0 {
+                steps
+                    .and_then(|s| from.checked_add(s))
+                    .filter(|u| *u <= status.known.len())
+            } else {
+                steps.and_then(|s| from.checked_sub(s))
+            };
+            upto.ok_or_else(|| RuntimeError::StampOutOfRange {
+                step: *n,
+                current: status.current().unwrap_or("base").to_owned(),
+                available: if *n >= 0 {
+                    status.known.len().saturating_sub(from)
+                } else {
+                    from
+                },
+            })?
         }
     };
     M::install(db).await?;

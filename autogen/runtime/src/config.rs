@@ -5,12 +5,18 @@
 //! under `./data/` that is created on first use.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use thiserror::Error;
 use url::Url;
 
 /// The embedded default: a SQLite file under `./data/`, created on first run.
 pub const DEFAULT_SQLITE_FILE: &str = "data/remediation.db";
+
+/// The longest wait accepted for a lock or a connection retry: 24 days,
+/// under PostgreSQL's `lock_timeout` limit (an `int` of milliseconds,
+/// about 24.8 days) and far from `Instant` overflow.
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 24 * 60 * 60);
 
 /// The backends the toolkit knows how to talk to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -69,6 +75,22 @@ pub enum ConfigError {
     NonUnicodeUrl,
     #[error("cannot create the directory {0} for the SQLite database: {1}")]
     CreateDir(PathBuf, std::io::Error),
+    #[error(
+        "{name} is {secs} seconds, more than the longest wait accepted ({} seconds, 24 days): pass a smaller value",
+        MAX_WAIT.as_secs()
+    )]
+    WaitTooLong { name: &'static str, secs: u64 },
+}
+
+/// A wait given in seconds by a user (`--lock-timeout`,
+/// `DB_CONNECT_RETRY_SECS`, ...), refused above [`MAX_WAIT`] rather than
+/// overflowing a deadline or PostgreSQL's `lock_timeout`.
+pub fn wait_secs(name: &'static str, secs: u64) -> Result<Duration, ConfigError> {
+    let wait = Duration::from_secs(secs);
+    if wait > MAX_WAIT {
+        return Err(ConfigError::WaitTooLong { name, secs });
+    }
+    Ok(wait)
 }
 
 /// A validated database location.
@@ -327,5 +349,21 @@ mod tests {
             let u = DatabaseUrl::parse(url, "test").unwrap();
             assert_eq!(u.sqlite_path(), path.map(PathBuf::from), "{url}");
         }
+    }
+
+    #[test]
+    fn waits_beyond_the_maximum_are_refused_in_one_sentence() {
+        assert_eq!(
+            wait_secs("--lock-timeout", 60).ok(),
+            Some(Duration::from_secs(60))
+        );
+        assert!(wait_secs("--lock-timeout", MAX_WAIT.as_secs()).is_ok());
+        let e = wait_secs("--lock-timeout", u64::MAX)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--lock-timeout is 18446744073709551615 seconds"),
+            "{e}"
+        );
     }
 }

@@ -70,7 +70,11 @@ pub async fn connect_for_migrations(
     let mut opts = options(url);
     opts.max_connections(1).min_connections(1);
     if url.backend() == Backend::Postgres {
-        let millis = lock_timeout.as_millis().max(1).to_string();
+        let millis = lock_timeout
+            .min(crate::config::MAX_WAIT)
+            .as_millis()
+            .max(1)
+            .to_string();
         opts.map_sqlx_postgres_opts(move |o| o.options([("lock_timeout", millis.as_str())]));
     }
     Ok(MigrationConnection {
@@ -110,7 +114,7 @@ pub async fn connect_with_retry(
     url: &DatabaseUrl,
     budget: Duration,
 ) -> Result<DatabaseConnection, RuntimeError> {
-    let deadline = Instant::now() + budget;
+    let deadline = crate::lock::deadline_after(budget);
     let mut delay = Duration::from_millis(100);
     loop {
         // Each attempt is bounded too: the pool itself retries a refused

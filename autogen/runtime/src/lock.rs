@@ -15,7 +15,7 @@ use sea_orm_migration::sea_orm::{
 };
 
 use crate::RuntimeError;
-use crate::config::{Backend, DatabaseUrl};
+use crate::config::{Backend, DatabaseUrl, MAX_WAIT};
 use crate::connect::one_line;
 
 /// How long a migration waits for another one by default.
@@ -103,7 +103,7 @@ async fn acquire_server(
             reason: one_line(&e),
         })?;
     let backend = conn.get_database_backend();
-    let millis = timeout.as_millis().max(1);
+    let millis = timeout.min(MAX_WAIT).as_millis().max(1);
     let acquired = if backend == DbBackend::Postgres {
         conn.execute_unprepared(&format!("SET lock_timeout = {millis}"))
             .await?;
@@ -117,7 +117,7 @@ async fn acquire_server(
             Err(e) => return Err(RuntimeError::Lock(one_line(&e))),
         }
     } else {
-        let secs = timeout.as_secs().max(1);
+        let secs = timeout.min(MAX_WAIT).as_secs().max(1);
         let row = conn
             .query_one_raw(Statement::from_string(
                 backend,
@@ -145,7 +145,7 @@ async fn acquire_file(path: PathBuf, timeout: Duration) -> Result<MigrationLock,
         .write(true)
         .open(&path)
         .map_err(|e| RuntimeError::Lock(format!("{}: {e}", path.display())))?;
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(MigrationLock::File(file)),
@@ -158,4 +158,10 @@ async fn acquire_file(path: PathBuf, timeout: Duration) -> Result<MigrationLock,
             }
         }
     }
+}
+
+/// `now + wait`, with waits beyond [`MAX_WAIT`] (which users cannot give,
+/// see [`crate::config::wait_secs`]) capped there instead of overflowing.
+pub(crate) fn deadline_after(wait: Duration) -> Instant {
+    Instant::now() + wait.min(MAX_WAIT)
 }

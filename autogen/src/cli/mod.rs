@@ -242,7 +242,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
             .migration_dir
             .unwrap_or_else(|| PathBuf::from(project.migration_src)),
         json: g.json,
-        lock_timeout: Duration::from_secs(g.lock_timeout),
+        lock_timeout: crate::config::wait_secs("--lock-timeout", g.lock_timeout)?,
     };
     match cli.command {
         None => match cli.generate.message.clone() {

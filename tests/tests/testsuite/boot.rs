@@ -11,8 +11,8 @@ use autogen_runtime::{self as runtime, RuntimeError};
 use serde_json::{Value, json};
 use tests::fixtures::{BrokenMigrator, CREATE_A, CREATE_B_THEN_FAIL};
 use tests::support::{
-    self, App, BASE_TABLES, Exit, HEAD, MIGRATED_OK, MIGRATION_FAILED, Running, TestDb, free_port,
-    temp_dir,
+    self, App, BASE_TABLES, Exit, HEAD, MIGRATED_OK, MIGRATION_FAILED, Running, SqliteFile, TestDb,
+    free_port, temp_dir,
 };
 
 /// Generous bound for one app run; a healthy boot takes well under a second.
@@ -688,6 +688,40 @@ fn an_empty_or_non_utf8_database_url_is_refused() {
     rejects_bad_url("   ", &[], &["DATABASE_URL is set but empty"]);
     let garbled = std::ffi::OsStr::from_bytes(b"sqlite://data/\xff.db");
     rejects_bad_url(garbled, &[], &["DATABASE_URL is not valid UTF-8"]);
+}
+
+/// Waits too long to represent: one line naming the setting, not a panic
+/// (exit 101), and nothing created.
+#[test]
+fn absurd_wait_settings_are_refused_in_one_line() {
+    for (var, flag) in [
+        ("DB_CONNECT_RETRY_SECS", "--connect-retry-secs"),
+        ("MIGRATION_LOCK_TIMEOUT_SECS", "--lock-timeout-secs"),
+    ] {
+        let file = SqliteFile::create();
+        let exit = App::new(file.dir())
+            .database(&file.url())
+            .env(var, "18446744073709551615")
+            .migrate_only()
+            .run(RUN);
+        assert!(!exit.success(), "{var}: must fail:\n{}", exit.log);
+        assert_ne!(
+            exit.status.code(),
+            Some(101),
+            "{var}: panicked:\n{}",
+            exit.log
+        );
+        let line = one_error_line(&exit);
+        for needle in [
+            var,
+            flag,
+            "18446744073709551615 seconds",
+            "pass a smaller value",
+        ] {
+            assert!(line.contains(needle), "{var}: {needle:?} missing: {line}");
+        }
+        assert!(!file.path().exists(), "{var}: the database was created");
+    }
 }
 
 // ---------------------------------------------------------------------------
