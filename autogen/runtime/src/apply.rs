@@ -9,9 +9,9 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::sea_query::Query;
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
-use crate::bookkeeping;
 use crate::status::MIGRATION_TABLE;
 use crate::{RuntimeError, Status};
+use crate::{bookkeeping, sqlite};
 
 /// A revision target as users write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,15 +212,18 @@ async fn run_one(
             .map_err(err)?;
         let result = async {
             let txn = db.begin().await.map_err(err)?;
+            // Only what this migration breaks counts: a dangling row that
+            // was already there (inserted with enforcement off) is not its
+            // doing and must not block every boot.
+            let before = sqlite::foreign_key_violations(&txn).await.map_err(err)?;
             let manager = SchemaManager::new(&txn);
             step(&manager, migration, direction).await.map_err(err)?;
-            let violations = crate::sqlite::foreign_key_violations(&txn)
-                .await
-                .map_err(err)?;
+            let after = sqlite::foreign_key_violations(&txn).await.map_err(err)?;
+            let violations = sqlite::new_violations(&before, after);
             if !violations.is_empty() {
                 return Err(format!(
-                    "foreign key violations after the migration: {}",
-                    violations.join(", ")
+                    "it leaves rows whose foreign keys point at missing rows: {}; fix the data or the migration",
+                    sqlite::describe_violations(&violations)
                 ));
             }
             if bookkeeping {

@@ -38,4 +38,5 @@ mod generate_errors;
 mod boot;
 mod e2e_pg;
 mod e2e_sqlite;
+mod sqlite_foreign_keys;
 mod sqlite_lock;
