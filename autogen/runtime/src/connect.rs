@@ -109,7 +109,10 @@ impl std::ops::Deref for MigrationConnection {
 
 /// Connect, retrying with exponential backoff (100 ms doubling to 2 s) for at
 /// most `budget`: a database that is starting next to the service is waited
-/// for, a wrong URL fails after the budget with one line.
+/// for, a wrong URL fails after the budget with one line. The pool returned
+/// is the normal one of [`connect`] (30 s acquire timeout): the short
+/// timeouts of the attempts are for probing and must not reach a pool that
+/// then serves traffic, where a burst would fail acquires after 200 ms.
 pub async fn connect_with_retry(
     url: &DatabaseUrl,
     budget: Duration,
@@ -122,7 +125,10 @@ pub async fn connect_with_retry(
         let remaining = deadline.saturating_duration_since(Instant::now());
         let attempt = remaining.clamp(Duration::from_millis(200), Duration::from_secs(5));
         match connect_within(url, attempt).await {
-            Ok(db) => return Ok(db),
+            Ok(probe) => {
+                let _ = probe.close().await;
+                return connect(url).await;
+            }
             Err(e) if Instant::now() + delay < deadline => {
                 tracing::warn!("database not reachable yet, retrying in {delay:?}: {e}");
                 tokio::time::sleep(delay).await;

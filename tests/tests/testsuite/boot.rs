@@ -444,6 +444,35 @@ fn four_boots_on_a_relative_sqlite_url_wait_for_the_lock_and_migrate_once() {
     );
 }
 
+/// The boot retry probes with short timeouts (at most 5 s, as little as
+/// 200 ms near the end of its budget); the pool the app then serves with
+/// has the normal 30 s acquire timeout, so a burst of requests queues for
+/// a connection instead of failing.
+#[test]
+fn the_pool_from_the_boot_retry_serves_with_the_normal_acquire_timeout() {
+    for db in [TestDb::sqlite(), TestDb::postgres()] {
+        let url = DatabaseUrl::parse(&db.url(), "test").expect("test URL");
+        let acquire = support::block_on(async {
+            let pool = runtime::connect_with_retry(&url, Duration::from_secs(1))
+                .await
+                .expect("connect");
+            let acquire = match &db {
+                TestDb::Sqlite(_) => pool
+                    .get_sqlite_connection_pool()
+                    .options()
+                    .get_acquire_timeout(),
+                TestDb::Postgres(_) => pool
+                    .get_postgres_connection_pool()
+                    .options()
+                    .get_acquire_timeout(),
+            };
+            let _ = pool.close().await;
+            acquire
+        });
+        assert_eq!(acquire, Duration::from_secs(30), "{}", db.backend());
+    }
+}
+
 // ---------------------------------------------------------------------------
 // A migration that fails halfway (library level)
 
