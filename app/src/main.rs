@@ -6,8 +6,8 @@ mod boot;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
+use autogen_runtime::config::wait_secs;
 use clap::Parser;
 
 /// The remediation engine service.
@@ -45,11 +45,31 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stdout().is_terminal())
         .init();
     let args = Args::parse();
+    let waits = wait_secs(
+        "DB_CONNECT_RETRY_SECS (--connect-retry-secs)",
+        args.connect_retry_secs,
+    )
+    .and_then(|retry| {
+        Ok((
+            retry,
+            wait_secs(
+                "MIGRATION_LOCK_TIMEOUT_SECS (--lock-timeout-secs)",
+                args.lock_timeout_secs,
+            )?,
+        ))
+    });
+    let (connect_retry, lock_timeout) = match waits {
+        Ok(waits) => waits,
+        Err(e) => {
+            tracing::error!("❌ Cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let opts = boot::BootOptions {
         database_url: args.database_url.clone(),
         auto_migrate: args.auto_migrate || args.migrate_only,
-        connect_retry: Duration::from_secs(args.connect_retry_secs),
-        lock_timeout: Duration::from_secs(args.lock_timeout_secs),
+        connect_retry,
+        lock_timeout,
     };
     let Some(state) = boot::boot(&opts).await else {
         return ExitCode::FAILURE;

@@ -9,9 +9,9 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::sea_query::Query;
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
-use crate::bookkeeping;
 use crate::status::MIGRATION_TABLE;
 use crate::{RuntimeError, Status};
+use crate::{bookkeeping, sqlite};
 
 /// A revision target as users write it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,15 +212,18 @@ async fn run_one(
             .map_err(err)?;
         let result = async {
             let txn = db.begin().await.map_err(err)?;
+            // Only what this migration breaks counts: a dangling row that
+            // was already there (inserted with enforcement off) is not its
+            // doing and must not block every boot.
+            let before = sqlite::foreign_key_violations(&txn).await.map_err(err)?;
             let manager = SchemaManager::new(&txn);
             step(&manager, migration, direction).await.map_err(err)?;
-            let violations = crate::sqlite::foreign_key_violations(&txn)
-                .await
-                .map_err(err)?;
+            let after = sqlite::foreign_key_violations(&txn).await.map_err(err)?;
+            let violations = sqlite::new_violations(&before, after);
             if !violations.is_empty() {
                 return Err(format!(
-                    "foreign key violations after the migration: {}",
-                    violations.join(", ")
+                    "it leaves rows whose foreign keys point at missing rows: {}; fix the data or the migration",
+                    sqlite::describe_violations(&violations)
                 ));
             }
             if bookkeeping {
@@ -292,11 +295,28 @@ pub async fn stamp<M: MigratorTrait>(
         Target::Base => 0,
         Target::Revision(rev) => position(status, resolve(status, rev)?) + 1,
         Target::Relative(n) => {
-            let current = status
-                .current()
-                .map(|c| position(status, c) + 1)
-                .unwrap_or(0) as i64;
-            (current + n).clamp(0, status.known.len() as i64) as usize
+            // Checked, not clamped: `+N` past head (or `-N` past base) is a
+            // mistake, as it is for upgrade and downgrade, and a huge N
+            // must not wrap around to some other revision.
+            let current = status.current().map(|c| position(status, c) + 1);
+            let from = current.unwrap_or(0);
+            let steps = usize::try_from(n.unsigned_abs()).ok();
+            let upto = if *n >= 0 {
+                steps
+                    .and_then(|s| from.checked_add(s))
+                    .filter(|u| *u <= status.known.len())
+            } else {
+                steps.and_then(|s| from.checked_sub(s))
+            };
+            upto.ok_or_else(|| RuntimeError::StampOutOfRange {
+                step: *n,
+                current: status.current().unwrap_or("base").to_owned(),
+                available: if *n >= 0 {
+                    status.known.len().saturating_sub(from)
+                } else {
+                    from
+                },
+            })?
         }
     };
     M::install(db).await?;

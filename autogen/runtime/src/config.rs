@@ -5,12 +5,18 @@
 //! under `./data/` that is created on first use.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use thiserror::Error;
 use url::Url;
 
 /// The embedded default: a SQLite file under `./data/`, created on first run.
 pub const DEFAULT_SQLITE_FILE: &str = "data/remediation.db";
+
+/// The longest wait accepted for a lock or a connection retry: 24 days,
+/// under PostgreSQL's `lock_timeout` limit (an `int` of milliseconds,
+/// about 24.8 days) and far from `Instant` overflow.
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 24 * 60 * 60);
 
 /// The backends the toolkit knows how to talk to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -69,8 +75,32 @@ pub enum ConfigError {
         "DATABASE_URL has the unsupported scheme `{0}`: use postgres://, sqlite:// or mysql://"
     )]
     UnknownScheme(String),
+    #[error(
+        "DATABASE_URL is set but empty: set it to a database URL (e.g. postgres://user@host:5432/db or sqlite://data/app.db), or unset it to use the embedded SQLite default"
+    )]
+    EmptyUrl,
+    #[error(
+        "DATABASE_URL is not valid UTF-8: set it to a database URL (e.g. postgres://user@host:5432/db or sqlite://data/app.db), or unset it to use the embedded SQLite default"
+    )]
+    NonUnicodeUrl,
     #[error("cannot create the directory {0} for the SQLite database: {1}")]
     CreateDir(PathBuf, std::io::Error),
+    #[error(
+        "{name} is {secs} seconds, more than the longest wait accepted ({} seconds, 24 days): pass a smaller value",
+        MAX_WAIT.as_secs()
+    )]
+    WaitTooLong { name: &'static str, secs: u64 },
+}
+
+/// A wait given in seconds by a user (`--lock-timeout`,
+/// `DB_CONNECT_RETRY_SECS`, ...), refused above [`MAX_WAIT`] rather than
+/// overflowing a deadline or PostgreSQL's `lock_timeout`.
+pub fn wait_secs(name: &'static str, secs: u64) -> Result<Duration, ConfigError> {
+    let wait = Duration::from_secs(secs);
+    if wait > MAX_WAIT {
+        return Err(ConfigError::WaitTooLong { name, secs });
+    }
+    Ok(wait)
 }
 
 /// A validated database location.
@@ -89,11 +119,25 @@ impl DatabaseUrl {
         if let Some(url) = explicit {
             return Self::parse(url, "--database-url");
         }
-        // `.env` only fills variables the environment does not already set.
-        let _ = dotenvy::dotenv();
-        match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => Self::parse(url.trim(), "DATABASE_URL"),
-            _ => Self::default_sqlite(),
+        // `.env` only fills variables the environment does not already set
+        // (read the environment first: dotenvy would replace a value that
+        // is set but not UTF-8).
+        let value = match std::env::var_os("DATABASE_URL") {
+            Some(value) => Some(value),
+            None => {
+                let _ = dotenvy::dotenv();
+                std::env::var_os("DATABASE_URL")
+            }
+        };
+        // The default is for an unset variable only: an empty or garbled
+        // one is a mistake that must not quietly migrate a local file.
+        match value {
+            None => Self::default_sqlite(),
+            Some(value) => match value.to_str().map(str::trim) {
+                None => Err(ConfigError::NonUnicodeUrl),
+                Some("") => Err(ConfigError::EmptyUrl),
+                Some(url) => Self::parse(url, "DATABASE_URL"),
+            },
         }
     }
 
@@ -164,18 +208,51 @@ impl DatabaseUrl {
         redact(&self.raw)
     }
 
-    /// The SQLite file this URL points at, if it is a file.
+    /// The SQLite file this URL points at, if it is a file: read as sqlx
+    /// reads it, so that `sqlite:p`, `sqlite://p` and `sqlite:///abs/p`,
+    /// with or without `?params`, name the file sqlx opens.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         if self.backend != Backend::Sqlite {
             return None;
         }
-        let rest = self.raw.strip_prefix("sqlite://")?;
-        let path = rest.split('?').next().unwrap_or(rest);
-        if path.is_empty() || path.contains(":memory:") || self.raw.contains("mode=memory") {
+        let rest = self
+            .raw
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+        let in_memory = params
+            .split('&')
+            .any(|p| p.split_once('=') == Some(("mode", "memory")));
+        if path.is_empty() || path == ":memory:" || in_memory {
             return None;
         }
-        Some(PathBuf::from(path))
+        Some(PathBuf::from(percent_decode(path)))
     }
+}
+
+/// `%XX` escapes decoded (sqlx allows them for `?` and `#` in file names);
+/// a malformed escape is kept as it is.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_loopback(raw: &str) -> bool {
@@ -262,5 +339,41 @@ mod tests {
         let u = DatabaseUrl::parse("sqlite://data/x.db", "test").unwrap();
         assert_eq!(u.expose(), "sqlite://data/x.db?mode=rwc");
         assert_eq!(u.sqlite_path(), Some(PathBuf::from("data/x.db")));
+    }
+
+    #[test]
+    fn every_sqlite_url_form_names_its_file() {
+        for (url, path) in [
+            ("sqlite:data/x.db", Some("data/x.db")),
+            ("sqlite:data/x.db?mode=rwc", Some("data/x.db")),
+            ("sqlite://data/x.db", Some("data/x.db")),
+            ("sqlite://data/x.db?mode=rw&cache=shared", Some("data/x.db")),
+            ("sqlite:///abs/x.db", Some("/abs/x.db")),
+            ("sqlite:/abs/x.db?mode=rwc", Some("/abs/x.db")),
+            ("sqlite://data/a%3Fb.db", Some("data/a?b.db")),
+            ("sqlite::memory:", None),
+            ("sqlite://:memory:", None),
+            ("sqlite://?mode=memory", None),
+            ("sqlite://data/x.db?mode=memory", None),
+        ] {
+            let u = DatabaseUrl::parse(url, "test").unwrap();
+            assert_eq!(u.sqlite_path(), path.map(PathBuf::from), "{url}");
+        }
+    }
+
+    #[test]
+    fn waits_beyond_the_maximum_are_refused_in_one_sentence() {
+        assert_eq!(
+            wait_secs("--lock-timeout", 60).ok(),
+            Some(Duration::from_secs(60))
+        );
+        assert!(wait_secs("--lock-timeout", MAX_WAIT.as_secs()).is_ok());
+        let e = wait_secs("--lock-timeout", u64::MAX)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--lock-timeout is 18446744073709551615 seconds"),
+            "{e}"
+        );
     }
 }

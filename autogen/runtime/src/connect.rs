@@ -70,7 +70,11 @@ pub async fn connect_for_migrations(
     let mut opts = options(url);
     opts.max_connections(1).min_connections(1);
     if url.backend() == Backend::Postgres {
-        let millis = lock_timeout.as_millis().max(1).to_string();
+        let millis = lock_timeout
+            .min(crate::config::MAX_WAIT)
+            .as_millis()
+            .max(1)
+            .to_string();
         opts.map_sqlx_postgres_opts(move |o| o.options([("lock_timeout", millis.as_str())]));
     }
     Ok(MigrationConnection {
@@ -105,12 +109,15 @@ impl std::ops::Deref for MigrationConnection {
 
 /// Connect, retrying with exponential backoff (100 ms doubling to 2 s) for at
 /// most `budget`: a database that is starting next to the service is waited
-/// for, a wrong URL fails after the budget with one line.
+/// for, a wrong URL fails after the budget with one line. The pool returned
+/// is the normal one of [`connect`] (30 s acquire timeout): the short
+/// timeouts of the attempts are for probing and must not reach a pool that
+/// then serves traffic, where a burst would fail acquires after 200 ms.
 pub async fn connect_with_retry(
     url: &DatabaseUrl,
     budget: Duration,
 ) -> Result<DatabaseConnection, RuntimeError> {
-    let deadline = Instant::now() + budget;
+    let deadline = crate::lock::deadline_after(budget);
     let mut delay = Duration::from_millis(100);
     loop {
         // Each attempt is bounded too: the pool itself retries a refused
@@ -118,7 +125,10 @@ pub async fn connect_with_retry(
         let remaining = deadline.saturating_duration_since(Instant::now());
         let attempt = remaining.clamp(Duration::from_millis(200), Duration::from_secs(5));
         match connect_within(url, attempt).await {
-            Ok(db) => return Ok(db),
+            Ok(probe) => {
+                let _ = probe.close().await;
+                return connect(url).await;
+            }
             Err(e) if Instant::now() + delay < deadline => {
                 tracing::warn!("database not reachable yet, retrying in {delay:?}: {e}");
                 tokio::time::sleep(delay).await;

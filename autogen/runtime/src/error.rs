@@ -41,6 +41,14 @@ pub enum RuntimeError {
     )]
     TargetAhead { target: String, current: String },
     #[error(
+        "cannot stamp {step:+}: the database is at {current} and only {available} revision(s) lie in that direction; stamp `head`, `base` or a revision name instead"
+    )]
+    StampOutOfRange {
+        step: i64,
+        current: String,
+        available: usize,
+    },
+    #[error(
         "migration {name} failed and was rolled back, the database stays at {previous}: {reason}"
     )]
     MigrationFailed {

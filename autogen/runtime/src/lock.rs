@@ -7,6 +7,7 @@
 //! that the waiting process never sees "database is locked".
 
 use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sea_orm_migration::sea_orm::{
@@ -14,7 +15,7 @@ use sea_orm_migration::sea_orm::{
 };
 
 use crate::RuntimeError;
-use crate::config::{Backend, DatabaseUrl};
+use crate::config::{Backend, DatabaseUrl, MAX_WAIT};
 use crate::connect::one_line;
 
 /// How long a migration waits for another one by default.
@@ -37,15 +38,32 @@ impl MigrationLock {
     pub async fn acquire(url: &DatabaseUrl, timeout: Duration) -> Result<Self, RuntimeError> {
         match url.backend() {
             Backend::Postgres | Backend::MySql => acquire_server(url, timeout).await,
-            Backend::Sqlite => match url.sqlite_path() {
-                Some(path) => {
-                    let mut lock_path = path.into_os_string();
-                    lock_path.push(".migrate.lock");
-                    acquire_file(lock_path.into(), timeout).await
-                }
+            Backend::Sqlite => match Self::sqlite_lock_file(url)? {
+                Some(path) => acquire_file(path, timeout).await,
                 None => Ok(Self::Private),
             },
         }
+    }
+
+    /// The lock file of a SQLite database, `<db>.migrate.lock` next to it,
+    /// as an absolute path: every form of the URL of one file (`sqlite:p`,
+    /// `sqlite://p?mode=rwc`, `sqlite:///abs/p`) gets the same lock. `None`
+    /// for an in-memory database (private to its process) and other backends.
+    pub fn sqlite_lock_file(url: &DatabaseUrl) -> Result<Option<PathBuf>, RuntimeError> {
+        let Some(path) = url.sqlite_path() else {
+            return Ok(None);
+        };
+        let path = std::path::absolute(&path)
+            .map_err(|e| RuntimeError::Lock(format!("{}: {e}", path.display())))?;
+        // `absolute` keeps `..`; the directory's canonical form names the
+        // lock the same way for `a/../db` and `db` (when it exists yet).
+        let path = match (path.parent().map(Path::canonicalize), path.file_name()) {
+            (Some(Ok(dir)), Some(name)) => dir.join(name),
+            _ => path,
+        };
+        let mut lock_path = path.into_os_string();
+        lock_path.push(".migrate.lock");
+        Ok(Some(lock_path.into()))
     }
 
     pub async fn release(self) {
@@ -85,7 +103,7 @@ async fn acquire_server(
             reason: one_line(&e),
         })?;
     let backend = conn.get_database_backend();
-    let millis = timeout.as_millis().max(1);
+    let millis = timeout.min(MAX_WAIT).as_millis().max(1);
     let acquired = if backend == DbBackend::Postgres {
         conn.execute_unprepared(&format!("SET lock_timeout = {millis}"))
             .await?;
@@ -99,7 +117,7 @@ async fn acquire_server(
             Err(e) => return Err(RuntimeError::Lock(one_line(&e))),
         }
     } else {
-        let secs = timeout.as_secs().max(1);
+        let secs = timeout.min(MAX_WAIT).as_secs().max(1);
         let row = conn
             .query_one_raw(Statement::from_string(
                 backend,
@@ -116,10 +134,7 @@ async fn acquire_server(
     }
 }
 
-async fn acquire_file(
-    path: std::path::PathBuf,
-    timeout: Duration,
-) -> Result<MigrationLock, RuntimeError> {
+async fn acquire_file(path: PathBuf, timeout: Duration) -> Result<MigrationLock, RuntimeError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| RuntimeError::Lock(format!("{}: {e}", dir.display())))?;
@@ -130,7 +145,7 @@ async fn acquire_file(
         .write(true)
         .open(&path)
         .map_err(|e| RuntimeError::Lock(format!("{}: {e}", path.display())))?;
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(MigrationLock::File(file)),
@@ -143,4 +158,10 @@ async fn acquire_file(
             }
         }
     }
+}
+
+/// `now + wait`, with waits beyond [`MAX_WAIT`] (which users cannot give,
+/// see [`crate::config::wait_secs`]) capped there instead of overflowing.
+pub(crate) fn deadline_after(wait: Duration) -> Instant {
+    Instant::now() + wait.min(MAX_WAIT)
 }

@@ -8,7 +8,8 @@
 //! Foreign-key enforcement must be off while this runs (dropping a parent
 //! table would otherwise cascade into its children); the runtime turns it
 //! off around each SQLite migration and runs `PRAGMA foreign_key_check`
-//! before committing, so a rebuild that breaks a reference rolls back whole.
+//! before committing, so a rebuild that breaks a reference rolls back whole
+//! (violations that were there before the migration do not count).
 //!
 //! What the schema model cannot describe but the old table has is kept:
 //! CHECK constraints, expression and partial indexes, triggers, the
@@ -395,10 +396,19 @@ async fn pragma_int<C: ConnectionTrait>(conn: &C, pragma: &str) -> Result<i64, D
         .unwrap_or(0))
 }
 
-/// Foreign-key violations in the whole database, as "table(rowid) -> parent" lines.
+/// One row of `PRAGMA foreign_key_check`: a row of `table` whose foreign
+/// key points at no row of `parent`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Violation {
+    pub table: String,
+    pub rowid: Option<i64>,
+    pub parent: String,
+}
+
+/// Every foreign-key violation in the database.
 pub(crate) async fn foreign_key_violations<C: ConnectionTrait>(
     conn: &C,
-) -> Result<Vec<String>, DbErr> {
+) -> Result<Vec<Violation>, DbErr> {
     let rows = conn
         .query_all_raw(Statement::from_string(
             DbBackend::Sqlite,
@@ -407,17 +417,69 @@ pub(crate) async fn foreign_key_violations<C: ConnectionTrait>(
         .await?;
     Ok(rows
         .iter()
-        .map(|r| {
-            let table = r.try_get_by_index::<String>(0).unwrap_or_default();
-            let rowid = r
-                .try_get_by_index::<Option<i64>>(1)
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let parent = r.try_get_by_index::<String>(2).unwrap_or_default();
-            format!("{table}(rowid {rowid}) -> {parent}")
+        .map(|r| Violation {
+            table: r.try_get_by_index::<String>(0).unwrap_or_default(),
+            rowid: r.try_get_by_index::<Option<i64>>(1).ok().flatten(),
+            parent: r.try_get_by_index::<String>(2).unwrap_or_default(),
         })
         .collect())
+}
+
+/// The violations a migration made: those of `after` that were not in
+/// `before`. Old dangling rows elsewhere are not the migration's doing and
+/// must not block every later migration. A rebuilt table may renumber its
+/// rows, so a (table, parent) pair with no more violations than before
+/// counts as unchanged.
+pub(crate) fn new_violations(before: &[Violation], after: Vec<Violation>) -> Vec<Violation> {
+    use std::collections::{HashMap, HashSet};
+    let old: HashSet<&Violation> = before.iter().collect();
+    let mut old_count: HashMap<(&str, &str), usize> = HashMap::new();
+    for v in before {
+        *old_count.entry((&v.table, &v.parent)).or_default() += 1;
+    }
+    let mut new_count: HashMap<(String, String), usize> = HashMap::new();
+    for v in &after {
+        *new_count
+            .entry((v.table.clone(), v.parent.clone()))
+            .or_default() += 1;
+    }
+    after
+        .into_iter()
+        .filter(|v| !old.contains(v))
+        .filter(|v| {
+            let pair = (v.table.as_str(), v.parent.as_str());
+            let was = old_count.get(&pair).copied().unwrap_or(0);
+            let now = new_count
+                .get(&(v.table.clone(), v.parent.clone()))
+                .copied()
+                .unwrap_or(0);
+            now > was
+        })
+        .collect()
+}
+
+/// `b (rowid 3, 4) -> a; c (rowid 1) -> a`: the offending tables first.
+pub(crate) fn describe_violations(violations: &[Violation]) -> String {
+    let mut groups: Vec<(&str, &str, Vec<String>)> = Vec::new();
+    for v in violations {
+        let rowid = v.rowid.map_or_else(|| "?".to_owned(), |r| r.to_string());
+        match groups
+            .iter_mut()
+            .find(|(t, p, _)| *t == v.table && *p == v.parent)
+        {
+            Some((_, _, rows)) => rows.push(rowid),
+            None => groups.push((&v.table, &v.parent, vec![rowid])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(table, parent, rows)| {
+            let shown: Vec<&str> = rows.iter().take(5).map(String::as_str).collect();
+            let more = if rows.len() > 5 { ", ..." } else { "" };
+            format!("{table} (rowid {}{more}) -> {parent}", shown.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn quote(ident: &str) -> String {
@@ -517,6 +579,32 @@ fn parenthesized(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn v(table: &str, rowid: i64, parent: &str) -> Violation {
+        Violation {
+            table: table.into(),
+            rowid: Some(rowid),
+            parent: parent.into(),
+        }
+    }
+
+    #[test]
+    fn only_violations_the_migration_made_count() {
+        let old = vec![v("a_child", 1, "a")];
+        // Nothing new: the old dangling row is not the migration's doing.
+        assert!(new_violations(&old, old.clone()).is_empty());
+        // A rebuilt table renumbered its rows: as many violations as before.
+        assert!(new_violations(&old, vec![v("a_child", 7, "a")]).is_empty());
+        // A new one is reported, the old one is not.
+        let new = new_violations(&old, vec![v("a_child", 1, "a"), v("b_child", 3, "b")]);
+        assert_eq!(new, vec![v("b_child", 3, "b")]);
+        assert_eq!(describe_violations(&new), "b_child (rowid 3) -> b");
+        let many: Vec<_> = (1..=7).map(|i| v("c", i, "p")).collect();
+        assert_eq!(
+            describe_violations(&many),
+            "c (rowid 1, 2, 3, 4, 5, ...) -> p"
+        );
+    }
 
     #[test]
     fn keywords_skip_quoted_text_and_comments() {

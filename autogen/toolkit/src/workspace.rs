@@ -28,7 +28,7 @@ pub enum WorkspaceError {
     )]
     NotFound(PathBuf),
     #[error(
-        "cannot find the migration list in {0}: expected `vec![...]` in `fn migrations()` (or the list between `{BEGIN}` and `{END}`)"
+        "cannot find the migration list in {0}: expected `vec![...]` in `fn migrations()`, or the list between one `{BEGIN}` and one `{END}` after it (a marker is missing, repeated or out of order)"
     )]
     NoMarkers(PathBuf),
     #[error("cannot write {0}: {1}")]
@@ -36,7 +36,7 @@ pub enum WorkspaceError {
     #[error("cannot read {0}: {1}")]
     Read(PathBuf, std::io::Error),
     #[error(
-        "cannot record the squashed revisions in {0}: it needs the `SQUASHED` list between `{SQUASHED_BEGIN}` and `{SQUASHED_END}` and `impl autogen_runtime::Squashed for Migrator` (see the README)"
+        "cannot record the squashed revisions in {0}: it needs the `SQUASHED` list between one `{SQUASHED_BEGIN}` and one `{SQUASHED_END}` after it, and `impl autogen_runtime::Squashed for Migrator` (see the README)"
     )]
     NoSquashedList(PathBuf),
     #[error("the message `{0}` gives an empty file name: use letters or digits")]
@@ -280,7 +280,7 @@ impl MigrationDir {
     /// The revisions recorded as squashed in `lib.rs`, oldest first.
     pub fn squashed(&self) -> Result<Vec<String>, WorkspaceError> {
         let lib = Self::read(&self.lib())?;
-        let (Some(b), Some(e)) = (lib.find(SQUASHED_BEGIN), lib.find(SQUASHED_END)) else {
+        let Some((b, e)) = markers(&lib, SQUASHED_BEGIN, SQUASHED_END) else {
             return Err(WorkspaceError::NoSquashedList(self.lib()));
         };
         Ok(lib[b..e]
@@ -298,8 +298,10 @@ impl MigrationDir {
 /// The byte range of the migration list in `lib`: between the markers,
 /// else inside the `vec![` ... `]` that `fn migrations()` returns.
 fn list_span(lib: &str) -> Option<(usize, usize)> {
-    if let (Some(b), Some(e)) = (lib.find(BEGIN), lib.find(END)) {
-        return (b < e).then_some((b, e));
+    if lib.contains(BEGIN) || lib.contains(END) {
+        // Markers: exactly one of each, in order (a missing, repeated or
+        // swapped marker is an error, never a guess).
+        return markers(lib, BEGIN, END);
     }
     let f = lib.find("fn migrations(")?;
     let start = f + lib[f..].find("vec![")? + "vec![".len();
@@ -392,6 +394,15 @@ fn append_to_list(lib: &str, name: &str) -> Option<String> {
     Some(format!("{}\n{lines}{outer}{}", &lib[..start], &lib[end..]))
 }
 
+/// The span between one `begin` and one `end` marker after it: a missing,
+/// repeated or swapped marker is `None` (an error for the caller).
+fn markers(lib: &str, begin: &str, end: &str) -> Option<(usize, usize)> {
+    let b = lib.find(begin)?;
+    let e = lib.find(end)?;
+    let once = lib.matches(begin).count() == 1 && lib.matches(end).count() == 1;
+    (once && b < e).then_some((b, e))
+}
+
 /// `lib` with `name` declared as a module and appended to the list.
 fn register(lib: &str, name: &str) -> Option<String> {
     let mut out = append_to_list(lib, name)?;
@@ -439,8 +450,7 @@ fn tidy_blank_lines(lib: &str) -> String {
 
 /// `lib` with the squashed list replaced by `squashed`.
 fn set_squashed(lib: &str, squashed: &[String]) -> Option<String> {
-    let begin = lib.find(SQUASHED_BEGIN)?;
-    let end = lib.find(SQUASHED_END)?;
+    let (begin, end) = markers(lib, SQUASHED_BEGIN, SQUASHED_END)?;
     let body_start = begin + lib[begin..].find('\n')? + 1;
     let end_line = lib[..end].rfind('\n')? + 1;
     if end_line < body_start {
@@ -499,6 +509,8 @@ mod tests {
             "pub const SQUASHED: &[&str] = &[\n    // autogen:squashed:begin\n    \"m1\",\n    \"m2\",\n    // autogen:squashed:end\n];\n"
         );
         assert!(set_squashed("no markers", &[]).is_none());
+        let swapped = "// autogen:squashed:end\n\"m1\",\n// autogen:squashed:begin\n";
+        assert!(set_squashed(swapped, &[]).is_none());
     }
 
     #[test]

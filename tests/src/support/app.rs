@@ -150,9 +150,11 @@ impl App {
 
     /// Start the process; its output is collected in the background.
     pub fn spawn(&self) -> Running {
+        // The first command of a test process builds the binary (which can
+        // take a minute): not part of the run's elapsed time.
+        let mut command = self.command();
         let started = Instant::now();
-        let mut child = self
-            .command()
+        let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", app_binary().display()));
         let log = Arc::new(Mutex::new(Vec::new()));

@@ -2,6 +2,7 @@
 //! replicas racing for the lock, failures that must leave the database
 //! untouched, bad configuration. Every test has a database of its own.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,8 +11,8 @@ use autogen_runtime::{self as runtime, RuntimeError};
 use serde_json::{Value, json};
 use tests::fixtures::{BrokenMigrator, CREATE_A, CREATE_B_THEN_FAIL};
 use tests::support::{
-    self, App, BASE_TABLES, Exit, HEAD, MIGRATED_OK, MIGRATION_FAILED, Running, TestDb, free_port,
-    temp_dir,
+    self, App, BASE_TABLES, Exit, HEAD, MIGRATED_OK, MIGRATION_FAILED, Running, SqliteFile, TestDb,
+    free_port, temp_dir,
 };
 
 /// Generous bound for one app run; a healthy boot takes well under a second.
@@ -361,6 +362,12 @@ fn replicas_migrate_once(db: TestDb, replicas: usize) {
     let app = app(cwd.path(), &db).migrate_only();
     // Start them all before waiting for any.
     let running: Vec<Running> = (0..replicas).map(|_| app.spawn()).collect();
+    wait_and_check_one_applied(running);
+    assert_base_schema(&db);
+}
+
+/// Wait for replicas started together: all succeed, exactly one applies.
+fn wait_and_check_one_applied(running: Vec<Running>) {
     let exits: Vec<Exit> = running.into_iter().map(|r| r.wait(RUN)).collect();
 
     let all_logs = exits
@@ -390,7 +397,6 @@ fn replicas_migrate_once(db: TestDb, replicas: usize) {
     );
     let applied: usize = exits.iter().map(|e| applied_lines(e).len()).sum();
     assert_eq!(applied, 1, "the migration was applied once:\n{all_logs}");
-    assert_base_schema(&db);
 }
 
 #[test]
@@ -401,6 +407,70 @@ fn eight_replicas_on_one_postgres_database_migrate_once() {
 #[test]
 fn two_replicas_on_one_sqlite_file_migrate_once() {
     replicas_migrate_once(TestDb::sqlite(), 2);
+}
+
+/// `sqlite:relative/path` (no `//`, no query) takes the same lock as the
+/// other forms: while the test holds the lock of the file, four booting
+/// replicas wait (none migrates); once it is released, one applies.
+#[test]
+fn four_boots_on_a_relative_sqlite_url_wait_for_the_lock_and_migrate_once() {
+    let cwd = temp_dir();
+    std::fs::create_dir_all(cwd.path().join("data")).expect("mkdir data");
+    let held =
+        crate::cli_common::hold_sqlite_migration_lock(&cwd.path().join("data/remediation.db"));
+    let app = App::new(cwd.path())
+        .database("sqlite:data/remediation.db")
+        .migrate_only();
+    let mut running: Vec<Running> = (0..4).map(|_| app.spawn()).collect();
+    // A boot takes well under a second; one that does not wait for the
+    // lock has finished long before this.
+    std::thread::sleep(Duration::from_secs(5));
+    for replica in &mut running {
+        assert!(
+            !replica.has_exited() && !replica.log().contains("Applied migration"),
+            "a replica did not wait for the lock:\n{}",
+            replica.log()
+        );
+    }
+    drop(held);
+    wait_and_check_one_applied(running);
+    let url = format!(
+        "sqlite://{}",
+        cwd.path().join("data/remediation.db").display()
+    );
+    assert_eq!(
+        support::query_strings(&url, "SELECT version FROM seaql_migrations"),
+        vec![HEAD.to_owned()]
+    );
+}
+
+/// The boot retry probes with short timeouts (at most 5 s, as little as
+/// 200 ms near the end of its budget); the pool the app then serves with
+/// has the normal 30 s acquire timeout, so a burst of requests queues for
+/// a connection instead of failing.
+#[test]
+fn the_pool_from_the_boot_retry_serves_with_the_normal_acquire_timeout() {
+    for db in [TestDb::sqlite(), TestDb::postgres()] {
+        let url = DatabaseUrl::parse(&db.url(), "test").expect("test URL");
+        let acquire = support::block_on(async {
+            let pool = runtime::connect_with_retry(&url, Duration::from_secs(1))
+                .await
+                .expect("connect");
+            let acquire = match &db {
+                TestDb::Sqlite(_) => pool
+                    .get_sqlite_connection_pool()
+                    .options()
+                    .get_acquire_timeout(),
+                TestDb::Postgres(_) => pool
+                    .get_postgres_connection_pool()
+                    .options()
+                    .get_acquire_timeout(),
+            };
+            let _ = pool.close().await;
+            acquire
+        });
+        assert_eq!(acquire, Duration::from_secs(30), "{}", db.backend());
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -542,10 +612,16 @@ fn app_refuses_to_serve_when_the_base_migration_fails_on_sqlite() {
 
 const PASSWORD: &str = "s3cret";
 
-fn rejects_bad_url(url: &str, extra_env: &[(&str, &str)], expect: &[&str]) -> Exit {
+fn rejects_bad_url(
+    url: impl AsRef<std::ffi::OsStr>,
+    extra_env: &[(&str, &str)],
+    expect: &[&str],
+) -> Exit {
+    let raw = url.as_ref();
+    let url = raw.to_string_lossy();
     let cwd = temp_dir();
     let mut app = App::new(cwd.path())
-        .database(url)
+        .env("DATABASE_URL", raw)
         .env("PORT", free_port().to_string());
     for (k, v) in extra_env {
         app = app.env(k, v);
@@ -591,7 +667,7 @@ fn malformed_database_url_is_rejected() {
         exit.elapsed
     );
     let exit = rejects_bad_url(
-        &format!("postgres://u:{PASSWORD}@/x"),
+        format!("postgres://u:{PASSWORD}@/x"),
         &[],
         &["not a valid URL"],
     );
@@ -605,7 +681,7 @@ fn malformed_database_url_is_rejected() {
 #[test]
 fn unknown_database_url_scheme_is_rejected() {
     let exit = rejects_bad_url(
-        &format!("oracle://x:{PASSWORD}@h/db"),
+        format!("oracle://x:{PASSWORD}@h/db"),
         &[],
         &["unsupported scheme `oracle`", "postgres://"],
     );
@@ -621,7 +697,7 @@ fn unknown_database_url_scheme_is_rejected() {
 #[test]
 fn unreachable_database_fails_quickly_with_one_redacted_line() {
     let exit = rejects_bad_url(
-        &format!("postgres://u:{PASSWORD}@127.0.0.1:1/x"),
+        format!("postgres://u:{PASSWORD}@127.0.0.1:1/x"),
         &[("DB_CONNECT_RETRY_SECS", "1")],
         &["cannot connect to the database at postgres://u:***@127.0.0.1:1/x"],
     );
@@ -631,6 +707,50 @@ fn unreachable_database_fails_quickly_with_one_redacted_line() {
         exit.elapsed,
         exit.log
     );
+}
+
+/// The SQLite default is for an unset DATABASE_URL only: set but empty (or
+/// not UTF-8) is a mistake, refused in one line before anything is created.
+#[test]
+fn an_empty_or_non_utf8_database_url_is_refused() {
+    rejects_bad_url("", &[], &["DATABASE_URL is set but empty", "unset it"]);
+    rejects_bad_url("   ", &[], &["DATABASE_URL is set but empty"]);
+    let garbled = std::ffi::OsStr::from_bytes(b"sqlite://data/\xff.db");
+    rejects_bad_url(garbled, &[], &["DATABASE_URL is not valid UTF-8"]);
+}
+
+/// Waits too long to represent: one line naming the setting, not a panic
+/// (exit 101), and nothing created.
+#[test]
+fn absurd_wait_settings_are_refused_in_one_line() {
+    for (var, flag) in [
+        ("DB_CONNECT_RETRY_SECS", "--connect-retry-secs"),
+        ("MIGRATION_LOCK_TIMEOUT_SECS", "--lock-timeout-secs"),
+    ] {
+        let file = SqliteFile::create();
+        let exit = App::new(file.dir())
+            .database(&file.url())
+            .env(var, "18446744073709551615")
+            .migrate_only()
+            .run(RUN);
+        assert!(!exit.success(), "{var}: must fail:\n{}", exit.log);
+        assert_ne!(
+            exit.status.code(),
+            Some(101),
+            "{var}: panicked:\n{}",
+            exit.log
+        );
+        let line = one_error_line(&exit);
+        for needle in [
+            var,
+            flag,
+            "18446744073709551615 seconds",
+            "pass a smaller value",
+        ] {
+            assert!(line.contains(needle), "{var}: {needle:?} missing: {line}");
+        }
+        assert!(!file.path().exists(), "{var}: the database was created");
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -587,7 +587,8 @@ fn foreign_key_to_missing_parents_aborts_and_leaves_the_file() {
     );
     let error = prove_sqlite_aborts(&case);
     assert!(
-        error.contains("foreign key violations after the migration: c(rowid 11) -> p"),
+        error
+            .contains("it leaves rows whose foreign keys point at missing rows: c (rowid 11) -> p"),
         "{error}"
     );
 }

@@ -28,6 +28,7 @@ mod introspection_equiv;
 
 // The `autogen` command line.
 mod adopt;
+mod cli_bad_input;
 mod cli_lock;
 mod cli_merge;
 mod cli_offline;
@@ -39,4 +40,5 @@ mod generate_errors;
 mod boot;
 mod e2e_pg;
 mod e2e_sqlite;
+mod sqlite_foreign_keys;
 mod sqlite_lock;

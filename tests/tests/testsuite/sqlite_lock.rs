@@ -73,3 +73,65 @@ fn a_booting_process_waits_for_a_long_sqlite_migration_and_finds_nothing_to_do()
         let _ = first.close().await;
     });
 }
+
+/// `absolute` written as a path relative to this process's working
+/// directory (which the runtime resolves it against, as SQLite does).
+fn relative_to_cwd(absolute: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().expect("cwd");
+    let ups = cwd.components().count().saturating_sub(1);
+    let rest = absolute.strip_prefix("/").expect("absolute path");
+    format!("{}{}", "../".repeat(ups), rest.display())
+}
+
+#[test]
+fn every_form_of_a_sqlite_url_takes_the_same_lock() {
+    let file = SqliteFile::create();
+    let abs = file.path().display().to_string();
+    let rel = relative_to_cwd(file.path());
+    let forms = [
+        format!("sqlite:{abs}"),
+        format!("sqlite:{rel}"),
+        format!("sqlite:{rel}?mode=rwc"),
+        format!("sqlite://{rel}"),
+        format!("sqlite://{abs}"),
+        format!("sqlite://{abs}?mode=rwc&cache=shared"),
+        format!("sqlite:{abs}?mode=rw"),
+    ];
+    let urls: Vec<DatabaseUrl> = forms
+        .iter()
+        .map(|f| DatabaseUrl::parse(f, "test").expect("test URL"))
+        .collect();
+    let expected = file
+        .dir()
+        .canonicalize()
+        .expect("canonical dir")
+        .join("remediation.db.migrate.lock");
+    for (form, url) in forms.iter().zip(&urls) {
+        let lock_file = MigrationLock::sqlite_lock_file(url).expect("lock file");
+        assert_eq!(lock_file.as_deref(), Some(expected.as_path()), "{form}");
+    }
+    let memory = DatabaseUrl::parse("sqlite::memory:", "test").expect("memory URL");
+    assert_eq!(
+        MigrationLock::sqlite_lock_file(&memory).expect("no lock file"),
+        None
+    );
+
+    // The lock itself: held through one form, every other form waits for it.
+    block_on(async {
+        for (i, holder) in urls.iter().enumerate() {
+            let held = MigrationLock::acquire(holder, Duration::from_secs(5))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", forms[i]));
+            for (j, other) in urls.iter().enumerate() {
+                let result = MigrationLock::acquire(other, Duration::from_millis(100)).await;
+                assert!(
+                    matches!(result, Err(autogen_runtime::RuntimeError::LockTimeout(_))),
+                    "{} held, {} got the lock anyway",
+                    forms[i],
+                    forms[j]
+                );
+            }
+            held.release().await;
+        }
+    });
+}

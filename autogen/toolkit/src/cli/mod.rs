@@ -352,7 +352,7 @@ async fn run_with<M: MigratorTrait + Squashed>(
             .or_else(|| settings.migration_dir.clone())
             .unwrap_or_else(|| PathBuf::from(project.migration_src)),
         json: g.json,
-        lock_timeout: Duration::from_secs(g.lock_timeout),
+        lock_timeout: crate::config::wait_secs("--lock-timeout", g.lock_timeout)?,
         settings,
         squashes,
     };
