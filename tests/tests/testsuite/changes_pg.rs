@@ -11,27 +11,7 @@ fn with(extra: &str) -> String {
 }
 
 macro_rules! case {
-    ($test:ident, $before:expr, $after:expr, [$($op:literal),*] $(, $m:ident($($a:expr),*))*) => {
-        // The case as data (registered for the compile check), then its test.
-        mod $test {
-            #[allow(unused_imports)]
-            use super::*;
-            pub fn build(f: &mut dyn FnMut(&Case<'_>)) {
-                let before: String = $before.into();
-                let after: String = $after.into();
-                f(&Case::new(stringify!($test), &before, &after, &[$($op),*])$(.$m($($a),*))*);
-            }
-        }
-        inventory::submit! {
-            Registered { name: stringify!($test), backend: seaorm_autogen::config::Backend::Postgres, build: $test::build }
-        }
-        #[test]
-        fn $test() {
-            $test::build(&mut |case| {
-                prove_postgres(case);
-            });
-        }
-    };
+    ($($case:tt)*) => { change_case!(Postgres, prove_postgres, $($case)*); };
 }
 
 /// The rendered file of every case above compiles, as a module of one

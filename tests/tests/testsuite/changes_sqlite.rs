@@ -25,27 +25,7 @@ const RUNBOOK_ROWS: &str = "INSERT INTO runbooks (name, category, enabled) VALUE
 const RUNBOOK_VALUES: &str = "SELECT group_concat(v, '|') FROM (SELECT id || ',' || name || ',' || category || ',' || enabled AS v FROM runbooks ORDER BY id)";
 
 macro_rules! case {
-    ($test:ident, $before:expr, $after:expr, [$($op:literal),*] $(, $m:ident($($a:expr),*))*) => {
-        // The case as data (registered for the compile check), then its test.
-        mod $test {
-            #[allow(unused_imports)]
-            use super::*;
-            pub fn build(f: &mut dyn FnMut(&Case<'_>)) {
-                let before: String = $before.into();
-                let after: String = $after.into();
-                f(&Case::new(stringify!($test), &before, &after, &[$($op),*])$(.$m($($a),*))*);
-            }
-        }
-        inventory::submit! {
-            Registered { name: stringify!($test), backend: seaorm_autogen::config::Backend::Sqlite, build: $test::build }
-        }
-        #[test]
-        fn $test() {
-            $test::build(&mut |case| {
-                prove_sqlite(case);
-            });
-        }
-    };
+    ($($case:tt)*) => { change_case!(Sqlite, prove_sqlite, $($case)*); };
 }
 
 /// The rendered file of every case above compiles, as a module of one

@@ -9,6 +9,36 @@
 
 mod cli_common;
 
+/// A change case of `changes_pg`/`changes_sqlite`: the case as data
+/// (registered with its backend for the compile check of rendered files),
+/// then a test proving it with `$prove` (detect, apply, fixpoint, round trip).
+macro_rules! change_case {
+    ($backend:ident, $prove:ident, $test:ident, $before:expr, $after:expr, [$($op:literal),*] $(, $m:ident($($a:expr),*))*) => {
+        mod $test {
+            #[allow(unused_imports)]
+            use super::*;
+            pub fn build(f: &mut dyn FnMut(&Case<'_>)) {
+                let before: String = $before.into();
+                let after: String = $after.into();
+                f(&Case::new(stringify!($test), &before, &after, &[$($op),*])$(.$m($($a),*))*);
+            }
+        }
+        inventory::submit! {
+            Registered {
+                name: stringify!($test),
+                backend: seaorm_autogen::config::Backend::$backend,
+                build: $test::build,
+            }
+        }
+        #[test]
+        fn $test() {
+            $test::build(&mut |case| {
+                $prove(case);
+            });
+        }
+    };
+}
+
 // The change kinds, proved on real databases (detect, apply, fixpoint, round trip).
 mod changes_pg;
 mod changes_sqlite;
