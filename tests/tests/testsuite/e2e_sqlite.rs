@@ -226,7 +226,7 @@ fn used_by_flow_on_the_sqlite_default_with_a_rebuild() {
     assert!(out.contains("now NOT NULL"), "{out}");
     let file = ws.migration("new_field_not_null");
     assert!(
-        file.contains("autogen_runtime::sqlite::rebuild_table(")
+        file.contains("autogen_runtime::sqlite::rebuild_table_keeping(")
             && file.contains("// SQLite only."),
         "the NOT NULL change is a rebuild, marked SQLite only:\n{file}"
     );

@@ -97,7 +97,7 @@ fn a_missing_or_unparsable_migration_crate_is_refused() {
         .one_line_error()
         .to_owned();
     assert!(
-        line.contains("cannot parse") && line.contains("autogen:migrations:end"),
+        line.contains("cannot find the migration list") && line.contains("autogen:migrations:end"),
         "{line}"
     );
     assert_eq!(listing(dir.path()), before);
