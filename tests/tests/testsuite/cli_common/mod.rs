@@ -110,13 +110,17 @@ fn compiled_matches_sources(bin: &Path) -> Result<(), String> {
 /// the workspace, not on disk, so a copy building into the main target
 /// directory would overwrite the real workspace's `entity`/`migration`
 /// libraries and binaries (a copy's extra migration then shows up in tests
-/// that run the real `autogen`). Sequential test binaries make one shared
-/// directory for the copies safe; the first copy pays one full build.
+/// that run the real `autogen`). Copies share it safely, one after another
+/// (cargo's lock): `entity` and `migration` rebuild when their location
+/// changes (their build scripts), the rest is built once.
 pub fn copies_target_dir() -> PathBuf {
     let main = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
-    main.join("workspace-copies")
+    // The directory the acceptance checks build their copies in, and the
+    // compile check of rendered files too: one extra build of the
+    // dependencies for all of them.
+    main.join("acceptance-copies")
 }
 
 /// `cargo build -p autogen` in `root`; the path of the binary named `bin`.
