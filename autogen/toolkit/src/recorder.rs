@@ -254,14 +254,6 @@ pub fn table_name(table: &TableCreateStatement) -> String {
     }
 }
 
-/// The schema a table names (`#[sea_orm(schema_name = "...")]`), if any.
-pub fn table_schema(table: &TableCreateStatement) -> Option<String> {
-    match table.get_table_name() {
-        Some(TableRef::Table(TableName(Some(schema), _), _)) => Some(schema.1.to_string()),
-        _ => None,
-    }
-}
-
 /// The bare table name, without its schema.
 pub fn bare_table_name(table: &TableCreateStatement) -> String {
     match table.get_table_name() {
