@@ -13,14 +13,13 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use autogen_runtime::{Direction, run_migration};
+use autogen_runtime::Direction;
 use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use seaorm_autogen::config::Backend;
 use seaorm_autogen::diff::{DiffOptions, diff};
 use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::introspect;
-use seaorm_autogen::step::StepsMigration;
-use seaorm_autogen::{Header, NoRenames, compare_schemas};
+use seaorm_autogen::{Header, NoRenames, Plan, compare_schemas};
 
 use crate::support::{PgDatabase, SqliteFile, connect};
 
@@ -91,7 +90,7 @@ inventory::collect!(Registered);
 
 /// The files the cases of this process rendered so far, by backend and case
 /// name: the compile check takes them instead of preparing those cases again.
-static RENDERED: Mutex<BTreeMap<(&'static str, String), String>> = Mutex::new(BTreeMap::new());
+static RENDERED: Mutex<BTreeMap<(&'static str, String), Vec<String>>> = Mutex::new(BTreeMap::new());
 
 /// What the harness saw, for the assertion message.
 #[derive(Debug)]
@@ -168,7 +167,7 @@ struct Prepared {
     expected_rows: Option<String>,
     detected: Vec<String>,
     rendered: String,
-    migration: StepsMigration,
+    plan: Plan,
 }
 
 async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &str) -> Prepared {
@@ -212,20 +211,27 @@ async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url:
     }
 
     let plan = comparison.plan();
-    let rendered = plan
-        .render(&Header {
-            revision: "m20990101_000000_case",
-            parents: &[],
-            message: case.name,
-            created: "2099-01-01 00:00:00 UTC",
-            origin: "test",
+    // A plan of several migrations (enum values first) renders each.
+    let files: Vec<String> = plan
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            part.render(&Header {
+                revision: &format!("m20990101_00000{i}_case"),
+                parents: &[],
+                message: case.name,
+                created: "2099-01-01 00:00:00 UTC",
+                origin: "test",
+            })
+            .unwrap_or_else(|e| panic!("[{}] {e}", case.name))
         })
-        .unwrap_or_else(|e| panic!("[{}] {e}", case.name));
+        .collect();
     RENDERED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert((backend.name(), case.name.to_owned()), rendered.clone());
-    let migration = plan.migration(&format!("case {}", case.name));
+        .insert((backend.name(), case.name.to_owned()), files.clone());
+    let rendered = files.concat();
     Prepared {
         db,
         before,
@@ -233,7 +239,7 @@ async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url:
         expected_rows,
         detected,
         rendered,
-        migration,
+        plan,
     }
 }
 
@@ -245,7 +251,7 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         expected_rows,
         detected,
         rendered,
-        migration,
+        plan,
     } = prepare(case, backend, live_url, scratch_url).await;
     let check_rows = |when: &'static str| {
         let db = &db;
@@ -262,7 +268,7 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         }
     };
 
-    run_migration(&db, &migration, Direction::Up)
+    plan.apply(&db, case.name, Direction::Up)
         .await
         .unwrap_or_else(|e| panic!("[{}] up failed: {e}\n{rendered}", case.name));
     let after_up = introspect(&db).await.expect("introspect after up");
@@ -288,7 +294,7 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         case.name
     );
 
-    run_migration(&db, &migration, Direction::Down)
+    plan.apply(&db, case.name, Direction::Down)
         .await
         .unwrap_or_else(|e| panic!("[{}] down failed: {e}\n{rendered}", case.name));
     let after_down = introspect(&db).await.expect("introspect after down");
@@ -317,7 +323,7 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         case.name
     );
 
-    run_migration(&db, &migration, Direction::Up)
+    plan.apply(&db, case.name, Direction::Up)
         .await
         .unwrap_or_else(|e| panic!("[{}] second up failed: {e}\n{rendered}", case.name));
     let again = introspect(&db).await.expect("introspect after second up");
@@ -363,12 +369,12 @@ pub fn prove_sqlite_aborts(case: &Case<'_>) -> String {
         // Committed data is all in the main file (rollback journal mode), so
         // its bytes are the state to preserve.
         let bytes = std::fs::read(live.path()).expect("read the database file");
-        let error = match run_migration(&p.db, &p.migration, Direction::Up).await {
+        let error = match p.plan.apply(&p.db, case.name, Direction::Up).await {
             Ok(()) => panic!(
                 "[{}] the migration should have failed\n{}",
                 case.name, p.rendered
             ),
-            Err(e) => e,
+            Err(e) => e.reason,
         };
         let mut journal = live.path().as_os_str().to_owned();
         journal.push("-journal");
@@ -397,9 +403,9 @@ pub fn prove_sqlite_aborts(case: &Case<'_>) -> String {
     })
 }
 
-/// The rendered file of `case`: the one its proof recorded, or a fresh
+/// The rendered file(s) of `case`: the ones its proof recorded, or a fresh
 /// rendering (detect and render only, nothing applied).
-fn rendered_file(case: &Case<'_>, backend: Backend) -> String {
+fn rendered_files(case: &Case<'_>, backend: Backend) -> Vec<String> {
     let recorded = RENDERED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -412,7 +418,12 @@ fn rendered_file(case: &Case<'_>, backend: Backend) -> String {
         crate::support::block_on(async {
             let p = prepare(case, backend, &live_url, &scratch_url).await;
             let _ = p.db.close().await;
-            p.rendered
+            RENDERED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&(backend.name(), case.name.to_owned()))
+                .cloned()
+                .unwrap_or_default()
         })
     };
     match backend {
@@ -448,11 +459,15 @@ pub fn prove_rendered_files_compile(backend: Backend) {
             s.spawn(|| {
                 while let Some(r) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
                     (r.build)(&mut |case| {
-                        let text = rendered_file(case, backend);
-                        files
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .insert(r.name.to_owned(), text);
+                        let texts = rendered_files(case, backend);
+                        let mut files = files.lock().unwrap_or_else(PoisonError::into_inner);
+                        for (i, text) in texts.into_iter().enumerate() {
+                            let module = match i {
+                                0 => r.name.to_owned(),
+                                _ => format!("{}_part{i}", r.name),
+                            };
+                            files.insert(module, text);
+                        }
                     });
                 }
             });

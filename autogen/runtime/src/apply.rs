@@ -159,7 +159,7 @@ pub async fn apply_steps<M: MigratorTrait>(
             .find(|m| m.name() == name)
             .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
         let started = Instant::now();
-        run_one(db, migration.as_ref(), direction, true)
+        run_retrying(db, migration.as_ref(), direction)
             .await
             .map_err(|reason| RuntimeError::MigrationFailed {
                 name: name.clone(),
@@ -181,6 +181,40 @@ pub async fn apply_steps<M: MigratorTrait>(
         };
     }
     Ok(done)
+}
+
+/// [`run_one`] with bookkeeping; a transactional migration that gave up
+/// waiting for a table lock (`lock_timeout`) was rolled back whole, so it is
+/// tried again, a bounded number of times with a growing pause: a busy
+/// table usually frees its lock within seconds. (A non-transactional one
+/// retries its own statements: see [`crate::online`].)
+async fn run_retrying(
+    db: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), String> {
+    let transactional = bookkeeping::transactional(migration, db.get_database_backend());
+    let mut pause = std::time::Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match run_one(db, migration, direction, true).await {
+            Err(reason)
+                if transactional
+                    && reason.contains("lock timeout")
+                    && attempt < crate::online::LOCK_ATTEMPTS =>
+            {
+                tracing::warn!(
+                    "migration {} gave up waiting for a lock (attempt {attempt} of {}), retrying in {pause:?}: {reason}",
+                    migration.name(),
+                    crate::online::LOCK_ATTEMPTS
+                );
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Run one migration's `up()` or `down()` exactly as `upgrade` does (same

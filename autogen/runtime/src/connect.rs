@@ -68,7 +68,12 @@ pub async fn connect_for_migrations(
         });
     }
     let mut opts = options(url);
-    opts.max_connections(1).min_connections(1);
+    // Session settings (and SQLite's PRAGMAs) must hold for the whole run:
+    // the pool must not replace the connection between two statements.
+    opts.max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None);
     if url.backend() == Backend::Postgres {
         let millis = lock_timeout
             .min(crate::config::MAX_WAIT)

@@ -93,8 +93,14 @@ async fn acquire_server(
     timeout: Duration,
 ) -> Result<MigrationLock, RuntimeError> {
     let mut opts = ConnectOptions::new(url.expose().to_owned());
+    // The lock lives as long as this one session: the pool must never close
+    // it behind our back (sqlx closes idle connections after 10 minutes and
+    // every connection after 30 by default, and a migration can take longer;
+    // between the lock statement and the release it sits idle in the pool).
     opts.max_connections(1)
         .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .sqlx_logging(false);
     let conn = Database::connect(opts)
         .await
@@ -105,6 +111,13 @@ async fn acquire_server(
     let backend = conn.get_database_backend();
     let millis = timeout.min(MAX_WAIT).as_millis().max(1);
     let acquired = if backend == DbBackend::Postgres {
+        // Nor may the server close it: a server-wide `idle_session_timeout`
+        // (PostgreSQL 14+, common on managed services) would end the idle
+        // session and release the lock in the middle of a long migration.
+        // Older servers do not know the setting, which is fine.
+        let _ = conn
+            .execute_unprepared("SET idle_session_timeout = 0")
+            .await;
         conn.execute_unprepared(&format!("SET lock_timeout = {millis}"))
             .await?;
         let res = conn

@@ -354,7 +354,9 @@ fn generated(
         expected_changes,
         "changes detected"
     );
-    comparison.plan().migration(name)
+    let plan = comparison.plan();
+    let part = plan.single().expect("one migration");
+    part.migration(name)
 }
 
 async fn create_database(admin: &DatabaseConnection, name: &str) -> (String, DatabaseConnection) {
@@ -497,8 +499,10 @@ async fn bench() {
             )
             .expect("compare");
             assert_eq!(comparison.diff.changes.len(), 1);
-            let text = comparison
-                .plan()
+            let plan = comparison.plan();
+            let text = plan
+                .single()
+                .expect("one migration")
                 .render(&Header {
                     revision: "m20990101_000000_bench",
                     parents: &[],

@@ -21,6 +21,8 @@ use crate::source::entities::{self, EntitySource};
 use crate::source::{SourceError, database};
 use crate::step::{Step, StepsMigration};
 
+pub use crate::plan::{OnlineOptions, PartKind};
+
 /// Decides whether a drop-plus-add pair that looks like a rename is one.
 pub trait Renames {
     /// `true`: `candidate` is a rename. An error aborts the comparison.
@@ -136,18 +138,58 @@ impl Comparison {
         self.diff.changes.is_empty()
     }
 
-    /// The migration that takes the database to the entities: the changes
-    /// in the order they run, the `up()` steps and the derived `down()`.
+    /// The migration(s) that take the database to the entities, as
+    /// [`Comparison::plan_with`] plans them by default.
     pub fn plan(&self) -> Plan {
-        let (changes, up, down) =
-            crate::plan::up_and_down(&self.diff.changes, &self.live, &self.target, self.backend);
-        Plan { changes, up, down }
+        self.plan_with(&PlanOptions::default())
+    }
+
+    /// The migration(s) that take the database to the entities: the changes
+    /// in the order they run, each part's `up()` steps and derived `down()`.
+    /// Usually one part; see [`PartKind`] for when there are more.
+    pub fn plan_with(&self, options: &PlanOptions) -> Plan {
+        let parts = crate::plan::parts(
+            &self.diff.changes,
+            &self.live,
+            &self.target,
+            self.backend,
+            options.online.as_ref(),
+        );
+        Plan {
+            changes: parts.iter().flat_map(|p| p.changes.clone()).collect(),
+            parts: parts
+                .into_iter()
+                .map(|p| Part {
+                    kind: p.kind,
+                    changes: p.changes,
+                    up: p.up,
+                    down: p.down,
+                })
+                .collect(),
+        }
     }
 }
 
-/// A planned migration.
+/// How to plan.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Online mode (PostgreSQL): what would block writes goes to a
+    /// non-transactional migration in the forms that do not.
+    pub online: Option<OnlineOptions>,
+}
+
+/// A planned change of the schema: one migration or a few, in order.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// Every change, in the order the parts make them.
+    pub changes: Vec<Change>,
+    pub parts: Vec<Part>,
+}
+
+/// One planned migration.
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub kind: PartKind,
     /// The changes, in the order `up()` makes them.
     pub changes: Vec<Change>,
     pub up: Vec<Step>,
@@ -169,6 +211,48 @@ pub struct Header<'a> {
 }
 
 impl Plan {
+    /// The part's message: `message`, with what the part is for when the
+    /// plan has several.
+    pub fn message(&self, part: &Part, message: &str) -> String {
+        match (self.parts.len() > 1, part.kind.suffix()) {
+            (true, Some(suffix)) => format!("{message} ({suffix})"),
+            _ => message.to_owned(),
+        }
+    }
+
+    /// The only part of a plan that has one (a plan from scratch, say).
+    pub fn single(&self) -> Option<&Part> {
+        match self.parts.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Run every part's `up()` in order (or every `down()` in reverse) as
+    /// [`Part::apply`] does; the parts are named `name`, `name (online)`...
+    pub async fn apply(
+        &self,
+        db: &DatabaseConnection,
+        name: &str,
+        direction: Direction,
+    ) -> Result<(), ApplyError> {
+        let mut parts: Vec<&Part> = self.parts.iter().collect();
+        if direction == Direction::Down {
+            parts.reverse();
+        }
+        for part in parts {
+            part.apply(db, &self.message(part, name), direction).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Part {
+    /// Whether `upgrade` runs it in a transaction of its own.
+    pub fn transactional(&self) -> bool {
+        self.kind.transactional()
+    }
+
     /// The migration as a sea-orm-migration module.
     pub fn render(&self, header: &Header<'_>) -> Result<String, RenderError> {
         render_migration(&MigrationSource {
@@ -180,6 +264,8 @@ impl Plan {
             up: &self.up,
             down: &self.down,
             origin: header.origin,
+            note: self.kind.note(),
+            transactional: self.transactional(),
         })
     }
 
@@ -190,6 +276,7 @@ impl Plan {
             name: name.to_owned(),
             up: self.up.clone(),
             down: self.down.clone(),
+            transactional: self.transactional(),
         }
     }
 

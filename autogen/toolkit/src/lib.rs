@@ -18,6 +18,7 @@ pub mod change;
 pub mod cli;
 mod compare;
 pub mod diff;
+pub mod lint;
 pub mod offline;
 pub mod plan;
 pub mod recorder;
@@ -32,8 +33,8 @@ pub mod undeclared;
 pub mod workspace;
 
 pub use compare::{
-    ApplyError, CompareError, Comparison, Header, NoRenames, Plan, Renames, compare,
-    compare_schemas,
+    ApplyError, CompareError, Comparison, Header, NoRenames, OnlineOptions, Part, PartKind, Plan,
+    PlanOptions, Renames, compare, compare_schemas,
 };
 pub use diff::{DiffOptions, RenameCandidate};
 pub use source::entities::EntitySource;

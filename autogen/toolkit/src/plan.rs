@@ -11,8 +11,11 @@ use crate::config::Backend;
 use crate::schema::{Schema, Table, TableName, resolve};
 use crate::step::{Step, column_calls};
 
+mod online;
 mod postgres;
 mod sqlite;
+
+pub use online::{OnlineOptions, is_volatile, long_lock};
 
 /// Order `changes` so that every step finds what it needs.
 pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
@@ -102,7 +105,7 @@ pub fn additions_only(from: &[String], to: &[String]) -> bool {
 
 /// Steps that take a database from `from` to `to` by `changes` (already ordered).
 pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -> Vec<Step> {
-    steps_in(changes, from, to, backend, false)
+    steps_in(changes, from, to, backend, false, false)
 }
 
 /// [`steps`] for `up()` (`restoring`: false) or for the derived `down()`,
@@ -113,6 +116,7 @@ fn steps_in(
     to: &Schema,
     backend: Backend,
     restoring: bool,
+    online: bool,
 ) -> Vec<Step> {
     let mut enums = from.enums.clone();
     enums.extend(to.enums.clone());
@@ -147,6 +151,7 @@ fn steps_in(
         };
         out.extend(match backend {
             Backend::Sqlite => sqlite::steps_for(change, &ctx),
+            _ if online => online::steps_for(change, &ctx),
             _ => postgres::steps_for(change, &ctx),
         });
     }
@@ -297,8 +302,173 @@ pub fn up_and_down(
     backend: Backend,
 ) -> (Vec<Change>, Vec<Step>, Vec<Step>) {
     let ordered = order(free_names(changes.to_vec(), live));
-    let up = steps(&ordered, live, target, backend);
-    let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();
-    let down = steps_in(&reversed, target, live, backend, true);
+    let (up, down) = both_ways(&ordered, live, target, backend, false);
     (ordered, up, down)
+}
+
+fn both_ways(
+    ordered: &[Change],
+    live: &Schema,
+    target: &Schema,
+    backend: Backend,
+    online: bool,
+) -> (Vec<Step>, Vec<Step>) {
+    let up = steps_in(ordered, live, target, backend, false, online);
+    let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();
+    let down = steps_in(&reversed, target, live, backend, true, online);
+    (up, down)
+}
+
+/// What one migration of a plan is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartKind {
+    /// Enum values added by the plan (PostgreSQL), committed before anything
+    /// uses them: `ALTER TYPE .. ADD VALUE` and the first use of the value
+    /// cannot share a transaction.
+    EnumValues,
+    /// Everything else, in one transaction.
+    Main,
+    /// Online mode: what would block writes, in the forms that do not,
+    /// outside a transaction (each statement idempotent).
+    Online,
+}
+
+impl PartKind {
+    /// Whether the part runs in a transaction of its own.
+    pub fn transactional(self) -> bool {
+        self != PartKind::Online
+    }
+
+    /// What is added to the message (and the file name) when a plan has
+    /// more than one part.
+    pub fn suffix(self) -> Option<&'static str> {
+        match self {
+            PartKind::EnumValues => Some("enum values"),
+            PartKind::Main => None,
+            PartKind::Online => Some("online"),
+        }
+    }
+
+    /// Why the part is a migration of its own (a header paragraph).
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            PartKind::EnumValues => Some(
+                "Adds enum values in a migration of its own: PostgreSQL refuses to use a value in the transaction that added it (\"unsafe use of new value\"), so the next migration, which may use it, runs after this one commits.",
+            ),
+            PartKind::Main => None,
+            PartKind::Online => Some(
+                "Online: runs outside a transaction so that no statement blocks writes for long (indexes built CONCURRENTLY, constraints added NOT VALID then validated); every step is idempotent, so a failed run is finished by running it again.",
+            ),
+        }
+    }
+}
+
+/// One migration of a plan: its changes and steps both ways.
+#[derive(Clone, Debug)]
+pub struct PlannedPart {
+    pub kind: PartKind,
+    pub changes: Vec<Change>,
+    pub up: Vec<Step>,
+    pub down: Vec<Step>,
+}
+
+/// The migrations that take `live` to `target` by `changes`, in the order
+/// they run: enum values first (PostgreSQL, when something else changes
+/// too), then the transactional rest, then (`online`) what would block
+/// writes, in its online forms. Usually one.
+pub fn parts(
+    changes: &[Change],
+    live: &Schema,
+    target: &Schema,
+    backend: Backend,
+    online: Option<&OnlineOptions>,
+) -> Vec<PlannedPart> {
+    let ordered = order(free_names(changes.to_vec(), live));
+    if backend != Backend::Postgres {
+        let (up, down) = both_ways(&ordered, live, target, backend, false);
+        return vec![PlannedPart {
+            kind: PartKind::Main,
+            changes: ordered,
+            up,
+            down,
+        }];
+    }
+    let (values, rest): (Vec<Change>, Vec<Change>) = ordered
+        .into_iter()
+        .partition(|c| matches!(c, Change::AlterEnum { from, to, .. } if additions_only(from, to)));
+    let (main, concurrent) = match online {
+        Some(_) => online::split(&rest),
+        None => (rest, Vec::new()),
+    };
+    let mut out = Vec::new();
+    let mut mid = live.clone();
+    if !values.is_empty() && !(main.is_empty() && concurrent.is_empty()) {
+        for c in &values {
+            if let Change::AlterEnum { name, to, .. } = c {
+                mid.enums.insert(name.clone(), to.clone());
+            }
+        }
+        let (up, down) = both_ways(&values, live, &mid, backend, false);
+        out.push(PlannedPart {
+            kind: PartKind::EnumValues,
+            changes: values,
+            up,
+            down,
+        });
+    } else {
+        // Only values added: nothing in the migration uses them.
+        let mut main_all = values;
+        main_all.extend(main.iter().cloned());
+        return finish(out, main_all, concurrent, &mid, target, online);
+    }
+    finish(out, main, concurrent, &mid, target, online)
+}
+
+fn finish(
+    mut out: Vec<PlannedPart>,
+    main: Vec<Change>,
+    concurrent: Vec<Change>,
+    live: &Schema,
+    target: &Schema,
+    online: Option<&OnlineOptions>,
+) -> Vec<PlannedPart> {
+    let backend = Backend::Postgres;
+    if !main.is_empty() || concurrent.is_empty() {
+        let (mut up, mut down) = both_ways(&main, live, target, backend, false);
+        if let Some(options) = online {
+            for steps in [&mut up, &mut down] {
+                let mut first = online::timeouts(options, true);
+                first.append(steps);
+                *steps = first;
+            }
+            let warnings = main.iter().filter_map(online::long_lock);
+            let warnings: Vec<Step> = warnings
+                .map(|why| Step::Comment(format!("WARNING (online): {why}")))
+                .collect();
+            up.splice(0..0, warnings);
+        }
+        out.push(PlannedPart {
+            kind: PartKind::Main,
+            changes: main,
+            up,
+            down,
+        });
+    }
+    if let Some(options) = online.filter(|_| !concurrent.is_empty()) {
+        let (mut up, mut down) = both_ways(&concurrent, live, target, backend, true);
+        for steps in [&mut up, &mut down] {
+            let mut all = online::timeouts(options, false);
+            all.append(steps);
+            all.push(online::reset());
+            *steps = all;
+        }
+        out.push(PlannedPart {
+            kind: PartKind::Online,
+            changes: concurrent,
+            up,
+            down,
+        });
+    }
+    out
 }

@@ -33,6 +33,37 @@ pub struct Settings {
     pub unknown_tables: Option<UnknownTables>,
     /// Where the entity-schema cache lives (relative: to the workspace root).
     pub cache_dir: Option<PathBuf>,
+    /// Online mode (PostgreSQL) of generated migrations.
+    #[serde(default)]
+    pub online: Online,
+    /// `autogen lint`.
+    #[serde(default)]
+    pub lint: Lint,
+}
+
+/// `[online]`: how `autogen -m` writes migrations that must not block writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Online {
+    /// Generate in online mode by default (`--online` without the flag).
+    #[serde(default)]
+    pub enabled: bool,
+    /// `lock_timeout` of generated migrations (PostgreSQL syntax, default `5s`).
+    pub lock_timeout: Option<String>,
+    /// `statement_timeout` of their transactional part (default: the server's).
+    pub statement_timeout: Option<String>,
+}
+
+/// `[lint]`: rules allowed, everywhere or per migration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lint {
+    /// Rule ids never reported.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Rule ids not reported for one migration: `m2026..._name = ["drop-column"]`.
+    #[serde(default)]
+    pub migrations: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -146,6 +177,14 @@ exclude = ["audit_*", "_sqlx_*"]
 
 [schemas]
 exclude = ["audit"]
+
+[online]
+enabled = true
+lock_timeout = "2s"
+
+[lint]
+allow = ["drop-column"]
+migrations = { m20260101_000000_x = ["renaming-column"] }
 "#,
         )
         .expect("parses");
@@ -153,6 +192,10 @@ exclude = ["audit"]
         assert_eq!(s.entities, ["entity::*", "billing::entities::*"]);
         assert_eq!(s.unknown_tables, Some(UnknownTables::Drop));
         assert_eq!(s.tables.exclude, ["audit_*", "_sqlx_*"]);
+        assert!(s.online.enabled);
+        assert_eq!(s.online.lock_timeout.as_deref(), Some("2s"));
+        assert_eq!(s.lint.allow, ["drop-column"]);
+        assert_eq!(s.lint.migrations["m20260101_000000_x"], ["renaming-column"]);
         let mut opts = DiffOptions::default();
         s.apply_to(&mut opts);
         assert!(opts.drop_unknown);

@@ -18,7 +18,7 @@ pub mod pg_vector;
 pub mod sqlite_v1;
 pub mod sqlite_v2;
 
-use autogen_runtime::{Direction, run_migration};
+use autogen_runtime::Direction;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use seaorm_autogen::change::Change;
 use seaorm_autogen::config::Backend;
@@ -26,8 +26,7 @@ use seaorm_autogen::diff::{DiffOptions, diff};
 use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::introspect;
 use seaorm_autogen::source::entities::{EntitySource, materialize};
-use seaorm_autogen::step::StepsMigration;
-use seaorm_autogen::{Header, NoRenames, compare_schemas};
+use seaorm_autogen::{Header, NoRenames, Plan, compare_schemas};
 
 use crate::changes::connect_case;
 
@@ -63,7 +62,7 @@ pub fn column_count(schema: &Schema) -> usize {
 pub struct Applied {
     pub changes: Vec<Change>,
     pub rendered: String,
-    pub migration: StepsMigration,
+    pub plan: Plan,
 }
 
 impl Applied {
@@ -94,27 +93,31 @@ pub async fn generate_and_apply(db: &DatabaseConnection, target: &Schema, name: 
         "[{name}] no change detected: the test would prove nothing"
     );
     let plan = comparison.plan();
-    let rendered = plan
-        .render(&Header {
-            revision: "m20990101_000000_zoo",
-            parents: &[],
-            message: name,
-            created: "2099-01-01 00:00:00 UTC",
-            origin: "test",
+    let rendered: String = plan
+        .parts
+        .iter()
+        .map(|part| {
+            part.render(&Header {
+                revision: "m20990101_000000_zoo",
+                parents: &[],
+                message: name,
+                created: "2099-01-01 00:00:00 UTC",
+                origin: "test",
+            })
+            .expect("render the migration")
         })
-        .expect("render the migration");
+        .collect();
     assert!(
         rendered.contains("async fn up") && rendered.contains("async fn down"),
         "[{name}] rendered file lacks up/down:\n{rendered}"
     );
-    let migration = plan.migration(&format!("zoo {name}"));
-    run_migration(db, &migration, Direction::Up)
+    plan.apply(db, &format!("zoo {name}"), Direction::Up)
         .await
         .unwrap_or_else(|e| panic!("[{name}] up failed: {e}\n{rendered}"));
     Applied {
-        changes: plan.changes,
+        changes: plan.changes.clone(),
         rendered,
-        migration,
+        plan,
     }
 }
 
@@ -249,14 +252,18 @@ pub fn prove_evolution(url: &str, zoo: &Evolution<'_>) -> Evolved {
         );
 
         // Down restores v1 exactly, rows kept.
-        run_migration(&db, &second.migration, Direction::Down)
+        second
+            .plan
+            .apply(&db, "zoo", Direction::Down)
             .await
             .unwrap_or_else(|e| panic!("down failed: {e}\n{}", second.rendered));
         assert_fixpoint(&db, &v1, "v2 rolled back to v1", &second.rendered).await;
         assert_eq!(snapshot(&db, zoo.snapshot).await, before, "rows after down");
 
         // And up again.
-        run_migration(&db, &second.migration, Direction::Up)
+        second
+            .plan
+            .apply(&db, "zoo", Direction::Up)
             .await
             .unwrap_or_else(|e| panic!("second up failed: {e}\n{}", second.rendered));
         assert_fixpoint(&db, &v2, "v2 applied again", &second.rendered).await;
@@ -295,7 +302,9 @@ pub fn prove_from_scratch(url: &str, prefix: &str, setup: &str) -> (Schema, Vec<
             &applied.rendered,
         )
         .await;
-        run_migration(&db, &applied.migration, Direction::Down)
+        applied
+            .plan
+            .apply(&db, "zoo", Direction::Down)
             .await
             .unwrap_or_else(|e| panic!("down failed: {e}\n{}", applied.rendered));
         let after_down = introspect(&db).await.expect("introspect after down");

@@ -452,6 +452,7 @@ fn serial_to_identity_keeps_the_sequence_position() {
         let (_, up, down) = up_and_down(&changes, &before, &target, Backend::Postgres);
         let m = StepsMigration {
             name: "flavour".into(),
+            transactional: true,
             up,
             down,
         };

@@ -81,6 +81,8 @@ fn entities_in_their_own_schema_are_created_compared_and_rolled_back() {
             up: &up,
             down: &down,
             origin: "test",
+            note: None,
+            transactional: true,
         })
         .expect("render the migration");
         assert!(
@@ -89,6 +91,7 @@ fn entities_in_their_own_schema_are_created_compared_and_rolled_back() {
         );
         let migration = StepsMigration {
             name: "schemas".into(),
+            transactional: true,
             up,
             down,
         };

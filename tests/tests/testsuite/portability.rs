@@ -51,10 +51,13 @@ async fn generated_on_sqlite(name: &str, before: &str, after: &str) -> (StepsMig
         up: &up,
         down: &down,
         origin: "test",
+        note: None,
+        transactional: true,
     })
     .expect("render the migration");
     let migration = StepsMigration {
         name: name.to_owned(),
+        transactional: true,
         up,
         down,
     };

@@ -70,6 +70,8 @@ fn render(from: &Schema, to: &Schema) -> (Vec<Change>, String) {
         up: &up,
         down: &down,
         origin: "test",
+        note: None,
+        transactional: true,
     })
     .expect("render the migration");
     (ordered, file)

@@ -10,10 +10,11 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use super::{Context, GenerateArgs};
+use crate::config::Backend;
 use crate::diff::{DiffOptions, RenameCandidate};
 use crate::runtime::Squashed;
 use crate::workspace::MigrationDir;
-use crate::{Comparison, NoRenames, Renames};
+use crate::{Comparison, NoRenames, OnlineOptions, PlanOptions, Renames};
 
 fn options(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
     let mut opts = DiffOptions {
@@ -135,4 +136,54 @@ pub fn changes_json(cmp: &Comparison) -> serde_json::Value {
         "unknown_tables": cmp.diff.unknown_tables,
         "unmanaged": cmp.live.unmanaged,
     })
+}
+
+/// How to plan: online mode from `--online` or `[online]` in the settings.
+/// `--online` against another backend than PostgreSQL is refused (the
+/// settings' default simply does not apply there).
+pub fn plan_options(
+    ctx: &Context,
+    args: &GenerateArgs,
+    backend: Backend,
+) -> anyhow::Result<PlanOptions> {
+    if args.online && backend != Backend::Postgres {
+        anyhow::bail!(
+            "--online is for PostgreSQL (concurrent index builds, NOT VALID constraints): {backend} has no such forms, generate without it"
+        );
+    }
+    let settings = &ctx.settings.online;
+    for (key, value) in [
+        ("lock_timeout", &settings.lock_timeout),
+        ("statement_timeout", &settings.statement_timeout),
+    ] {
+        if let Some(v) = value
+            && !is_duration(v)
+        {
+            anyhow::bail!(
+                "[online] {key} = \"{v}\" is not a PostgreSQL duration: write e.g. \"5s\", \"500ms\" or \"2min\""
+            );
+        }
+    }
+    let online = (args.online || settings.enabled) && backend == Backend::Postgres;
+    Ok(PlanOptions {
+        online: online.then(|| {
+            let defaults = OnlineOptions::default();
+            OnlineOptions {
+                lock_timeout: settings
+                    .lock_timeout
+                    .clone()
+                    .unwrap_or(defaults.lock_timeout),
+                statement_timeout: settings.statement_timeout.clone(),
+            }
+        }),
+    })
+}
+
+/// `500ms`, `5s`, `2min`, `1h`, `300` (milliseconds).
+fn is_duration(text: &str) -> bool {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && ["", "ms", "s", "min", "h"].contains(&unit)
 }

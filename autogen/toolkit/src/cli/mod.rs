@@ -119,6 +119,11 @@ pub struct GenerateArgs {
     /// Never ask; undecided renames become drop + add (with a warning).
     #[arg(long)]
     pub no_input: bool,
+    /// PostgreSQL: generate the forms that never block writes (indexes
+    /// CONCURRENTLY, constraints NOT VALID then validated, lock_timeout) in a
+    /// non-transactional migration of their own (default: `[online]` in autogen.toml).
+    #[arg(long)]
+    pub online: bool,
 }
 
 impl GenerateArgs {
@@ -129,6 +134,7 @@ impl GenerateArgs {
             && !self.drop_unknown
             && self.exclude.is_empty()
             && !self.no_input
+            && !self.online
     }
 }
 
@@ -189,6 +195,15 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Check migrations against rules for safe PostgreSQL changes (exit 1
+    /// with findings): the ones pending on the database, or the REVs named.
+    Lint {
+        /// Revisions to lint (names or unique prefixes); default: the pending ones.
+        revisions: Vec<String>,
+        /// Do not report RULE (repeatable; see `[lint]` in autogen.toml).
+        #[arg(long, value_name = "RULE")]
+        allow: Vec<String>,
+    },
     /// Mark the database as at TARGET without running migrations.
     Stamp {
         #[arg(allow_hyphen_values = true)]
@@ -230,6 +245,7 @@ impl Command {
             Self::Heads => "heads",
             Self::Upgrade { .. } => "upgrade",
             Self::Downgrade { .. } => "downgrade",
+            Self::Lint { .. } => "lint",
             Self::Stamp { .. } => "stamp",
             Self::Merge { .. } => "merge",
             Self::Squash { .. } => "squash",
@@ -381,6 +397,9 @@ async fn run_with<M: MigratorTrait + Squashed>(
         }) => commands::upgrade::run::<M>(&ctx, &target, sql, dry_run).await,
         Some(Command::Downgrade { target, sql, yes }) => {
             commands::downgrade::run::<M>(&ctx, &target, sql, yes).await
+        }
+        Some(Command::Lint { revisions, allow }) => {
+            commands::lint::run::<M>(&ctx, &revisions, &allow).await
         }
         Some(Command::Stamp { target }) => commands::stamp::run::<M>(&ctx, &target).await,
         Some(Command::Merge { message }) => commands::merge::run(&ctx, &message),

@@ -22,6 +22,12 @@ pub fn known_names<M: MigratorTrait>() -> Vec<String> {
         .collect()
 }
 
+/// The status of a database where nothing is applied (to resolve names
+/// without a database).
+pub fn known_status<M: MigratorTrait + Squashed>() -> Status {
+    empty_status::<M>()
+}
+
 /// The status of a database where nothing is applied.
 fn empty_status<M: MigratorTrait + Squashed>() -> Status {
     Status {

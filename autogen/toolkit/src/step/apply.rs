@@ -143,6 +143,31 @@ impl Step {
                     )
                     .await
             }
+            Step::CreateIndexConcurrently { table, index } => {
+                autogen_runtime::online::create_index(manager, index_statement(table, index)).await
+            }
+            Step::DropIndexConcurrently { table, name } => {
+                autogen_runtime::online::drop_index(manager, table.schema.as_deref(), name).await
+            }
+            Step::AddForeignKeyOnline { table, foreign_key } => {
+                autogen_runtime::online::add_foreign_key(
+                    manager,
+                    foreign_key_statement(table, foreign_key),
+                )
+                .await
+            }
+            Step::SetNotNullOnline { table, column } => {
+                autogen_runtime::online::set_not_null(
+                    manager,
+                    table.schema.as_deref(),
+                    &table.name,
+                    column,
+                )
+                .await
+            }
+            Step::AddUniqueOnline { table, index } => {
+                autogen_runtime::online::add_unique(manager, index_statement(table, index)).await
+            }
             Step::Sql { sql, .. } => manager
                 .get_connection()
                 .execute_unprepared(sql)

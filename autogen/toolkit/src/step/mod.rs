@@ -211,6 +211,32 @@ pub enum Step {
         table: TableName,
         name: String,
     },
+    /// Online (PostgreSQL): `CREATE [UNIQUE] INDEX CONCURRENTLY`, idempotent
+    /// (an invalid leftover of an interrupted build is rebuilt).
+    CreateIndexConcurrently {
+        table: TableName,
+        index: Index,
+    },
+    /// Online: `DROP INDEX CONCURRENTLY IF EXISTS`.
+    DropIndexConcurrently {
+        table: TableName,
+        name: String,
+    },
+    /// Online: a foreign key added `NOT VALID`, then validated.
+    AddForeignKeyOnline {
+        table: TableName,
+        foreign_key: ForeignKey,
+    },
+    /// Online: `SET NOT NULL` through a validated `CHECK (.. IS NOT NULL)`.
+    SetNotNullOnline {
+        table: TableName,
+        column: String,
+    },
+    /// Online: a UNIQUE constraint attached to a concurrently built index.
+    AddUniqueOnline {
+        table: TableName,
+        index: Index,
+    },
     /// Raw SQL for what sea-query has no builder for, on one backend only.
     Sql {
         backend: Backend,
@@ -231,9 +257,14 @@ impl Step {
     /// Whether this step only runs on one backend (rendered behind a check).
     pub fn backend_only(&self) -> Option<Backend> {
         match self {
-            Step::CreateEnum { .. } | Step::DropEnum { .. } | Step::AddEnumValue { .. } => {
-                Some(Backend::Postgres)
-            }
+            Step::CreateEnum { .. }
+            | Step::DropEnum { .. }
+            | Step::AddEnumValue { .. }
+            | Step::CreateIndexConcurrently { .. }
+            | Step::DropIndexConcurrently { .. }
+            | Step::AddForeignKeyOnline { .. }
+            | Step::SetNotNullOnline { .. }
+            | Step::AddUniqueOnline { .. } => Some(Backend::Postgres),
             Step::Sql { backend, .. } => Some(*backend),
             Step::Rebuild { .. } => Some(Backend::Sqlite),
             _ => None,
@@ -295,6 +326,8 @@ pub struct StepsMigration {
     pub name: String,
     pub up: Vec<Step>,
     pub down: Vec<Step>,
+    /// `false`: `use_transaction()` is `Some(false)` (online migrations).
+    pub transactional: bool,
 }
 
 impl sea_orm_migration::MigrationName for StepsMigration {
@@ -305,6 +338,10 @@ impl sea_orm_migration::MigrationName for StepsMigration {
 
 #[async_trait::async_trait]
 impl sea_orm_migration::MigrationTrait for StepsMigration {
+    fn use_transaction(&self) -> Option<bool> {
+        (!self.transactional).then_some(false)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for step in &self.up {
             step.apply(manager).await?;

@@ -5,6 +5,13 @@ use super::build::{column_code, foreign_key_code, index_code, table_code};
 use super::{Step, code_table, lit, rebuild_elsewhere, table_indexes_data};
 use crate::config::Backend;
 
+fn opt_lit(s: Option<&str>) -> String {
+    match s {
+        Some(s) => format!("Some({})", lit(s)),
+        None => "None".into(),
+    }
+}
+
 fn lits(items: &[String]) -> String {
     format!(
         "[{}]",
@@ -166,6 +173,29 @@ impl Step {
                 "manager\n.drop_foreign_key(ForeignKey::drop().name({}).table({}).to_owned())\n.await?;",
                 lit(name),
                 code_table(table)
+            ),
+            Step::CreateIndexConcurrently { table, index } => format!(
+                "// CONCURRENTLY: writes go on while it builds; a retry keeps a valid index\n// and rebuilds one an interrupted build left invalid.\nautogen_runtime::online::create_index(\nmanager,\n{},\n)\n.await?;",
+                index_code(table, index)
+            ),
+            Step::DropIndexConcurrently { table, name } => format!(
+                "autogen_runtime::online::drop_index(manager, {}, {})\n.await?;",
+                opt_lit(table.schema.as_deref()),
+                lit(name)
+            ),
+            Step::AddForeignKeyOnline { table, foreign_key } => format!(
+                "// Added NOT VALID (existing rows unchecked, a brief lock), then validated\n// under a lock that lets writes through.\nautogen_runtime::online::add_foreign_key(\nmanager,\n{},\n)\n.await?;",
+                foreign_key_code(table, foreign_key)
+            ),
+            Step::SetNotNullOnline { table, column } => format!(
+                "// SET NOT NULL without a scan under an exclusive lock: CHECK (.. IS NOT NULL)\n// NOT VALID, VALIDATE, SET NOT NULL, then the check is dropped.\nautogen_runtime::online::set_not_null(manager, {}, {}, {})\n.await?;",
+                opt_lit(table.schema.as_deref()),
+                lit(&table.name),
+                lit(column)
+            ),
+            Step::AddUniqueOnline { table, index } => format!(
+                "// The unique index is built CONCURRENTLY, then becomes the constraint\n// (ADD CONSTRAINT .. UNIQUE USING INDEX).\nautogen_runtime::online::add_unique(\nmanager,\n{},\n)\n.await?;",
+                index_code(table, index)
             ),
             Step::Sql { sql, .. } => format!(
                 "manager\n.get_connection()\n.execute_unprepared({})\n.await?;",

@@ -3,7 +3,7 @@
 use sea_orm_migration::MigratorTrait;
 
 use crate::Header;
-use crate::cli::compare::{changes_json, compare};
+use crate::cli::compare::{changes_json, compare, plan_options};
 use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::runtime::Squashed;
 use crate::workspace::MigrationDir;
@@ -25,17 +25,20 @@ pub async fn run<M: MigratorTrait + Squashed>(
         println!("No changes detected");
         return Ok(Outcome::Ok);
     }
-    // The file `autogen -m` would write hangs off the current head.
+    // The file(s) `autogen -m` would write hang off the current head.
     let parents = MigrationDir::open(&ctx.migration_dir)?.heads()?;
-    let source = cmp.plan().render(&Header {
-        revision: "<not written>",
-        parents: &parents,
-        message: "autogen diff (nothing written)",
-        created: &chrono::Utc::now()
-            .format("%Y-%m-%d %H:%M:%S UTC")
-            .to_string(),
-        origin: "Preview: run `autogen -m \"message\"` to write it.",
-    })?;
-    println!("{source}");
+    let plan = cmp.plan_with(&plan_options(ctx, args, cmp.backend)?);
+    for part in &plan.parts {
+        let source = part.render(&Header {
+            revision: "<not written>",
+            parents: &parents,
+            message: &plan.message(part, "autogen diff (nothing written)"),
+            created: &chrono::Utc::now()
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+            origin: "Preview: run `autogen -m \"message\"` to write it.",
+        })?;
+        println!("{source}");
+    }
     Ok(Outcome::Ok)
 }

@@ -12,6 +12,7 @@ pub mod generate;
 pub mod heads;
 pub mod history;
 pub mod init;
+pub mod lint;
 pub mod merge;
 pub mod reset;
 pub mod revision;

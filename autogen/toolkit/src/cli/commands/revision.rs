@@ -66,5 +66,7 @@ pub fn render_without_steps(
         up: &[],
         down: &[],
         origin,
+        note: None,
+        transactional: true,
     })
 }

@@ -93,7 +93,12 @@ pub async fn run<M: MigratorTrait + Squashed>(
          A database at {last} is recorded as being at this revision by its next upgrade, without running it.",
         cmp.backend,
     );
-    let source = from_scratch.plan().render(&Header {
+    let plan = from_scratch.plan();
+    // From nothing, enum types are created whole: a plan of one part.
+    let Some(part) = plan.single() else {
+        anyhow::bail!("cannot squash: the schema from scratch plans as several migrations");
+    };
+    let source = part.render(&Header {
         revision: &name,
         parents: &[],
         message,
