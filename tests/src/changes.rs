@@ -19,7 +19,7 @@ use seaorm_autogen::config::Backend;
 use seaorm_autogen::diff::{DiffOptions, diff};
 use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::introspect;
-use seaorm_autogen::{Header, NoRenames, Plan, compare_schemas};
+use seaorm_autogen::{Header, NoRenames, OnlineOptions, Plan, PlanOptions, compare_schemas};
 
 use crate::support::{PgDatabase, SqliteFile, connect};
 
@@ -36,6 +36,8 @@ pub struct Case<'a> {
     pub opts: DiffOptions,
     /// Rows inserted before the change, checked to survive up and the round trip.
     pub rows: Option<(&'a str, &'a str)>,
+    /// How the migration is planned (online mode).
+    pub plan: PlanOptions,
 }
 
 impl<'a> Case<'a> {
@@ -50,7 +52,14 @@ impl<'a> Case<'a> {
                 ..DiffOptions::default()
             },
             rows: None,
+            plan: PlanOptions::default(),
         }
+    }
+
+    /// Plan in online mode (PostgreSQL).
+    pub fn online(mut self) -> Self {
+        self.plan.online = Some(OnlineOptions::default());
+        self
     }
 
     pub fn rename_column(mut self, table: &str, old: &str, new: &str) -> Self {
@@ -145,7 +154,7 @@ pub async fn schema_of(backend: Backend, sql: &str, scratch_url: &str) -> Schema
     s
 }
 
-async fn count(db: &DatabaseConnection, sql: &str) -> String {
+pub async fn count(db: &DatabaseConnection, sql: &str) -> String {
     use sea_orm_migration::sea_orm::Statement;
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -210,7 +219,7 @@ async fn prepare(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url:
         assert_eq!(got, case.expect, "[{}] detected {detected:#?}", case.name);
     }
 
-    let plan = comparison.plan();
+    let plan = comparison.plan_with(&case.plan);
     // A plan of several migrations (enum values first) renders each.
     let files: Vec<String> = plan
         .parts
@@ -268,6 +277,14 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
         }
     };
 
+    if case.plan.online.is_some() {
+        assert!(
+            rendered.contains("autogen_runtime::online::")
+                && rendered.contains("fn use_transaction"),
+            "[{}] online mode wrote no online step\n{rendered}",
+            case.name
+        );
+    }
     plan.apply(&db, case.name, Direction::Up)
         .await
         .unwrap_or_else(|e| panic!("[{}] up failed: {e}\n{rendered}", case.name));

@@ -81,3 +81,52 @@ impl MigrationTrait for CreateBThenFail {
             .await
     }
 }
+
+/// The revision of [`SlowMigrator`].
+pub const SLOW: &str = "m20990101_000003_slow";
+
+/// One migration that takes three seconds (PostgreSQL: `pg_sleep`), then
+/// creates table `slow`: longer than a deliberately short idle timeout.
+pub struct SlowMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for SlowMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Slow)]
+    }
+}
+
+impl autogen_runtime::Squashed for SlowMigrator {}
+
+struct Slow;
+
+impl MigrationName for Slow {
+    fn name(&self) -> &str {
+        SLOW
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Slow {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm_migration::sea_orm::ConnectionTrait;
+        manager
+            .get_connection()
+            .execute_unprepared("SELECT pg_sleep(3)")
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("slow")
+                    .col(ColumnDef::new("id").integer().not_null().primary_key())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("slow").to_owned())
+            .await
+    }
+}

@@ -294,6 +294,31 @@ fn push_lines(out: &mut String, lines: &[Recorded]) {
     }
 }
 
+/// Record what one migration runs in `direction`, SQLite rebuilds included
+/// (as they would start): for `autogen lint`, which reads the statements
+/// and never runs them.
+pub async fn record_one(
+    backend: DbBackend,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<MigrationSql, OfflineError> {
+    let (conn, log) = recording(backend);
+    let manager = SchemaManager::new(&conn);
+    let result = match direction {
+        Direction::Up => migration.up(&manager).await,
+        Direction::Down => migration.down(&manager).await,
+    };
+    result.map_err(|e| OfflineError::Failed {
+        name: migration.name().to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(MigrationSql {
+        name: migration.name().to_owned(),
+        transactional: transactional(migration, backend),
+        statements: take(&log),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,29 +441,4 @@ mod tests {
         );
         assert!(text.trim_end().ends_with("COMMIT;"), "{text}");
     }
-}
-
-/// Record what one migration runs in `direction`, SQLite rebuilds included
-/// (as they would start): for `autogen lint`, which reads the statements
-/// and never runs them.
-pub async fn record_one(
-    backend: DbBackend,
-    migration: &dyn MigrationTrait,
-    direction: Direction,
-) -> Result<MigrationSql, OfflineError> {
-    let (conn, log) = recording(backend);
-    let manager = SchemaManager::new(&conn);
-    let result = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
-    result.map_err(|e| OfflineError::Failed {
-        name: migration.name().to_owned(),
-        reason: e.to_string(),
-    })?;
-    Ok(MigrationSql {
-        name: migration.name().to_owned(),
-        transactional: transactional(migration, backend),
-        statements: take(&log),
-    })
 }

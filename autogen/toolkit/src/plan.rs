@@ -403,25 +403,25 @@ pub fn parts(
     };
     let mut out = Vec::new();
     let mut mid = live.clone();
-    if !values.is_empty() && !(main.is_empty() && concurrent.is_empty()) {
-        for c in &values {
-            if let Change::AlterEnum { name, to, .. } = c {
-                mid.enums.insert(name.clone(), to.clone());
-            }
-        }
-        let (up, down) = both_ways(&values, live, &mid, backend, false);
-        out.push(PlannedPart {
-            kind: PartKind::EnumValues,
-            changes: values,
-            up,
-            down,
-        });
-    } else {
+    let rest_empty = main.is_empty() && concurrent.is_empty();
+    if values.is_empty() || rest_empty {
         // Only values added: nothing in the migration uses them.
         let mut main_all = values;
-        main_all.extend(main.iter().cloned());
+        main_all.extend(main);
         return finish(out, main_all, concurrent, &mid, target, online);
     }
+    for c in &values {
+        if let Change::AlterEnum { name, to, .. } = c {
+            mid.enums.insert(name.clone(), to.clone());
+        }
+    }
+    let (up, down) = both_ways(&values, live, &mid, backend, false);
+    out.push(PlannedPart {
+        kind: PartKind::EnumValues,
+        changes: values,
+        up,
+        down,
+    });
     finish(out, main, concurrent, &mid, target, online)
 }
 

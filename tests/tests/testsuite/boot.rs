@@ -880,3 +880,47 @@ fn api_edges_on_postgres() {
     let msg = error_body(&h, "health");
     assert_eq!(msg, "the database cannot be read", "{h:?}");
 }
+
+// ---------------------------------------------------------------------------
+// The migration lock lives as long as the run
+
+/// A server that ends sessions idle for 1 s (`idle_session_timeout`, as
+/// managed services set it) must not end the lock's session, which sits
+/// idle while a 3 s migration runs on another: the lock is still held
+/// halfway through, and the run completes.
+#[test]
+fn the_migration_lock_outlives_a_short_idle_session_timeout() {
+    use tests::fixtures::{SLOW, SlowMigrator};
+
+    let db = TestDb::postgres();
+    let name = db.url().rsplit('/').next().unwrap_or_default().to_owned();
+    support::execute(
+        &support::pg_admin_url(),
+        &format!("ALTER DATABASE \"{name}\" SET idle_session_timeout = '1s'"),
+    );
+    let url = DatabaseUrl::parse(&db.url(), "test").expect("test URL");
+    let run = std::thread::spawn(move || {
+        support::block_on(async {
+            let conn = runtime::connect(&url).await.expect("connect");
+            let result =
+                runtime::upgrade_to_head::<SlowMigrator>(&conn, &url, Duration::from_secs(10))
+                    .await;
+            let _ = conn.close().await;
+            result
+        })
+    });
+    std::thread::sleep(Duration::from_millis(2200));
+    let held = support::query_strings(
+        &support::pg_admin_url(),
+        &format!(
+            "SELECT count(*)::text FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND l.granted AND d.datname = '{name}'"
+        ),
+    );
+    let report = run
+        .join()
+        .expect("the upgrade thread")
+        .unwrap_or_else(|e| panic!("the slow migration failed: {e}"));
+    assert_eq!(held, ["1"], "the lock was lost while the migration ran");
+    assert_eq!(report.applied.len(), 1);
+    assert_eq!(db.applied(), Some(vec![SLOW.to_owned()]));
+}

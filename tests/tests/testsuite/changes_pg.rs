@@ -554,3 +554,228 @@ case!(
         "SELECT count(*) FROM r"
     )
 );
+
+// Online mode: what would block writes goes to a non-transactional migration
+// in the forms that do not (each proved: apply, fixpoint, down, up, rows kept).
+const O: &str = "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer, b integer, p_id integer, note text);";
+const O_ROWS: &str = "INSERT INTO p (id) VALUES (1), (2); INSERT INTO t (a, b, p_id, note) SELECT g, g, 1 + g % 2, 'n' FROM generate_series(1, 50) g";
+case!(
+    online_index_added,
+    O,
+    format!("{O} CREATE INDEX \"idx-t-a\" ON t (a);"),
+    ["add_index"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+case!(
+    online_index_dropped,
+    format!("{O} CREATE INDEX \"idx-t-a\" ON t (a);"),
+    O,
+    ["drop_index"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+case!(
+    online_unique_index_added,
+    O,
+    format!("{O} CREATE UNIQUE INDEX \"idx-t-ab\" ON t (a, b);"),
+    ["add_index"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+case!(
+    online_unique_constraint_added,
+    O,
+    "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer UNIQUE, b integer, p_id integer, note text);",
+    ["add_index"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+case!(
+    online_foreign_key_added,
+    O,
+    "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer, b integer, p_id integer REFERENCES p (id), note text);",
+    ["add_foreign_key"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+case!(
+    online_set_not_null,
+    O,
+    "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer, b integer, p_id integer, note text NOT NULL);",
+    ["alter_column"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+case!(
+    online_type_and_not_null_together,
+    O,
+    "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a bigint NOT NULL, b integer, p_id integer, note text);",
+    ["alter_column"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+case!(
+    online_new_column_indexed,
+    O,
+    format!(
+        "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer, b integer, p_id integer, note text, c integer); CREATE INDEX \"idx-t-c\" ON t (c);"
+    ),
+    ["add_column", "add_index"],
+    online(),
+    with_rows(O_ROWS, "SELECT count(*) FROM t")
+);
+
+// A new enum value used in the same release: committed by a migration of its
+// own before the one that uses it (PostgreSQL refuses "unsafe use of new value").
+case!(
+    enum_value_added_and_used_as_default,
+    format!("{E} CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending');"),
+    "CREATE TYPE status AS ENUM ('pending', 'queued', 'running', 'done', 'cancelled'); CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'queued');",
+    ["alter_enum", "alter_column"],
+    with_rows(
+        "INSERT INTO j (s) VALUES ('pending'), ('done')",
+        "SELECT count(*) FROM j"
+    )
+);
+case!(
+    enum_value_added_and_used_by_a_new_table,
+    format!("{E} CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending');"),
+    "CREATE TYPE status AS ENUM ('pending', 'running', 'done', 'cancelled', 'queued'); CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending'); CREATE TABLE k (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'queued');",
+    ["alter_enum", "create_table"]
+);
+
+/// A data update using a new enum value, written by hand into the
+/// migration that follows the one adding it, applies (and the values
+/// migration alone is what adds it).
+#[test]
+fn enum_value_added_then_used_by_a_data_update() {
+    use autogen_runtime::Direction;
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    use seaorm_autogen::config::Backend;
+    use seaorm_autogen::diff::DiffOptions;
+    use seaorm_autogen::source::database::introspect;
+    use seaorm_autogen::step::Step;
+    use seaorm_autogen::{NoRenames, PartKind, compare_schemas};
+    use tests::changes::{connect_case, count, schema_of};
+    use tests::support::{PgDatabase, block_on};
+
+    let live = PgDatabase::create();
+    let scratch = PgDatabase::create();
+    block_on(async {
+        let db = connect_case(live.url()).await;
+        db.execute_unprepared(&format!(
+            "{E} CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending'); INSERT INTO j (s) VALUES ('pending'), ('done');"
+        ))
+        .await
+        .expect("before");
+        let before = introspect(&db).await.expect("introspect");
+        let target = schema_of(
+            Backend::Postgres,
+            "CREATE TYPE status AS ENUM ('pending', 'queued', 'running', 'done'); CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending', note text);",
+            scratch.url(),
+        )
+        .await;
+        let mut plan = compare_schemas(
+            Backend::Postgres,
+            before,
+            target,
+            DiffOptions::default(),
+            &mut NoRenames,
+        )
+        .expect("compare")
+        .plan();
+        let kinds: Vec<PartKind> = plan.parts.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, [PartKind::EnumValues, PartKind::Main]);
+        plan.parts[1].up.push(Step::Sql {
+            backend: Backend::Postgres,
+            sql: "UPDATE j SET s = 'queued' WHERE s = 'pending'".into(),
+        });
+        plan.apply(&db, "queued", Direction::Up)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM j WHERE s = 'queued'").await,
+            "1"
+        );
+        let _ = db.close().await;
+    });
+}
+
+/// An online index build that fails (here: duplicates for a unique index)
+/// leaves an invalid index behind; once the data is fixed, running the same
+/// migration again drops it and builds it valid, and a third run is a no-op.
+#[test]
+fn online_index_build_retries_over_an_invalid_leftover() {
+    use autogen_runtime::Direction;
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    use seaorm_autogen::config::Backend;
+    use seaorm_autogen::diff::{DiffOptions, diff};
+    use seaorm_autogen::source::database::introspect;
+    use seaorm_autogen::{NoRenames, OnlineOptions, PartKind, PlanOptions, compare_schemas};
+    use tests::changes::{connect_case, count, schema_of};
+    use tests::support::{PgDatabase, block_on};
+
+    let live = PgDatabase::create();
+    let scratch = PgDatabase::create();
+    block_on(async {
+        let db = connect_case(live.url()).await;
+        db.execute_unprepared(
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); INSERT INTO t (a) VALUES (1), (1), (2);",
+        )
+        .await
+        .expect("before");
+        let before = introspect(&db).await.expect("introspect");
+        let target = schema_of(
+            Backend::Postgres,
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE UNIQUE INDEX \"idx-t-a\" ON t (a);",
+            scratch.url(),
+        )
+        .await;
+        let plan = compare_schemas(
+            Backend::Postgres,
+            before,
+            target.clone(),
+            DiffOptions::default(),
+            &mut NoRenames,
+        )
+        .expect("compare")
+        .plan_with(&PlanOptions {
+            online: Some(OnlineOptions::default()),
+        });
+        let kinds: Vec<PartKind> = plan.parts.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, [PartKind::Online]);
+        let valid = "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-t-a' AND i.indisvalid";
+        let invalid = "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-t-a' AND NOT i.indisvalid";
+
+        let e = plan
+            .apply(&db, "online", Direction::Up)
+            .await
+            .expect_err("duplicates make the unique build fail");
+        assert!(e.reason.contains("could not create unique index"), "{e}");
+        assert_eq!(
+            count(&db, invalid).await,
+            "1",
+            "the failed build leaves an invalid index"
+        );
+
+        db.execute_unprepared("DELETE FROM t WHERE id = 2")
+            .await
+            .expect("fix the data");
+        plan.apply(&db, "online", Direction::Up)
+            .await
+            .unwrap_or_else(|e| panic!("retry: {e}"));
+        assert_eq!(count(&db, valid).await, "1");
+        assert_eq!(count(&db, invalid).await, "0");
+        plan.apply(&db, "online", Direction::Up)
+            .await
+            .unwrap_or_else(|e| panic!("third run: {e}"));
+        let after = introspect(&db).await.expect("introspect");
+        assert!(
+            diff(&after, &target, &DiffOptions::default())
+                .changes
+                .is_empty()
+        );
+        let _ = db.close().await;
+    });
+}

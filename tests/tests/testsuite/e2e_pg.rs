@@ -143,6 +143,33 @@ fn add_a_field_generate_boot_and_reach_the_fixpoint_on_postgres() {
         "the diff of lib.rs is printed:\n{out}"
     );
 
+    // `-m` lints what it wrote; `lint` finds the same, pending on the database.
+    assert!(
+        out.contains("require-lock-timeout") && out.contains("instead:"),
+        "-m prints the lint findings of the file it wrote:\n{out}"
+    );
+    let (code, out) = cargo_run(
+        root,
+        "autogen",
+        "autogen-e2e-pg",
+        db.url(),
+        &["lint", "--json"],
+    );
+    assert_eq!(code, 1, "lint exits 1 with findings:\n{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("lint --json");
+    assert_eq!(v["migrations"], serde_json::json!([module]));
+    assert_eq!(v["findings"][0]["rule"], "require-lock-timeout", "{v}");
+    assert_eq!(v["findings"][0]["migration"], module.as_str(), "{v}");
+    // Allowed in the file itself: clean.
+    std::fs::write(
+        &file,
+        format!("// autogen-lint: allow require-lock-timeout\n{text}"),
+    )
+    .expect("write migration");
+    let (code, out) = cargo_run(root, "autogen", "autogen-e2e-pg", db.url(), &["lint"]);
+    assert_eq!(code, 0, "an allowed rule is not reported:\n{out}");
+    assert!(out.contains("No lint findings in 1 migration(s)"), "{out}");
+
     let (code, out) = cargo_run(root, "app", "app-e2e-pg", db.url(), &["--migrate-only"]);
     assert_eq!(code, 0, "boot with the new migration failed:\n{out}");
     assert!(

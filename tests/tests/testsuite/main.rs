@@ -59,6 +59,7 @@ mod introspection_equiv;
 // The `autogen` command line.
 mod adopt;
 mod cli_bad_input;
+mod cli_lint;
 mod cli_lock;
 mod cli_merge;
 mod cli_offline;
