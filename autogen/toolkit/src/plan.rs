@@ -415,7 +415,12 @@ pub fn parts(
             mid.enums.insert(name.clone(), to.clone());
         }
     }
-    let (up, down) = both_ways(&values, live, &mid, backend, false);
+    let (mut up, mut down) = both_ways(&values, live, &mid, backend, false);
+    if let Some(options) = online {
+        for steps in [&mut up, &mut down] {
+            steps.splice(0..0, online::timeouts(options, true));
+        }
+    }
     out.push(PlannedPart {
         kind: PartKind::EnumValues,
         changes: values,
@@ -436,6 +441,7 @@ fn finish(
     let backend = Backend::Postgres;
     if !main.is_empty() || concurrent.is_empty() {
         let (mut up, mut down) = both_ways(&main, live, target, backend, false);
+        up.extend(online::backfill_notes(&main, &concurrent));
         if let Some(options) = online {
             for steps in [&mut up, &mut down] {
                 let mut first = online::timeouts(options, true);

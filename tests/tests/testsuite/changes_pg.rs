@@ -779,3 +779,10 @@ fn online_index_build_retries_over_an_invalid_leftover() {
         let _ = db.close().await;
     });
 }
+case!(
+    online_not_null_column_added,
+    O,
+    "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer, b integer, p_id integer, note text, c integer NOT NULL);",
+    ["add_column"],
+    online()
+);

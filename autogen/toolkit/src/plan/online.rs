@@ -88,6 +88,28 @@ pub(super) fn split(changes: &[Change]) -> (Vec<Change>, Vec<Change>) {
             {
                 online.push(change.clone())
             }
+            // A NOT NULL column without a default: added nullable here (the
+            // author backfills it), NOT NULL enforced online.
+            Change::AddColumn { table, column }
+                if existing
+                    && !column.nullable
+                    && column.default.is_none()
+                    && !column.auto_increment =>
+            {
+                let nullable = Column {
+                    nullable: true,
+                    ..column.clone()
+                };
+                main.push(Change::AddColumn {
+                    table: table.clone(),
+                    column: nullable.clone(),
+                });
+                online.push(Change::alter_column(
+                    table.clone(),
+                    nullable,
+                    column.clone(),
+                ));
+            }
             Change::AlterColumn {
                 table,
                 from,
@@ -114,6 +136,28 @@ pub(super) fn split(changes: &[Change]) -> (Vec<Change>, Vec<Change>) {
         }
     }
     (main, online)
+}
+
+/// Where the author fills the rows of a column the online migration makes
+/// NOT NULL, at the end of the transactional one's `up()`.
+pub(super) fn backfill_notes(main: &[Change], online: &[Change]) -> Vec<Step> {
+    online
+        .iter()
+        .filter_map(|c| match c {
+            Change::AlterColumn { table, to, .. } if !to.nullable => Some((table, &to.name)),
+            _ => None,
+        })
+        .filter(|(table, column)| {
+            main.iter().any(|m| {
+                matches!(m, Change::AddColumn { table: t, column: c } if t == *table && &c.name == *column)
+            })
+        })
+        .map(|(table, column)| {
+            Step::Comment(format!(
+                "Fill {table}.{column} in existing rows here (in batches on a big table): the next\nmigration (online) makes it NOT NULL, e.g.:\nmanager.get_connection().execute_unprepared(\"UPDATE ... SET {column} = <value> WHERE {column} IS NULL\").await?;"
+            ))
+        })
+        .collect()
 }
 
 /// The steps of one change of the online migration (either direction).
