@@ -61,6 +61,7 @@ mod adopt;
 mod cli_bad_input;
 mod cli_lock;
 mod cli_merge;
+mod cli_migration_dir;
 mod cli_offline;
 mod cli_squash;
 mod cli_workflow;

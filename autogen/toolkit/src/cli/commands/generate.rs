@@ -6,7 +6,7 @@ use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
 use crate::Header;
-use crate::cli::compare::{changes_json, compare};
+use crate::cli::compare::{changes_json, compare, lock_dir};
 use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::runtime::Squashed;
 use crate::workspace::MigrationDir;
@@ -16,6 +16,8 @@ pub async fn run<M: MigratorTrait + Squashed>(
     args: &GenerateArgs,
     message: &str,
 ) -> anyhow::Result<Outcome> {
+    // Held until the file is registered: the parent is the head seen here.
+    let _lock = lock_dir(ctx)?;
     let (_db, cmp) = compare::<M>(ctx, args, true).await?;
     if !ctx.json {
         output::detected(&cmp.diff.changes);
