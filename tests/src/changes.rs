@@ -293,7 +293,8 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
                 .iter()
                 .filter_map(|l| match l {
                     seaorm_autogen::offline::Recorded::Execute(sql) => Some(sql.clone()),
-                    seaorm_autogen::offline::Recorded::Query(_) => None,
+                    seaorm_autogen::offline::Recorded::Query(_)
+                    | seaorm_autogen::offline::Recorded::Answered(_) => None,
                 })
                 .collect();
             let findings: Vec<_> =

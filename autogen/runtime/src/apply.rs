@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 use sea_orm_migration::sea_query::Query;
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
@@ -246,20 +246,7 @@ async fn run_one(
             .map_err(err)?;
         let result = async {
             let txn = db.begin().await.map_err(err)?;
-            // Only what this migration breaks counts: a dangling row that
-            // was already there (inserted with enforcement off) is not its
-            // doing and must not block every boot.
-            let before = sqlite::foreign_key_violations(&txn).await.map_err(err)?;
-            let manager = SchemaManager::new(&txn);
-            step(&manager, migration, direction).await.map_err(err)?;
-            let after = sqlite::foreign_key_violations(&txn).await.map_err(err)?;
-            let violations = sqlite::new_violations(&before, after);
-            if !violations.is_empty() {
-                return Err(format!(
-                    "it leaves rows whose foreign keys point at missing rows: {}; fix the data or the migration",
-                    sqlite::describe_violations(&violations)
-                ));
-            }
+            step_checking_foreign_keys(&txn, migration, direction).await?;
             if bookkeeping {
                 record(&txn, migration.name(), direction)
                     .await
@@ -290,6 +277,99 @@ async fn run_one(
         }
         Ok(())
     }
+}
+
+/// One migration's step on SQLite inside `txn`, with foreign keys off:
+/// afterwards, the foreign-key violations it made are an error. Only what
+/// this migration breaks counts: a dangling row that was already there
+/// (inserted with enforcement off) is not its doing and must not block
+/// every boot.
+async fn step_checking_foreign_keys(
+    txn: &DatabaseTransaction,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), String> {
+    let err = |e: sea_orm_migration::DbErr| crate::connect::one_line(&e);
+    let before = sqlite::foreign_key_violations(txn).await.map_err(err)?;
+    let manager = SchemaManager::new(txn);
+    step(&manager, migration, direction).await.map_err(err)?;
+    let after = sqlite::foreign_key_violations(txn).await.map_err(err)?;
+    let violations = sqlite::new_violations(&before, after);
+    if !violations.is_empty() {
+        return Err(format!(
+            "it leaves rows whose foreign keys point at missing rows: {}; fix the data or the migration",
+            sqlite::describe_violations(&violations)
+        ));
+    }
+    Ok(())
+}
+
+/// What a dry run found: how long each migration that ran took (in order)
+/// and the first one that failed, with its one-line reason.
+#[derive(Clone, Debug, Default)]
+pub struct DryRun {
+    pub millis: Vec<u128>,
+    pub failure: Option<(String, String)>,
+}
+
+/// `upgrade --dry-run`: run the named migrations as `upgrade` would (the
+/// bookkeeping table created, each migration's row written, SQLite's
+/// foreign keys judged per migration), all in one transaction that is then
+/// rolled back. `after_each` is called after the bookkeeping table is
+/// installed (`None`) and after each migration that ran (`Some(name)`), so
+/// that the caller can tell their statements apart. Every migration must
+/// be transactional (the caller checks).
+pub async fn dry_run_up<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    names: &[String],
+    mut after_each: impl FnMut(Option<&str>),
+) -> Result<DryRun, RuntimeError> {
+    let migrations = M::migrations();
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    }
+    let result = async {
+        let txn = db.begin().await?;
+        let mut report = DryRun::default();
+        M::install(&txn).await?;
+        after_each(None);
+        for name in names {
+            let migration = migrations
+                .iter()
+                .find(|m| m.name() == name)
+                .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
+            let started = Instant::now();
+            let ran = if sqlite {
+                step_checking_foreign_keys(&txn, migration.as_ref(), Direction::Up).await
+            } else {
+                step(&SchemaManager::new(&txn), migration.as_ref(), Direction::Up)
+                    .await
+                    .map_err(|e| crate::connect::one_line(&e))
+            };
+            let ran = match ran {
+                Ok(()) => record(&txn, name, Direction::Up)
+                    .await
+                    .map_err(|e| crate::connect::one_line(&e)),
+                Err(e) => Err(e),
+            };
+            after_each(Some(name));
+            match ran {
+                Ok(()) => report.millis.push(started.elapsed().as_millis()),
+                Err(reason) => {
+                    report.failure = Some((name.clone(), reason));
+                    break;
+                }
+            }
+        }
+        txn.rollback().await?;
+        Ok(report)
+    }
+    .await;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    }
+    result
 }
 
 async fn step(

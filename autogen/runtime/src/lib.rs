@@ -19,8 +19,8 @@ mod squash;
 mod status;
 
 pub use apply::{
-    Applied, Direction, Target, apply_steps, plan_downgrade, plan_upgrade, resolve, run_migration,
-    stamp,
+    Applied, Direction, DryRun, Target, apply_steps, dry_run_up, plan_downgrade, plan_upgrade,
+    resolve, run_migration, stamp,
 };
 pub use connect::{
     MigrationConnection, connect, connect_for_migrations, connect_with_retry, connect_within,

@@ -117,13 +117,16 @@ async fn rebuild(
     if !copy.is_empty() {
         let new_cols: Vec<String> = copy.iter().map(|(n, _)| quote(n)).collect();
         let old_cols: Vec<String> = copy.iter().map(|(_, o)| quote(o)).collect();
-        conn.execute_unprepared(&format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {}",
-            quote(&temp),
-            new_cols.join(", "),
-            old_cols.join(", "),
-            quote(table)
-        ))
+        sql(
+            conn,
+            &format!(
+                "INSERT INTO {} ({}) SELECT {} FROM {}",
+                quote(&temp),
+                new_cols.join(", "),
+                old_cols.join(", "),
+                quote(table)
+            ),
+        )
         .await
         .map_err(|e| {
             // Say it in the user's terms: their table, not the temporary one.
@@ -133,35 +136,30 @@ async fn rebuild(
             ))
         })?;
     }
-    conn.execute_unprepared(&format!("DROP TABLE {}", quote(table)))
-        .await?;
+    sql(conn, &format!("DROP TABLE {}", quote(table))).await?;
     // With the old table gone, views and other tables' triggers that name it
     // dangle until the rename; SQLite's rename checks the whole schema and
     // would refuse. The legacy rename only renames, and the references are
     // right again once it has.
     let legacy = pragma_int(conn, "legacy_alter_table").await?;
-    conn.execute_unprepared("PRAGMA legacy_alter_table = ON")
-        .await?;
-    let renamed = conn
-        .execute_unprepared(&format!(
-            "ALTER TABLE {} RENAME TO {}",
-            quote(&temp),
-            quote(table)
-        ))
-        .await;
-    conn.execute_unprepared(&format!("PRAGMA legacy_alter_table = {legacy}"))
-        .await?;
+    sql(conn, "PRAGMA legacy_alter_table = ON").await?;
+    let renamed = sql(
+        conn,
+        &format!("ALTER TABLE {} RENAME TO {}", quote(&temp), quote(table)),
+    )
+    .await;
+    sql(conn, &format!("PRAGMA legacy_alter_table = {legacy}")).await?;
     renamed?;
     for index in indexes.drain(..) {
         conn.execute(&index).await?;
     }
-    for sql in kept
+    for stmt in kept
         .indexes
         .iter()
         .chain(&unknown_indexes)
         .chain(&kept.triggers)
     {
-        conn.execute_unprepared(sql).await?;
+        sql(conn, stmt).await?;
     }
     if let Some(seq) = kept.sequence {
         restore_sequence(conn, table, seq).await?;
@@ -383,6 +381,17 @@ async fn restore_sequence<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
+}
+
+/// Run `text` through the prepared path, which SeaORM reports to a
+/// connection's metric callback (`upgrade --dry-run` lists the statements
+/// from there; `execute_unprepared` is not reported).
+async fn sql<C: ConnectionTrait>(
+    conn: &C,
+    text: &str,
+) -> Result<sea_orm_migration::sea_orm::ExecResult, DbErr> {
+    conn.execute_raw(Statement::from_string(conn.get_database_backend(), text))
+        .await
 }
 
 async fn pragma_int<C: ConnectionTrait>(conn: &C, pragma: &str) -> Result<i64, DbErr> {

@@ -5,10 +5,13 @@
 //! every statement instead of sending it (the toolkit's [`Recorder`] behind
 //! SeaORM's mock driver, since `SchemaManager` only accepts a real
 //! `DatabaseConnection`). It is the very code `upgrade` runs, so the SQL is
-//! what `upgrade` would send, for the backend asked for. A recording cannot
-//! answer queries: a migration that reads the database (a `has_table`
-//! check, SQLite's rebuild looking for triggers) sees no rows, and the
-//! script says where that happened.
+//! what `upgrade` would send, for the backend asked for. `SchemaManager`'s
+//! existence questions (`has_table`, `has_column`, `has_index`) are answered
+//! from the schema the script assumes ([`Assumed`]: the live catalog when
+//! the database is reachable, else an empty one, followed through the
+//! script's own DDL), and the script says so at each answer. Any other query
+//! (a `SELECT` of the migration's own) sees no rows, and the script says
+//! where that happened.
 
 use autogen_runtime::bookkeeping;
 use autogen_runtime::{Direction, MIGRATION_TABLE};
@@ -17,8 +20,19 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 use thiserror::Error;
 
+mod assumed;
+
 pub use crate::recorder::Recorded;
 use crate::recorder::{Log, Recorder, take};
+pub use assumed::Assumed;
+
+/// The schema a script assumes, shared by its migrations in order.
+pub type Shared = crate::recorder::Shared;
+
+/// `assumed`, ready to be shared by the recordings of one script.
+pub fn share(assumed: Assumed) -> Shared {
+    std::sync::Arc::new(std::sync::Mutex::new(assumed))
+}
 
 #[derive(Debug, Error)]
 pub enum OfflineError {
@@ -38,8 +52,8 @@ pub struct MigrationSql {
 }
 
 /// A connection that records instead of executing, and its log.
-fn recording(backend: DbBackend) -> (DatabaseConnection, Log) {
-    let recorder = Recorder::new(backend);
+fn recording(backend: DbBackend, assumed: &Shared) -> (DatabaseConnection, Log) {
+    let recorder = Recorder::new(backend).assuming(std::sync::Arc::clone(assumed));
     let log = recorder.log();
     (recorder.into_connection(), log)
 }
@@ -51,13 +65,38 @@ pub fn transactional(migration: &dyn MigrationTrait, backend: DbBackend) -> bool
 }
 
 /// Record the statements of the named migrations (in the given order), as
-/// `upgrade` (`Direction::Up`) or `downgrade` (`Direction::Down`) would run them.
+/// `upgrade` (`Direction::Up`) or `downgrade` (`Direction::Down`) would run
+/// them on a database whose schema is `assumed`.
 pub async fn record<M: MigratorTrait>(
     backend: DbBackend,
     names: &[String],
     direction: Direction,
+    assumed: &Shared,
 ) -> Result<Vec<MigrationSql>, OfflineError> {
-    record_checked::<M>(backend, names, direction, true).await
+    record_checked::<M>(backend, names, direction, true, assumed).await
+}
+
+/// The schema of a database at head as this build's migrations create it,
+/// followed through their recorded DDL (for a downgrade script written
+/// without a database); as far as the recording goes when one cannot be
+/// recorded.
+pub async fn assumed_at_head<M: MigratorTrait>(backend: DbBackend) -> Assumed {
+    let shared = share(Assumed::empty(
+        "a database at head, as this build's migrations create it",
+    ));
+    let names: Vec<String> = M::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    for name in names {
+        if record_checked::<M>(backend, &[name], Direction::Up, false, &shared)
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    shared.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// What the statements of the named migrations create that the schema model
@@ -69,7 +108,8 @@ pub async fn unmodelled<M: MigratorTrait>(
     backend: DbBackend,
     names: &[String],
 ) -> Result<Vec<(String, String)>, OfflineError> {
-    let recorded = record_checked::<M>(backend, names, Direction::Up, false).await?;
+    let assumed = share(Assumed::empty("an empty database"));
+    let recorded = record_checked::<M>(backend, names, Direction::Up, false, &assumed).await?;
     let mut out = Vec::new();
     for m in recorded {
         for line in &m.statements {
@@ -121,6 +161,7 @@ async fn record_checked<M: MigratorTrait>(
     names: &[String],
     direction: Direction,
     refuse_rebuilds: bool,
+    assumed: &Shared,
 ) -> Result<Vec<MigrationSql>, OfflineError> {
     let migrations = M::migrations();
     let mut out = Vec::with_capacity(names.len());
@@ -129,7 +170,7 @@ async fn record_checked<M: MigratorTrait>(
             .iter()
             .find(|m| m.name() == name)
             .ok_or_else(|| OfflineError::Unknown(name.clone()))?;
-        let (conn, log) = recording(backend);
+        let (conn, log) = recording(backend, assumed);
         let manager = SchemaManager::new(&conn);
         let result = match direction {
             Direction::Up => migration.up(&manager).await,
@@ -172,8 +213,9 @@ fn rebuilt_table(line: &Recorded) -> Option<String> {
 /// The bookkeeping table's DDL (`CREATE TABLE IF NOT EXISTS seaql_migrations ...`).
 pub async fn install_sql<M: MigratorTrait>(
     backend: DbBackend,
+    assumed: &Shared,
 ) -> Result<Vec<Recorded>, OfflineError> {
-    let (conn, log) = recording(backend);
+    let (conn, log) = recording(backend, assumed);
     M::install(&conn).await.map_err(|e| OfflineError::Failed {
         name: MIGRATION_TABLE.to_owned(),
         reason: e.to_string(),
@@ -290,6 +332,9 @@ fn push_lines(out: &mut String, lines: &[Recorded]) {
                     "-- the migration reads here (offline: assumed to find no rows): {one_line}\n"
                 ));
             }
+            Recorded::Answered(answer) => {
+                out.push_str(&format!("-- the migration asks: {answer}\n"));
+            }
         }
     }
 }
@@ -302,7 +347,8 @@ pub async fn record_one(
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<MigrationSql, OfflineError> {
-    let (conn, log) = recording(backend);
+    let assumed = share(Assumed::empty("an empty database (lint reads statements only)"));
+    let (conn, log) = recording(backend, &assumed);
     let manager = SchemaManager::new(&conn);
     let result = match direction {
         Direction::Up => migration.up(&manager).await,
@@ -373,9 +419,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_sqlite_rebuild_is_refused_offline_in_one_line() {
-        let err = record::<Rebuilds>(DbBackend::Sqlite, &["m1_rebuild".into()], Direction::Up)
-            .await
-            .expect_err("an offline rebuild would lose what it reads from the live table");
+        let err = record::<Rebuilds>(
+            DbBackend::Sqlite,
+            &["m1_rebuild".into()],
+            Direction::Up,
+            &share(Assumed::empty("test")),
+        )
+        .await
+        .expect_err("an offline rebuild would lose what it reads from the live table");
         let text = err.to_string();
         assert!(
             text.contains("m1_rebuild")
@@ -408,9 +459,14 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_revision_is_an_error() {
-        let err = record::<Rebuilds>(DbBackend::Postgres, &["m9".into()], Direction::Up)
-            .await
-            .unwrap_err();
+        let err = record::<Rebuilds>(
+            DbBackend::Postgres,
+            &["m9".into()],
+            Direction::Up,
+            &share(Assumed::empty("test")),
+        )
+        .await
+        .unwrap_err();
         assert!(err.to_string().contains("m9 is not in this build"), "{err}");
     }
 

@@ -136,7 +136,7 @@ fn steps_in(
             )
         {
             if rebuild_done.insert(t.to_owned()) {
-                out.extend(sqlite::rebuild(t, changes, from, to, &enums));
+                out.extend(sqlite::rebuild(t, changes, from, to, &enums, restoring));
             }
             continue;
         }

@@ -10,7 +10,9 @@
 //!   never from a rendering for another backend.
 //! - Behind SeaORM's mock driver, for offline SQL (`upgrade --sql`):
 //!   `SchemaManager` only accepts a real `DatabaseConnection`
-//!   ([`Recorder::into_connection`]). Queries are logged and see no rows.
+//!   ([`Recorder::into_connection`]). Queries are logged and see no rows,
+//!   except `SchemaManager`'s existence questions, answered from an
+//!   assumed schema when one is given ([`Recorder::assuming`]).
 //!
 //! sea-query panics (`unimplemented!`) when asked to render a type its
 //! backend has no spelling for. Known cases are refused before rendering
@@ -29,6 +31,8 @@ use sea_orm_migration::sea_orm::{
 };
 use sea_orm_migration::sea_query::{ColumnType, TableCreateStatement, TableName, TableRef};
 
+use crate::offline::Assumed;
+
 /// One line of a recording.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", content = "sql", rename_all = "snake_case")]
@@ -37,6 +41,10 @@ pub enum Recorded {
     Execute(String),
     /// A query sent to decide something; a recording answers it with no rows.
     Query(String),
+    /// One of `SchemaManager`'s existence questions, answered from the
+    /// schema the recording assumes (see [`crate::offline::Assumed`]):
+    /// the question, the answer and what it rests on, in words.
+    Answered(String),
 }
 
 /// The lines a recorder wrote, shared with whoever holds the connection.
@@ -50,7 +58,14 @@ pub struct Recorder {
     tables: Mutex<Vec<TableCreateStatement>>,
     /// Transaction nesting, for `BEGIN`/`SAVEPOINT` lines (mock face).
     depth: usize,
+    /// The schema existence questions are answered from (mock face); none:
+    /// every query finds no rows.
+    assumed: Option<Shared>,
 }
+
+/// An assumed schema, shared by the recorders of one script so that a
+/// migration's questions see what the earlier ones created.
+pub type Shared = Arc<Mutex<Assumed>>;
 
 impl Recorder {
     pub fn new(backend: DbBackend) -> Self {
@@ -59,7 +74,15 @@ impl Recorder {
             log: Arc::new(Mutex::new(Vec::new())),
             tables: Mutex::new(Vec::new()),
             depth: 0,
+            assumed: None,
         }
+    }
+
+    /// Answer `SchemaManager`'s existence questions from `assumed`, and
+    /// keep it up to date with the DDL recorded.
+    pub fn assuming(mut self, assumed: Shared) -> Self {
+        self.assumed = Some(assumed);
+        self
     }
 
     fn push(&self, line: Recorded) {
@@ -86,7 +109,7 @@ impl Recorder {
         take(&self.log)
             .into_iter()
             .map(|line| match line {
-                Recorded::Execute(sql) | Recorded::Query(sql) => sql,
+                Recorded::Execute(sql) | Recorded::Query(sql) | Recorded::Answered(sql) => sql,
             })
             .collect()
     }
@@ -164,13 +187,42 @@ fn no_rows_affected() -> ExecResult {
 
 impl MockDatabaseTrait for Recorder {
     fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.push(Recorded::Execute(stmt.to_string()));
+        let sql = stmt.to_string();
+        if let Some(assumed) = &self.assumed {
+            assumed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .track(&sql, self.backend);
+        }
+        self.push(Recorded::Execute(sql));
         Ok(no_rows_affected())
     }
 
     fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.push(Recorded::Query(stmt.to_string()));
-        Ok(Vec::new())
+        let answered = self.assumed.as_ref().and_then(|assumed| {
+            let assumed = assumed.lock().unwrap_or_else(|p| p.into_inner());
+            assumed.answer(&stmt).map(|a| (a, assumed.source.clone()))
+        });
+        let Some((answer, source)) = answered else {
+            self.push(Recorded::Query(stmt.to_string()));
+            return Ok(Vec::new());
+        };
+        self.push(Recorded::Answered(format!(
+            "{} answered {} from the schema assumed ({source}, with the statements above)",
+            answer.question, answer.answer
+        )));
+        // One row, `has_table`/`has_column`/`has_index` = the answer, built
+        // by SeaORM's own mock (its rows cannot be made otherwise).
+        let column = answer
+            .question
+            .split('(')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let row = std::collections::BTreeMap::from([(column, sea_orm::Value::from(answer.answer))]);
+        sea_orm::MockDatabase::new(self.backend)
+            .append_query_results([[row]])
+            .query(0, stmt)
     }
 
     // A migration that manages its own transactions (`use_transaction() ==

@@ -74,7 +74,8 @@ pub fn render_migration(src: &MigrationSource<'_>) -> Result<String, RenderError
         .flat_map(Step::imports)
         .collect();
     let template = MigrationTemplate {
-        message: &comment_safe(src.message.lines().next().unwrap_or_default()),
+        // One line, whatever was typed: the header's fields follow it.
+        message: &comment_safe(&src.message.split_whitespace().collect::<Vec<_>>().join(" ")),
         revision: src.revision,
         parent: comment_safe(&if src.parents.is_empty() {
             "<base>".into()

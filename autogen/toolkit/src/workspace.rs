@@ -35,6 +35,14 @@ pub enum WorkspaceError {
     Write(PathBuf, std::io::Error),
     #[error("cannot read {0}: {1}")]
     Read(PathBuf, std::io::Error),
+    #[error("cannot lock the migration directory with {0}: {1}")]
+    Lock(PathBuf, std::io::Error),
+    #[error("{0}; the migration directory was restored as it was")]
+    RolledBack(Box<WorkspaceError>),
+    #[error(
+        "{0}, and restoring the migration directory failed too ({1}): check it with `git status` before anything else"
+    )]
+    RestoreFailed(Box<WorkspaceError>, Box<WorkspaceError>),
     #[error(
         "cannot record the squashed revisions in {0}: it needs the `SQUASHED` list between one `{SQUASHED_BEGIN}` and one `{SQUASHED_END}` after it, and `impl autogen_runtime::Squashed for Migrator` (see the README)"
     )]
@@ -66,6 +74,19 @@ pub struct MigrationDir {
     pub src: PathBuf,
 }
 
+/// The file whose exclusive lock a command holds while it reads the
+/// revision graph and writes to the migration directory.
+pub const LOCK_FILE: &str = ".autogen.lock";
+
+/// The migration directory's lock, held until dropped: two `autogen -m`
+/// (or `revision`, `merge`, `squash`) in one workspace take turns, so
+/// neither loses the other's registration in `lib.rs` nor branches off
+/// the same parent.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: fs::File,
+}
+
 impl MigrationDir {
     pub fn open(src: impl Into<PathBuf>) -> Result<Self, WorkspaceError> {
         let src = src.into();
@@ -79,6 +100,29 @@ impl MigrationDir {
 
     fn lib(&self) -> PathBuf {
         self.src.join("lib.rs")
+    }
+
+    /// Take the directory's lock ([`LOCK_FILE`], an OS file lock released
+    /// when the process ends, however it ends). `waiting` is called once
+    /// when another process holds it, before blocking until it is free.
+    pub fn lock(&self, waiting: impl FnOnce(&Path)) -> Result<DirLock, WorkspaceError> {
+        let path = self.src.join(LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| WorkspaceError::Lock(path.clone(), e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                waiting(&path);
+                file.lock()
+                    .map_err(|e| WorkspaceError::Lock(path.clone(), e))?;
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(WorkspaceError::Lock(path, e)),
+        }
+        Ok(DirLock { _file: file })
     }
 
     fn read(path: &Path) -> Result<String, WorkspaceError> {
@@ -107,16 +151,7 @@ impl MigrationDir {
         for name in &modules {
             let path = self.src.join(format!("{name}.rs"));
             let text = Self::read(&path)?;
-            let header = |key: &str| {
-                text.lines()
-                    .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
-                    .find_map(|l| {
-                        l.strip_prefix("//!")
-                            .map(str::trim)
-                            .and_then(|l| l.strip_prefix(key))
-                            .map(|v| v.trim().to_owned())
-                    })
-            };
+            let header = |key: &str| header_field(&text, name, key);
             let parents: Option<Vec<String>> = header("Parent:").map(|p| {
                 if p == "<base>" || p.is_empty() {
                     Vec::new()
@@ -193,19 +228,15 @@ impl MigrationDir {
         }
     }
 
-    /// Write `name.rs` and register it last in `lib.rs`; on failure nothing is left behind.
+    /// Write `name.rs` and register it last in `lib.rs`; on failure nothing
+    /// is left behind. Hold [`Self::lock`] from reading the heads to here.
     pub fn add(&self, name: &str, source: &str) -> Result<Vec<Written>, WorkspaceError> {
         let file = self.src.join(format!("{name}.rs"));
         let lib_path = self.lib();
         let lib = Self::read(&lib_path)?;
         let new_lib =
             register(&lib, name).ok_or_else(|| WorkspaceError::NoMarkers(lib_path.clone()))?;
-        write_atomic(&file, source)?;
-        if let Err(e) = write_atomic(&lib_path, &new_lib) {
-            let _ = fs::remove_file(&file);
-            return Err(e);
-        }
-        Ok(vec![
+        let written = vec![
             Written {
                 path: file,
                 before: String::new(),
@@ -216,17 +247,31 @@ impl MigrationDir {
                 before: lib,
                 after: new_lib,
             },
-        ])
+        ];
+        apply_all(&written, &RealFs)?;
+        Ok(written)
     }
 
     /// Replace every registered migration by one (squash) and record
     /// `squashed` (the replaced revisions, oldest first) in `lib.rs` so that
     /// the runtime recognizes databases at the old head; returns what changed.
+    /// All or nothing: on any failure the directory is restored exactly as
+    /// it was (files written back, the new one removed).
     pub fn replace_all(
         &self,
         name: &str,
         source: &str,
         squashed: &[String],
+    ) -> Result<Vec<Written>, WorkspaceError> {
+        self.replace_all_with(name, source, squashed, &RealFs)
+    }
+
+    fn replace_all_with(
+        &self,
+        name: &str,
+        source: &str,
+        squashed: &[String],
+        fs_ops: &dyn FsOps,
     ) -> Result<Vec<Written>, WorkspaceError> {
         let lib_path = self.lib();
         let lib = Self::read(&lib_path)?;
@@ -251,29 +296,30 @@ impl MigrationDir {
             .ok_or_else(|| WorkspaceError::NoSquashedList(lib_path.clone()))?;
         let new_lib = tidy_blank_lines(&new_lib);
         let file = self.src.join(format!("{name}.rs"));
-        let mut written = Vec::new();
-        write_atomic(&file, source)?;
-        written.push(Written {
-            path: file,
-            before: String::new(),
-            after: source.to_owned(),
-        });
-        write_atomic(&lib_path, &new_lib)?;
-        written.push(Written {
-            path: lib_path,
-            before: lib,
-            after: new_lib,
-        });
+        let mut removed = Vec::new();
         for m in old.iter().filter(|m| *m != name) {
             let path = self.src.join(format!("{m}.rs"));
-            let before = Self::read(&path).unwrap_or_default();
-            fs::remove_file(&path).map_err(|e| WorkspaceError::Write(path.clone(), e))?;
-            written.push(Written {
-                path,
-                before,
-                after: String::new(),
-            });
+            let before = Self::read(&path)?;
+            removed.push((path, before));
         }
+        let mut written = vec![
+            Written {
+                path: file,
+                before: String::new(),
+                after: source.to_owned(),
+            },
+            Written {
+                path: lib_path,
+                before: lib,
+                after: new_lib,
+            },
+        ];
+        written.extend(removed.into_iter().map(|(path, before)| Written {
+            path,
+            before,
+            after: String::new(),
+        }));
+        apply_all(&written, fs_ops)?;
         Ok(written)
     }
 
@@ -293,6 +339,22 @@ impl MigrationDir {
             })
             .collect())
     }
+}
+
+/// The value of `key` (`Parent:`, `Created:`) in the header of the
+/// generated file `text` of revision `name`: read only after the header's
+/// `Revision: <name>` line, so that the message above it (the file's first
+/// line, whatever the user wrote) can never pass for a field. A file
+/// without that line (hand-written) has no fields.
+fn header_field(text: &str, name: &str, key: &str) -> Option<String> {
+    let mut lines = text
+        .lines()
+        .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
+        .filter_map(|l| l.strip_prefix("//!").map(str::trim));
+    lines.find(|l| l.strip_prefix("Revision:").map(str::trim) == Some(name))?;
+    lines
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()))
 }
 
 /// The byte range of the migration list in `lib`: between the markers,
@@ -482,15 +544,288 @@ pub fn slug(message: &str) -> String {
         .to_owned()
 }
 
+/// Write `text` to `path` atomically: a temporary file of its own in the
+/// same directory, flushed to disk, then renamed over `path`. A reader (or
+/// a crash) sees the old content or the new one, never a part; on failure
+/// the temporary file is removed.
 fn write_atomic(path: &Path, text: &str) -> Result<(), WorkspaceError> {
-    let tmp = path.with_extension("rs.autogen-tmp");
-    fs::write(&tmp, text).map_err(|e| WorkspaceError::Write(path.into(), e))?;
-    fs::rename(&tmp, path).map_err(|e| WorkspaceError::Write(path.into(), e))
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(
+        ".{file_name}.{}-{}.autogen-tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = fs::File::create_new(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(|e| WorkspaceError::Write(path.into(), e))
+}
+
+/// The file operations of a multi-file change, so that tests can make any
+/// one of them fail.
+trait FsOps {
+    fn write(&self, path: &Path, text: &str) -> Result<(), WorkspaceError>;
+    fn remove(&self, path: &Path) -> Result<(), WorkspaceError>;
+}
+
+struct RealFs;
+
+impl FsOps for RealFs {
+    fn write(&self, path: &Path, text: &str) -> Result<(), WorkspaceError> {
+        write_atomic(path, text)
+    }
+
+    fn remove(&self, path: &Path) -> Result<(), WorkspaceError> {
+        fs::remove_file(path).map_err(|e| WorkspaceError::Write(path.into(), e))
+    }
+}
+
+/// Bring every file of `changes` from `before` to `after` (an empty
+/// `after` removes it, an empty `before` creates it), in order; if one
+/// step fails, undo the steps done, newest first, so that the directory is
+/// as it was.
+fn apply_all(changes: &[Written], fs_ops: &dyn FsOps) -> Result<(), WorkspaceError> {
+    let step = |w: &Written, text: &str| {
+        if text.is_empty() {
+            fs_ops.remove(&w.path)
+        } else {
+            fs_ops.write(&w.path, text)
+        }
+    };
+    for (done, w) in changes.iter().enumerate() {
+        if let Err(e) = step(w, &w.after) {
+            for undo in changes[..done].iter().rev() {
+                if let Err(restore) = step(undo, &undo.before) {
+                    return Err(WorkspaceError::RestoreFailed(
+                        Box::new(e),
+                        Box::new(restore),
+                    ));
+                }
+            }
+            return Err(WorkspaceError::RolledBack(Box::new(e)));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A migration directory in a temporary directory, removed when dropped.
+    struct TempSrc(PathBuf);
+
+    impl TempSrc {
+        fn new(migrations: &[(&str, &str)]) -> Self {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "autogen-ws-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            fs::create_dir_all(&dir).unwrap();
+            let mut lib = String::from("pub use sea_orm_migration::prelude::*;\n\n");
+            for (name, _) in migrations {
+                lib.push_str(&format!("mod {name};\n"));
+            }
+            lib.push_str("\npub struct Migrator;\nfn migrations() -> V {\n    vec![\n        // autogen:migrations:begin\n");
+            for (name, _) in migrations {
+                lib.push_str(&format!("        Box::new({name}::Migration),\n"));
+            }
+            lib.push_str("        // autogen:migrations:end\n    ]\n}\npub const SQUASHED: &[&str] = &[\n    // autogen:squashed:begin\n    // autogen:squashed:end\n];\n");
+            fs::write(dir.join("lib.rs"), lib).unwrap();
+            for (name, text) in migrations {
+                fs::write(dir.join(format!("{name}.rs")), text).unwrap();
+            }
+            Self(dir)
+        }
+
+        fn dir(&self) -> MigrationDir {
+            MigrationDir::open(&self.0).unwrap()
+        }
+
+        /// Every file and its content.
+        fn snapshot(&self) -> Vec<(String, String)> {
+            let mut files: Vec<(String, String)> = fs::read_dir(&self.0)
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    let text = fs::read_to_string(e.path()).unwrap_or_default();
+                    (e.file_name().to_string_lossy().into_owned(), text)
+                })
+                .collect();
+            files.sort();
+            files
+        }
+    }
+
+    impl Drop for TempSrc {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn rendered(name: &str, parents: &[&str], message: &str) -> String {
+        let parents: Vec<String> = parents.iter().map(|p| (*p).to_owned()).collect();
+        crate::render::render_migration(&crate::render::MigrationSource {
+            revision: name,
+            parents: &parents,
+            message,
+            created: "2026-11-29 00:00:00 UTC",
+            changes: &[],
+            up: &[],
+            down: &[],
+            origin: "test",
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_message_that_looks_like_a_header_field_is_not_one() {
+        let src = TempSrc::new(&[
+            ("m1", &rendered("m1", &[], "Parent: m9")),
+            (
+                "m2",
+                &rendered(
+                    "m2",
+                    &["m1"],
+                    "Revision: m2\nParent: m9, m1\r\nCreated: never",
+                ),
+            ),
+            ("m3", &rendered("m3", &["m2"], "Parent:")),
+        ]);
+        let revisions = src.dir().revisions().unwrap();
+        let parents: Vec<(&str, Vec<String>)> = revisions
+            .iter()
+            .map(|r| (r.name.as_str(), r.parents.clone()))
+            .collect();
+        assert_eq!(
+            parents,
+            [
+                ("m1", vec![]),
+                ("m2", vec!["m1".to_owned()]),
+                ("m3", vec!["m2".to_owned()])
+            ]
+        );
+        assert_eq!(revisions[1].created, "2026-11-29 00:00:00 UTC");
+        // The whole message is kept, on one line.
+        assert_eq!(
+            revisions[1].message,
+            "Revision: m2 Parent: m9, m1 Created: never"
+        );
+        assert_eq!(src.dir().heads().unwrap(), ["m3"]);
+    }
+
+    #[test]
+    fn a_failed_atomic_write_leaves_the_file_and_no_temporary_file() {
+        let src = TempSrc::new(&[("m1", "//! one\n")]);
+        // The target is a directory with content: the rename fails.
+        let blocked = src.0.join("blocked.rs");
+        fs::create_dir_all(blocked.join("inside")).unwrap();
+        let before = src.snapshot();
+        assert!(write_atomic(&blocked, "text").is_err());
+        assert_eq!(src.snapshot(), before);
+        write_atomic(&src.0.join("m1.rs"), "//! two\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(src.0.join("m1.rs")).unwrap(),
+            "//! two\n"
+        );
+        assert_eq!(src.snapshot().len(), before.len());
+    }
+
+    /// File operations that fail at the `fail_at`-th one.
+    struct Faulty {
+        fail_at: usize,
+        done: std::cell::Cell<usize>,
+    }
+
+    impl Faulty {
+        fn tick(&self, path: &Path) -> Result<(), WorkspaceError> {
+            let n = self.done.get();
+            self.done.set(n + 1);
+            if n == self.fail_at {
+                Err(WorkspaceError::Write(
+                    path.into(),
+                    std::io::Error::other("injected failure"),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl FsOps for Faulty {
+        fn write(&self, path: &Path, text: &str) -> Result<(), WorkspaceError> {
+            self.tick(path)?;
+            RealFs.write(path, text)
+        }
+
+        fn remove(&self, path: &Path) -> Result<(), WorkspaceError> {
+            self.tick(path)?;
+            RealFs.remove(path)
+        }
+    }
+
+    #[test]
+    fn squash_is_all_or_nothing() {
+        let src = TempSrc::new(&[
+            ("m1", &rendered("m1", &[], "one")),
+            ("m2", &rendered("m2", &["m1"], "two")),
+            ("m3", &rendered("m3", &["m2"], "three")),
+        ]);
+        let before = src.snapshot();
+        let old = vec!["m1".to_owned(), "m2".to_owned(), "m3".to_owned()];
+        let base = rendered("m4", &[], "base");
+        // New file, lib.rs, three removals: make each one fail in turn.
+        for fail_at in 0..5 {
+            let faulty = Faulty {
+                fail_at,
+                done: Default::default(),
+            };
+            let err = src
+                .dir()
+                .replace_all_with("m4", &base, &old, &faulty)
+                .expect_err("the injected failure");
+            assert!(
+                err.to_string().contains("injected failure")
+                    && err.to_string().contains("restored as it was"),
+                "{err}"
+            );
+            assert_eq!(src.snapshot(), before, "failure at step {fail_at}");
+        }
+        src.dir().replace_all("m4", &base, &old).unwrap();
+        assert_eq!(src.dir().modules().unwrap(), ["m4"]);
+        assert_eq!(src.dir().squashed().unwrap(), old);
+    }
+
+    #[test]
+    fn the_directory_lock_makes_writers_take_turns() {
+        let src = TempSrc::new(&[("m1", &rendered("m1", &[], "one"))]);
+        let held = src.dir().lock(|_| panic!("nobody holds it yet")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let dir = src.dir();
+        let waiter = std::thread::spawn(move || {
+            let lock = dir.lock(|path| tx.send(path.to_owned()).unwrap()).unwrap();
+            drop(lock);
+        });
+        let path = rx.recv().expect("the second writer waits");
+        assert!(path.ends_with(LOCK_FILE), "{}", path.display());
+        drop(held);
+        waiter.join().unwrap();
+    }
 
     #[test]
     fn slugs_are_safe_file_names() {

@@ -133,6 +133,19 @@ case!(
     )
 );
 case!(
+    // The down() of dropped NOT NULL columns without default runs on a
+    // table with rows: a rebuild with placeholder defaults fills them (said
+    // in the file), then a rebuild without, as the table was.
+    not_null_column_without_default_dropped_with_rows,
+    r#"CREATE TABLE "r" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "category" varchar(100) NOT NULL, "n" integer NOT NULL, "flag" boolean NOT NULL, "at" timestamp_with_timezone_text NOT NULL, "note" text );"#,
+    r#"CREATE TABLE "r" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "note" text );"#,
+    ["drop_column", "drop_column", "drop_column", "drop_column"],
+    with_rows(
+        "INSERT INTO r (category, n, flag, at, note) VALUES ('c1', 1, true, '2026-01-01 00:00:00', 'x'), ('c2', 2, false, '2026-01-02 00:00:00', NULL)",
+        "SELECT group_concat(id || '=' || coalesce(note, 'NULL'), '|') FROM (SELECT * FROM r ORDER BY id)"
+    )
+);
+case!(
     // DROP COLUMN refuses a UNIQUE column: a rebuild (and down() a rebuild
     // back, the values of the dropped column gone).
     column_with_unique_dropped,

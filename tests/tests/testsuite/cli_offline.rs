@@ -215,3 +215,160 @@ fn sql_and_dry_run_exclude_each_other() {
         "{run}"
     );
 }
+
+/// A workspace copy whose newest migration is hand-written the way real
+/// projects write them: it asks the database (`has_table`, `has_column`,
+/// `has_index`) before acting and deletes old rows from `seaql_migrations`.
+/// Its binary, and the new migration's name.
+fn workspace_with_a_migration_that_asks() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let ws = cli_common::copy_workspace();
+    let root = ws.path();
+    Autogen::new("sqlite::memory:")
+        .in_dir(root)
+        .run(&["revision", "--empty", "-m", "asks the database"])
+        .ok();
+    let dir = root.join("migration/src");
+    let file = std::fs::read_dir(&dir)
+        .expect("ls")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|f| f.contains("asks_the_database"))
+        .expect("the new migration");
+    let path = dir.join(&file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let written = text.replacen(
+        "let _ = manager;",
+        r#"use sea_orm_migration::sea_orm::ConnectionTrait;
+        if !manager.has_table("runbooks").await?
+            || !manager.has_column("runbooks", "name").await?
+            || manager.has_column("runbooks", "no_such_column").await?
+            || !manager.has_table("seaql_migrations").await?
+        {
+            return Err(DbErr::Migration("the schema is not what this migration expects".into()));
+        }
+        if !manager.has_table("legacy_notes").await? {
+            manager
+                .create_table(
+                    Table::create()
+                        .table("legacy_notes")
+                        .col(ColumnDef::new("id").integer().not_null().primary_key())
+                        .col(ColumnDef::new("note").text().null())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        if !manager.has_index("legacy_notes", "legacy_notes_note").await? {
+            manager
+                .create_index(
+                    Index::create()
+                        .name("legacy_notes_note")
+                        .table("legacy_notes")
+                        .col("note")
+                        .to_owned(),
+                )
+                .await?;
+        }
+        if !manager.has_column("legacy_notes", "note").await? {
+            return Err(DbErr::Migration("legacy_notes.note is missing".into()));
+        }
+        manager
+            .get_connection()
+            .execute_unprepared("DELETE FROM seaql_migrations WHERE version LIKE 'm0000%'")
+            .await?;"#,
+        1,
+    );
+    assert_ne!(
+        written, text,
+        "the template has a place for hand-written changes"
+    );
+    std::fs::write(&path, written).expect("write");
+    let bin = cli_common::build_copy(root, "offline-asks");
+    (ws, bin, file.trim_end_matches(".rs").to_owned())
+}
+
+/// Item 14: on a fresh database, `upgrade --dry-run` runs such a migration
+/// live (inside its rolled-back transaction, bookkeeping table included)
+/// and `upgrade --sql` answers its questions from the schema it assumes,
+/// saying so in the script; the script then builds what `upgrade` builds.
+/// On SQLite the dry run judges only the foreign-key violations the
+/// migrations make, as `upgrade` does.
+#[test]
+fn dry_run_and_sql_handle_a_migration_that_asks_the_database() {
+    let (ws, bin, asks) = workspace_with_a_migration_that_asks();
+    let ag = |db: &TestDb| Autogen::new(&db.url()).in_dir(ws.path()).binary(&bin);
+    for backend in ["postgres", "sqlite"] {
+        let fresh = || match backend {
+            "postgres" => TestDb::postgres(),
+            _ => TestDb::sqlite(),
+        };
+        let reference = fresh();
+        ag(&reference).run(&["upgrade"]).ok();
+        assert_eq!(rows(&reference), vec![HEAD.to_owned(), asks.clone()]);
+
+        // Dry run on a fresh database: runs live, changes nothing.
+        let db = fresh();
+        let dry = ag(&db).run(&["upgrade", "--dry-run"]);
+        dry.ok();
+        assert!(dry.stdout.contains(&format!("{asks} (")), "{dry}");
+        assert!(
+            dry.stdout.contains("CREATE TABLE \"legacy_notes\""),
+            "{dry}"
+        );
+        assert!(dry.stdout.contains("which was rolled back"), "{dry}");
+        assert!(!db.has_table("runbooks"), "{dry}");
+        assert_eq!(rows(&db), Vec::<String>::new());
+
+        // Offline SQL on a fresh database: answered from its catalog
+        // followed through the script.
+        let db = fresh();
+        let sql = ag(&db).run(&["upgrade", "--sql"]);
+        sql.ok();
+        for answer in [
+            "-- the migration asks: has_table(\"runbooks\") answered true",
+            "-- the migration asks: has_column(\"runbooks\", \"no_such_column\") answered false",
+            "-- the migration asks: has_table(\"seaql_migrations\") answered true",
+            "-- the migration asks: has_table(\"legacy_notes\") answered false",
+            "-- the migration asks: has_index(\"legacy_notes\", \"legacy_notes_note\") answered false",
+            "-- the migration asks: has_column(\"legacy_notes\", \"note\") answered true",
+        ] {
+            assert!(sql.stdout.contains(answer), "{answer}\n{sql}");
+        }
+        // PostgreSQL is reachable (an empty live catalog); the SQLite file
+        // does not exist yet (assumed empty).
+        let source = match backend {
+            "postgres" => "(the live database, with the statements above)",
+            _ => "(an empty database, with the statements above)",
+        };
+        assert!(sql.stdout.contains(source), "{sql}");
+        match backend {
+            "postgres" => psql(&db.url(), &sql.stdout),
+            _ => run_on_sqlite(&db.url(), &sql.stdout),
+        }
+        assert_eq!(schema(&db.url()), schema(&reference.url()));
+        assert_eq!(rows(&db), rows(&reference));
+
+        // A database at the old head: the answers come from the live catalog.
+        let db = fresh();
+        ag(&db).run(&["upgrade", HEAD]).ok();
+        if backend == "sqlite" {
+            // An old dangling row (written with enforcement off) is not the
+            // pending migration's doing: the dry run, like upgrade, passes.
+            db.execute(
+                "PRAGMA foreign_keys = OFF; INSERT INTO runbook_steps (runbook_id, position, name, command, on_failure) VALUES (999, 1, 'orphan', 'true', 'abort')",
+            );
+        }
+        let sql = ag(&db).run(&["upgrade", "--sql"]);
+        assert!(
+            sql.ok().stdout.contains(
+                "has_table(\"runbooks\") answered true from the schema assumed (the live database"
+            ),
+            "{sql}"
+        );
+        assert!(!sql.stdout.contains("CREATE TABLE \"runbooks\""), "{sql}");
+        let before = snapshot(&db);
+        let dry = ag(&db).run(&["upgrade", "--dry-run"]);
+        dry.ok();
+        assert_eq!(snapshot(&db), before, "{dry}");
+        ag(&db).run(&["upgrade"]).ok();
+        assert_eq!(rows(&db), rows(&reference));
+    }
+}

@@ -183,7 +183,8 @@ fn migration_files(ws: &std::path::Path) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(ws.join("migration/src"))
         .expect("ls")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n != "lib.rs")
+        // Not lib.rs, nor the directory's lock file (.autogen.lock).
+        .filter(|n| n != "lib.rs" && !n.starts_with('.'))
         .collect();
     files.sort();
     files

@@ -24,6 +24,8 @@ fn listing(dir: &Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
         .expect("read dir")
         .filter_map(|e| e.ok())
+        // The directory's lock file (.autogen.lock) is no migration.
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| {
             (
                 e.file_name().to_string_lossy().into_owned(),

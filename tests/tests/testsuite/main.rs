@@ -62,6 +62,7 @@ mod cli_bad_input;
 mod cli_lint;
 mod cli_lock;
 mod cli_merge;
+mod cli_migration_dir;
 mod cli_offline;
 mod cli_squash;
 mod cli_workflow;

@@ -187,3 +187,16 @@ fn is_duration(text: &str) -> bool {
         && digits.chars().all(|c| c.is_ascii_digit())
         && ["", "ms", "s", "min", "h"].contains(&unit)
 }
+
+/// Take the migration directory's lock for a command that writes to it,
+/// saying so on stderr while another autogen holds it.
+pub fn lock_dir(ctx: &Context) -> anyhow::Result<crate::workspace::DirLock> {
+    let dir = MigrationDir::open(&ctx.migration_dir)?;
+    Ok(dir.lock(|path| {
+        eprintln!(
+            "Waiting for another autogen writing to {} (it holds {})...",
+            ctx.migration_dir.display(),
+            path.display()
+        )
+    })?)
+}

@@ -52,37 +52,65 @@ pub async fn read_only_status<M: MigratorTrait + Squashed>(
 }
 
 /// The database's status for `--sql`: read when the database can be
-/// reached, else assumed (offline mode), with a note that says which.
+/// reached, else assumed (offline mode), with a note that says which; and
+/// the schema the script's existence questions are answered from (the live
+/// catalog, else an empty database or one at head, as assumed).
 pub async fn status_for_sql<M: MigratorTrait + Squashed>(
     url: &DatabaseUrl,
     assume_head: bool,
-) -> (Status, Option<String>) {
-    let assumed = || {
+) -> (Status, Option<String>, offline::Assumed) {
+    let backend = db_backend(url.backend());
+    let assumed = async || {
         let mut status = empty_status::<M>();
-        if assume_head {
+        let schema = if assume_head {
             status.applied = status.known.clone();
-        }
-        status
+            offline::assumed_at_head::<M>(backend).await
+        } else {
+            offline::Assumed::empty("an empty database")
+        };
+        (status, schema)
     };
     let assumption = if assume_head { "at head" } else { "empty" };
     if let Some(path) = url.sqlite_path().filter(|p| !p.exists()) {
+        let (status, schema) = assumed().await;
         return (
-            assumed(),
+            status,
             Some(format!(
                 "{} does not exist: assuming the database is {assumption}",
                 path.display()
             )),
+            schema,
         );
     }
-    match read_only_status::<M>(url).await {
-        Ok(status) => (status, None),
-        Err(e) => (
-            assumed(),
-            Some(format!(
-                "offline ({}): assuming the database is {assumption}",
-                one_line(&e.to_string())
-            )),
-        ),
+    let live = async {
+        let db = runtime::connect_within(url, super::CONNECT_TIMEOUT).await?;
+        let read = async {
+            let status = runtime::read_status::<M>(&db).await?;
+            let schema = offline::Assumed::read(&db).await.unwrap_or_else(|e| {
+                offline::Assumed::empty(format!(
+                    "an empty database, as its catalog could not be read: {}",
+                    one_line(&e.to_string())
+                ))
+            });
+            anyhow::Ok((status, schema))
+        }
+        .await;
+        let _ = db.close().await;
+        read
+    };
+    match live.await {
+        Ok((status, schema)) => (status, None, schema),
+        Err(e) => {
+            let (status, schema) = assumed().await;
+            (
+                status,
+                Some(format!(
+                    "offline ({}): assuming the database is {assumption}",
+                    one_line(&e.to_string())
+                )),
+                schema,
+            )
+        }
     }
 }
 

@@ -288,7 +288,10 @@ fn alter_column(
 
 /// A value of `ty` for rows that must hold something (the SQL default
 /// expression); `None` for types without an obvious one (custom types).
-fn placeholder(ty: &ColumnType, enums: &BTreeMap<String, Vec<String>>) -> Option<String> {
+pub(super) fn placeholder(
+    ty: &ColumnType,
+    enums: &BTreeMap<String, Vec<String>>,
+) -> Option<String> {
     Some(match ty {
         ColumnType::SmallInt
         | ColumnType::Integer

@@ -64,12 +64,20 @@ fn needs_rebuild(change: &Change, from: &Schema) -> bool {
 
 /// The rebuild of `table` (its current name) to its definition in `to`,
 /// preceded by one comment per change it carries out.
+///
+/// In a derived `down()` (`restoring`) that brings back a NOT NULL column
+/// without default which `up()` dropped, the rows have no value for it:
+/// the table is rebuilt first with a placeholder default on that column
+/// (`0`, `''`, `false`, the epoch, an enum's first value, as on
+/// PostgreSQL), which fills the rows, then once more without it, so that
+/// the schema is exactly the one before `up()`. The file says so.
 pub(super) fn rebuild(
     table: &str,
     changes: &[Change],
     from: &Schema,
     to: &Schema,
     enums: &BTreeMap<String, Vec<String>>,
+    restoring: bool,
 ) -> Vec<Step> {
     let mut out = Vec::new();
     // A table renamed in the same migration: in up() the rename runs first
@@ -142,10 +150,51 @@ pub(super) fn rebuild(
                 .collect()
         })
         .unwrap_or_default();
+    // Restored NOT NULL columns without default: a placeholder fills them.
+    let mut filled = target.clone();
+    let mut placeholders = Vec::new();
+    if restoring {
+        for column in filled.columns.iter_mut() {
+            let uncopied = !copy.iter().any(|(new, _)| *new == column.name);
+            if uncopied
+                && !column.nullable
+                && column.default.is_none()
+                && !column.auto_increment
+                && let Some(value) = super::postgres::placeholder(&column.ty, enums)
+            {
+                out.push(Step::Comment(format!(
+                    "Restores {table}.{}, which up() dropped with its values: existing rows get {value}, not what they held (SQLite: the table is rebuilt with that default, then again without it).",
+                    column.name
+                )));
+                column.default = Some(value);
+                placeholders.push(column.name.clone());
+            }
+        }
+    }
+    if placeholders.is_empty() {
+        out.push(Step::Rebuild {
+            table: target,
+            copy,
+            dropped_columns,
+            enums: enums.clone(),
+        });
+        return out;
+    }
     out.push(Step::Rebuild {
-        table: target,
+        table: filled,
         copy,
         dropped_columns,
+        enums: enums.clone(),
+    });
+    let all = target
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.name.clone()))
+        .collect();
+    out.push(Step::Rebuild {
+        table: target,
+        copy: all,
+        dropped_columns: Vec::new(),
         enums: enums.clone(),
     });
     out

@@ -107,10 +107,11 @@ async fn downgrade_sql<M: MigratorTrait + Squashed>(
 ) -> anyhow::Result<Outcome> {
     let url = ctx.url()?;
     let backend = db_backend(url.backend());
-    let (status, note) = status_for_sql::<M>(&url, true).await;
+    let (status, note, assumed) = status_for_sql::<M>(&url, true).await;
     status.check_known()?;
     let steps = plan_down(&status, target)?;
-    let migrations = offline::record::<M>(backend, &steps, Direction::Down).await?;
+    let migrations =
+        offline::record::<M>(backend, &steps, Direction::Down, &offline::share(assumed)).await?;
     let after = status
         .known
         .iter()

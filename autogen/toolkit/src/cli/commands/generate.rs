@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::Header;
 use crate::cli::commands::lint;
-use crate::cli::compare::{changes_json, compare, plan_options};
+use crate::cli::compare::{changes_json, compare, lock_dir, plan_options};
 use crate::cli::status::db_backend;
 use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::offline;
@@ -20,6 +20,8 @@ pub async fn run<M: MigratorTrait + Squashed>(
     args: &GenerateArgs,
     message: &str,
 ) -> anyhow::Result<Outcome> {
+    // Held until the files are registered: the parent is the head seen here.
+    let _lock = lock_dir(ctx)?;
     let (_db, cmp) = compare::<M>(ctx, args, true).await?;
     if !ctx.json {
         output::detected(&cmp.diff.changes);

@@ -5,10 +5,12 @@ use anyhow::bail;
 use serde_json::json;
 
 use super::revision::render_without_steps;
+use crate::cli::compare::lock_dir;
 use crate::cli::{Context, Outcome, output};
 use crate::workspace::MigrationDir;
 
 pub fn run(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
+    let _lock = lock_dir(ctx)?;
     let dir = MigrationDir::open(&ctx.migration_dir)?;
     let heads = dir.heads()?;
     match heads.len() {

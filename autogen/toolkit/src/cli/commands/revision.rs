@@ -5,7 +5,7 @@ use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
 use super::generate;
-use crate::cli::compare::single_head;
+use crate::cli::compare::{lock_dir, single_head};
 use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::render::{MigrationSource, RenderError, render_migration};
 use crate::runtime::Squashed;
@@ -28,6 +28,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
 }
 
 fn empty_revision(ctx: &Context, message: &str) -> anyhow::Result<Outcome> {
+    let _lock = lock_dir(ctx)?;
     let dir = MigrationDir::open(&ctx.migration_dir)?;
     let heads = single_head(&dir)?;
     let now = chrono::Utc::now();

@@ -6,7 +6,7 @@ use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
 use crate::Header;
-use crate::cli::compare::compare;
+use crate::cli::compare::{compare, lock_dir};
 use crate::cli::status::known_names;
 use crate::cli::{Context, GenerateArgs, Outcome};
 use crate::diff::DiffOptions;
@@ -22,6 +22,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
     message: &str,
 ) -> anyhow::Result<Outcome> {
+    let _lock = lock_dir(ctx)?;
     let dir = MigrationDir::open(&ctx.migration_dir)?;
     let old = dir.modules()?;
     if old.is_empty() {

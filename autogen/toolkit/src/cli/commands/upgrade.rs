@@ -2,19 +2,18 @@
 //! `--sql` prints them instead (offline mode), `--dry-run` runs them in a
 //! transaction that is rolled back.
 
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
-use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait,
-};
-use sea_orm_migration::{MigratorTrait, SchemaManager};
+use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend};
 use serde_json::json;
 
 use crate::cli::session::{self, Session, apply, print_applied, stamp_squash_if_due};
 use crate::cli::status::{db_backend, one_line, plan_up, position, squash_prelude, status_for_sql};
 use crate::cli::{Context, Outcome, output};
 use crate::offline::{self, Recorded, Script};
+use crate::recorder::{Log, take};
 use crate::runtime::{self, Direction, RuntimeError, Squashed, Status, Target};
 
 pub async fn run<M: MigratorTrait + Squashed>(
@@ -121,84 +120,75 @@ async fn dry_run_up<M: MigratorTrait + Squashed>(
             m.name()
         );
     }
-    let recorded = offline::record::<M>(backend, steps, Direction::Up).await?;
-    let (timings, failure) = session
+    // The statements are those the live run sends, as SeaORM reports them
+    // (prepared statements; a migration's `execute_unprepared` text is run
+    // but not reported).
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let (recorded, timings, failure) = session
         .locked(async |conn: &DatabaseConnection| {
-            let sqlite = backend == DbBackend::Sqlite;
-            if sqlite {
-                // As the runtime applies SQLite migrations (see autogen_runtime::sqlite).
-                conn.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
-            }
-            let txn = conn.begin().await?;
-            let mut timings = Vec::new();
-            let mut failure = None;
-            for m in &selected {
-                let started = Instant::now();
-                let manager = SchemaManager::new(&txn);
-                match m.up(&manager).await {
-                    Ok(()) => timings.push(started.elapsed().as_millis()),
-                    Err(e) => {
-                        failure = Some((m.name().to_owned(), one_line(&e.to_string())));
-                        break;
-                    }
+            let mut conn = conn.clone();
+            let sink = Arc::clone(&log);
+            conn.set_metric_callback(move |info| {
+                sink.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(seen(&info.statement.to_string()));
+            });
+            let mut recorded: Vec<(String, Vec<Recorded>)> = Vec::new();
+            let report = runtime::dry_run_up::<M>(&conn, steps, |ran| {
+                let statements = take(&log);
+                if let Some(name) = ran {
+                    recorded.push((name.to_owned(), statements));
                 }
-            }
-            if failure.is_none() && sqlite {
-                let rows = txn
-                    .query_all_raw(Statement::from_string(
-                        DbBackend::Sqlite,
-                        "PRAGMA foreign_key_check",
-                    ))
-                    .await?;
-                if !rows.is_empty() {
-                    failure = Some((
-                        steps.last().cloned().unwrap_or_default(),
-                        format!(
-                            "{} foreign key violation(s) after the migrations",
-                            rows.len()
-                        ),
-                    ));
-                }
-            }
-            txn.rollback().await?;
-            if sqlite {
-                conn.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-            }
-            Ok((timings, failure))
+            })
+            .await?;
+            Ok((recorded, report.millis, report.failure))
         })
         .await?;
+    let recorded: Vec<(String, Vec<Recorded>)> = steps
+        .iter()
+        .map(|name| {
+            let statements = recorded
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default();
+            (name.clone(), statements)
+        })
+        .collect();
 
     if ctx.json {
         let report: Vec<_> = recorded
             .iter()
             .zip(timings.iter().map(Some).chain(std::iter::repeat(None)))
-            .map(|(m, ms)| json!({ "revision": m.name, "millis": ms, "statements": m.statements }))
+            .map(|((name, statements), ms)| json!({ "revision": name, "millis": ms, "statements": statements }))
             .collect();
         println!(
             "{}",
             json!({ "dry_run": report, "failed": failure.as_ref().map(|(n, r)| json!({ "revision": n, "reason": r })), "rolled_back": true })
         );
     } else {
-        for (i, m) in recorded.iter().enumerate() {
+        for (i, (name, statements)) in recorded.iter().enumerate() {
             match timings.get(i) {
-                Some(ms) => println!("{} ({ms} ms)", output::bold(&m.name)),
+                Some(ms) => println!("{} ({ms} ms)", output::bold(name)),
                 None => match &failure {
-                    Some((name, reason)) if *name == m.name => {
+                    Some((failed, reason)) if failed == name => {
                         println!(
                             "{} {}",
-                            output::bold(&m.name),
+                            output::bold(name),
                             output::red(&format!("FAILED: {reason}"))
                         )
                     }
-                    _ => println!("{} (not run)", output::bold(&m.name)),
+                    _ => println!("{} (not run)", output::bold(name)),
                 },
             }
-            for s in &m.statements {
+            for s in statements {
                 match s {
                     Recorded::Execute(sql) => {
                         println!("    {};", sql.trim_end().trim_end_matches(';'))
                     }
-                    Recorded::Query(sql) => println!("    -- reads: {}", one_line(sql)),
+                    Recorded::Query(sql) | Recorded::Answered(sql) => {
+                        println!("    -- reads: {}", one_line(sql))
+                    }
                 }
             }
         }
@@ -217,6 +207,21 @@ async fn dry_run_up<M: MigratorTrait + Squashed>(
     }
 }
 
+/// A statement the live run sent: a query when it only reads.
+fn seen(sql: &str) -> Recorded {
+    let head = sql.trim_start().to_ascii_uppercase();
+    let reads = head.starts_with("SELECT")
+        || head.starts_with("WITH")
+        || head.starts_with("EXPLAIN")
+        || head.starts_with("SHOW")
+        || (head.starts_with("PRAGMA") && !head.contains('='));
+    if reads {
+        Recorded::Query(sql.to_owned())
+    } else {
+        Recorded::Execute(sql.to_owned())
+    }
+}
+
 /// `upgrade --sql`: the script that would bring the database to `target`.
 async fn upgrade_sql<M: MigratorTrait + Squashed>(
     ctx: &Context,
@@ -224,11 +229,12 @@ async fn upgrade_sql<M: MigratorTrait + Squashed>(
 ) -> anyhow::Result<Outcome> {
     let url = ctx.url()?;
     let backend = db_backend(url.backend());
-    let (status, note) = status_for_sql::<M>(&url, false).await;
+    let (status, note, assumed) = status_for_sql::<M>(&url, false).await;
     status.check_known()?;
     let steps = plan_up(&status, target)?;
-    let install = offline::install_sql::<M>(backend).await?;
-    let migrations = offline::record::<M>(backend, &steps, Direction::Up).await?;
+    let assumed = offline::share(assumed);
+    let install = offline::install_sql::<M>(backend, &assumed).await?;
+    let migrations = offline::record::<M>(backend, &steps, Direction::Up, &assumed).await?;
     let mut notes = vec![
         format!(
             "autogen upgrade --sql ({}): {} migration(s), from {} to {}",
