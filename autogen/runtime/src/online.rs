@@ -8,9 +8,12 @@
 //! VALID` took). That makes a failed run leave some statements applied, so
 //! every helper is idempotent: a retry (or the next boot) skips what is
 //! done, and an invalid index left by an interrupted `CONCURRENTLY` build is
-//! dropped and built again. A statement that gives up on its `lock_timeout`
-//! (SQLSTATE 55P03) is retried a bounded number of times with a growing
-//! pause, since a busy table usually frees its lock within seconds.
+//! dropped and built again. A statement that takes a write-blocking lock
+//! (however briefly) runs under the migration's `lock_timeout`; when it gives
+//! up (SQLSTATE 55P03) it is retried a bounded number of times with a
+//! growing pause, since a busy table usually frees its lock within seconds.
+//! The statements whose waits never block writes (concurrent builds,
+//! validations) run without it.
 
 use std::time::Duration;
 
@@ -48,6 +51,31 @@ pub async fn execute(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Run `sql`, which waits only in a way that never blocks writes
+/// (`CREATE/DROP INDEX CONCURRENTLY` waiting for older transactions,
+/// `VALIDATE CONSTRAINT` under SHARE UPDATE EXCLUSIVE), without the
+/// migration's `lock_timeout`: a long transaction anywhere in the database
+/// (a `pg_dump`, say) would otherwise make a finished concurrent build give
+/// up, leave an invalid index, and start over. The timeout is restored after.
+pub async fn execute_unbounded(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    let conn = manager.get_connection();
+    let saved = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT current_setting('lock_timeout') AS v",
+        ))
+        .await?
+        .and_then(|row| row.try_get::<String>("", "v").ok());
+    conn.execute_unprepared("SET lock_timeout = 0").await?;
+    let result = conn.execute_unprepared(sql).await.map(|_| ());
+    let restore = match saved {
+        Some(v) => format!("SET lock_timeout = '{}'", v.replace('\'', "''")),
+        None => "RESET lock_timeout".to_owned(),
+    };
+    conn.execute_unprepared(&restore).await?;
+    result
 }
 
 /// A relation's schema (`None`: the first schema of the search path) and name.
@@ -147,7 +175,7 @@ pub async fn create_index(
                 Some(s) => format!("{}.{}", quote(s), quote(&name)),
                 None => quote(&name),
             };
-            execute(
+            execute_unbounded(
                 manager,
                 &format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"),
             )
@@ -155,7 +183,7 @@ pub async fn create_index(
         }
         None => {}
     }
-    execute(manager, &sql).await
+    execute_unbounded(manager, &sql).await
 }
 
 /// The schema of the table an index statement names (`ON "s"."t"`).
@@ -176,7 +204,7 @@ pub async fn drop_index(
         Some(s) => format!("{}.{}", quote(s), quote(name)),
         None => quote(name),
     };
-    execute(
+    execute_unbounded(
         manager,
         &format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"),
     )
@@ -201,7 +229,7 @@ pub async fn add_foreign_key(
     if !constraint_exists(manager, &table, &name).await? {
         execute(manager, &format!("{sql} NOT VALID")).await?;
     }
-    execute(
+    execute_unbounded(
         manager,
         &format!("ALTER TABLE {table} VALIDATE CONSTRAINT {}", quote(&name)),
     )
@@ -247,7 +275,7 @@ pub async fn set_not_null(
         )
         .await?;
     }
-    execute(
+    execute_unbounded(
         manager,
         &format!("ALTER TABLE {tbl} VALIDATE CONSTRAINT {}", quote(&check)),
     )

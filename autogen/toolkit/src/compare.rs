@@ -284,6 +284,9 @@ impl Part {
     /// migration (one transaction where the backend allows, foreign keys
     /// checked before commit on SQLite), without recording it in
     /// `seaql_migrations`: a project's migrations go through its `Migrator`.
+    /// A non-transactional (online) part sets session settings such as
+    /// `lock_timeout`: give it a connection of its own, as
+    /// [`crate::runtime::connect_for_migrations`] makes, not a shared pool.
     pub async fn apply(
         &self,
         db: &DatabaseConnection,

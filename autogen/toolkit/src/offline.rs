@@ -347,7 +347,9 @@ pub async fn record_one(
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<MigrationSql, OfflineError> {
-    let assumed = share(Assumed::empty("an empty database (lint reads statements only)"));
+    let assumed = share(Assumed::empty(
+        "an empty database (lint reads statements only)",
+    ));
     let (conn, log) = recording(backend, &assumed);
     let manager = SchemaManager::new(&conn);
     let result = match direction {

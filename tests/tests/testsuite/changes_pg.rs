@@ -786,3 +786,91 @@ case!(
     ["add_column"],
     online()
 );
+
+/// A concurrent index build waits for every older snapshot in the database
+/// (a `pg_dump`, a long report) before it is valid; that wait never blocks
+/// writes, so it must not give up on the migration's short `lock_timeout`
+/// (here 200 ms against a 3 s transaction) and leave an invalid index.
+#[test]
+fn online_index_build_outwaits_a_long_transaction_elsewhere() {
+    use crate::cli_common::HeldPg;
+    use autogen_runtime::Direction;
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    use seaorm_autogen::config::Backend;
+    use seaorm_autogen::diff::DiffOptions;
+    use seaorm_autogen::source::database::introspect;
+    use seaorm_autogen::{NoRenames, OnlineOptions, PlanOptions, compare_schemas};
+    use tests::changes::{connect_case, count, schema_of};
+    use tests::support::{PgDatabase, block_on};
+
+    let live = PgDatabase::create();
+    let scratch = PgDatabase::create();
+    let plan = block_on(async {
+        let db = connect_case(live.url()).await;
+        db.execute_unprepared(
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE TABLE other (id integer); INSERT INTO t (a) SELECT g FROM generate_series(1, 1000) g;",
+        )
+        .await
+        .expect("before");
+        let before = introspect(&db).await.expect("introspect");
+        let _ = db.close().await;
+        let target = schema_of(
+            Backend::Postgres,
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE TABLE other (id integer); CREATE INDEX \"idx-t-a\" ON t (a);",
+            scratch.url(),
+        )
+        .await;
+        compare_schemas(
+            Backend::Postgres,
+            before,
+            target,
+            DiffOptions::default(),
+            &mut NoRenames,
+        )
+        .expect("compare")
+        .plan_with(&PlanOptions {
+            online: Some(OnlineOptions {
+                lock_timeout: "200ms".into(),
+                statement_timeout: None,
+            }),
+        })
+    });
+    let snapshot = HeldPg::new(
+        live.url(),
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM other",
+        true,
+    );
+    let url = live.url().to_owned();
+    let apply = std::thread::spawn(move || {
+        block_on(async {
+            // As the runtime applies migrations: on a session of its own.
+            let db = connect_case(&url).await;
+            let parsed = autogen_runtime::config::DatabaseUrl::parse(&url, "test").expect("url");
+            let conn = autogen_runtime::connect_for_migrations(
+                &db,
+                &parsed,
+                std::time::Duration::from_secs(60),
+            )
+            .await
+            .expect("migration connection");
+            let result = plan.apply(&conn, "online", Direction::Up).await;
+            conn.close().await;
+            let _ = db.close().await;
+            result
+        })
+    });
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    snapshot.release();
+    apply
+        .join()
+        .expect("apply thread")
+        .unwrap_or_else(|e| panic!("the concurrent build gave up: {e}"));
+    block_on(async {
+        let db = connect_case(live.url()).await;
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-t-a' AND i.indisvalid").await,
+            "1"
+        );
+        let _ = db.close().await;
+    });
+}
