@@ -689,6 +689,8 @@ mod tests {
             up: &[],
             down: &[],
             origin: "test",
+            note: None,
+            transactional: true,
         })
         .unwrap()
     }
