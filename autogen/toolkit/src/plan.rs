@@ -11,6 +11,7 @@ use crate::config::Backend;
 use crate::schema::{Schema, Table, TableName, resolve};
 use crate::step::{Step, column_calls};
 
+mod mysql;
 mod postgres;
 mod sqlite;
 
@@ -147,7 +148,8 @@ fn steps_in(
         };
         out.extend(match backend {
             Backend::Sqlite => sqlite::steps_for(change, &ctx),
-            _ => postgres::steps_for(change, &ctx),
+            Backend::MySql => mysql::steps_for(change, &ctx),
+            Backend::Postgres => postgres::steps_for(change, &ctx),
         });
     }
     out
