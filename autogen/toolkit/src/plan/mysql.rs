@@ -81,6 +81,11 @@ pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
 /// not part of a `MODIFY`), its comment included.
 fn full_calls(column: &Column) -> Vec<Call> {
     let mut calls = column_calls(column, false);
+    if column.nullable {
+        // Said, not implied: a `timestamp` is NOT NULL by default where
+        // `explicit_defaults_for_timestamp` is off.
+        calls.insert(1, Call::Null);
+    }
     if let Some(comment) = &column.comment {
         calls.push(Call::Comment(comment.clone()));
     }

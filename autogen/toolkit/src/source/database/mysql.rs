@@ -358,7 +358,9 @@ pub fn parse_type(column_type: &str, data_type: &str) -> ColumnType {
         "text" => ColumnType::Text,
         "date" => ColumnType::Date,
         "time" if lower == "time" => ColumnType::Time,
-        "datetime" if lower == "datetime" => ColumnType::Timestamp,
+        // sea-query writes `timestamp` for both `timestamp()` and
+        // `timestamp_with_time_zone()`, and `datetime` for `date_time()`
+        // (no such type in the model: kept as spelled).
         "timestamp" if lower == "timestamp" => ColumnType::TimestampTz,
         "json" => ColumnType::Json,
         // enum('a','B'), set(..): the values keep their case.
@@ -455,7 +457,7 @@ mod tests {
             ("varchar(150)", "varchar", String(Some(150))),
             ("char(3)", "char", Char(Some(3))),
             ("decimal(10,2)", "decimal", Decimal(Some((10, 2)))),
-            ("datetime", "datetime", Timestamp),
+            ("datetime", "datetime", Custom("datetime".into())),
             ("timestamp", "timestamp", TimestampTz),
             ("datetime(6)", "datetime", Custom("datetime(6)".into())),
             ("binary(16)", "binary", Custom("binary(16)".into())),
