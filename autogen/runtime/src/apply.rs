@@ -159,13 +159,45 @@ pub async fn apply_steps<M: MigratorTrait>(
             .find(|m| m.name() == name)
             .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
         let started = Instant::now();
-        run_one(db, migration.as_ref(), direction, true)
-            .await
-            .map_err(|reason| RuntimeError::MigrationFailed {
-                name: name.clone(),
-                previous: previous.clone(),
-                reason,
+        if db.get_database_backend() == DbBackend::MySql
+            && !bookkeeping::transactional(migration.as_ref(), DbBackend::MySql)
+            && crate::progress::can_track()
+        {
+            // Statement by statement, resumable (see `progress`).
+            crate::progress::run_tracked(db, migration.as_ref(), direction)
+                .await
+                .map_err(|f| {
+                    if f.ran.is_empty() {
+                        RuntimeError::MigrationFailed {
+                            name: name.clone(),
+                            previous: previous.clone(),
+                            reason: f.reason,
+                        }
+                    } else {
+                        RuntimeError::PartlyApplied {
+                            name: name.clone(),
+                            previous: previous.clone(),
+                            reason: f.reason,
+                            ran: f.ran,
+                        }
+                    }
+                })?;
+            record(db, migration.name(), direction).await.map_err(|e| {
+                RuntimeError::MigrationFailed {
+                    name: name.clone(),
+                    previous: previous.clone(),
+                    reason: crate::connect::one_line(&e),
+                }
             })?;
+        } else {
+            run_one(db, migration.as_ref(), direction, true)
+                .await
+                .map_err(|reason| RuntimeError::MigrationFailed {
+                    name: name.clone(),
+                    previous: previous.clone(),
+                    reason,
+                })?;
+        }
         let millis = started.elapsed().as_millis();
         match direction {
             Direction::Up => tracing::info!("Applied migration {name} ({millis} ms)"),

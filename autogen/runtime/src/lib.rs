@@ -13,6 +13,7 @@ pub mod config;
 mod connect;
 mod error;
 mod lock;
+pub mod progress;
 pub mod sqlite;
 mod squash;
 mod status;
