@@ -57,6 +57,7 @@ mod types_vector;
 // Introspection and the entity side.
 mod entity_cache;
 mod introspection_equiv;
+mod introspection_equiv_mysql;
 
 // The `autogen` command line.
 mod adopt;
