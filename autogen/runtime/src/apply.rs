@@ -144,6 +144,14 @@ pub async fn apply_steps<M: MigratorTrait>(
     direction: Direction,
 ) -> Result<Vec<Applied>, RuntimeError> {
     M::install(db).await?;
+    if direction == Direction::Down
+        && db.get_database_backend() == DbBackend::MySql
+        && let Some((name, ran)) = crate::progress::unfinished(db).await?.into_iter().next()
+    {
+        // Rolling back earlier migrations under a half-applied one would
+        // leave its statements behind with nothing recording them.
+        return Err(RuntimeError::Unfinished { name, ran });
+    }
     let migrations = M::migrations();
     let mut done = Vec::new();
     let mut previous = match direction {

@@ -67,6 +67,10 @@ pub enum RuntimeError {
         reason: String,
         ran: Vec<String>,
     },
+    #[error(
+        "migration {name} is partly applied ({ran} of its statements ran before it failed): finish it with `autogen upgrade` (it resumes after them) before rolling anything back"
+    )]
+    Unfinished { name: String, ran: usize },
     #[error("migration {name} has no down(): it cannot be rolled back")]
     Irreversible { name: String },
     #[error("database error: {0}")]

@@ -68,6 +68,36 @@ pub async fn statements_done(
     })
 }
 
+/// Migrations whose `up()` failed part-way and that no later attempt
+/// finished: (name, statements that ran). Empty when the table is missing.
+pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<(String, usize)>, DbErr> {
+    let rows = match db
+        .query_all_raw(Statement::from_string(
+            DbBackend::MySql,
+            format!(
+                "SELECT version, CAST(statements AS SIGNED) AS n FROM `{PROGRESS_TABLE}` \
+                 WHERE direction = 'up' AND statements > 0 ORDER BY version"
+            ),
+        ))
+        .await
+    {
+        Ok(rows) => rows,
+        // 1146: no such table (nothing ever failed here).
+        Err(e) if e.to_string().contains("1146") || e.to_string().contains("doesn't exist") => {
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e),
+    };
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String>("", "version")?,
+                usize::try_from(r.try_get::<i64>("", "n")?).unwrap_or_default(),
+            ))
+        })
+        .collect()
+}
+
 async fn ensure_table(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared(&format!(
         "CREATE TABLE IF NOT EXISTS `{PROGRESS_TABLE}` (version varchar(255) NOT NULL, \

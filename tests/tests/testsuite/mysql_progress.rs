@@ -108,6 +108,16 @@ async fn a_migration_failing_at_its_third_statement_resumes_after_the_two_that_r
     assert!(rows.is_empty(), "not recorded as applied: {rows:?}");
     assert_eq!(progress, [format!("{NAME}:up:2")]);
 
+    // Nothing is rolled back under a half-applied migration.
+    let refused = apply_steps::<Migrator>(&db, &steps, Direction::Down)
+        .await
+        .expect_err("downgrade is refused while a migration is half-applied");
+    assert!(
+        matches!(&refused, RuntimeError::Unfinished { ran: 2, .. }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("autogen upgrade"), "{refused}");
+
     // Fix the cause; the next upgrade skips the two statements (which
     // would fail if run again: the tables exist) and finishes.
     db.execute_unprepared("CREATE TABLE p_missing (id int PRIMARY KEY)")
@@ -151,4 +161,35 @@ async fn a_migration_failing_at_its_third_statement_resumes_after_the_two_that_r
         .await
         .expect("down");
     db.close().await.expect("close");
+}
+
+/// The migration lock is `GET_LOCK`, one per database: a second migrator of
+/// the same database waits and times out, one of another database does not.
+#[tokio::test]
+async fn the_mysql_migration_lock_is_per_database_and_times_out() {
+    use autogen_runtime::MigrationLock;
+    use autogen_runtime::config::DatabaseUrl;
+    use std::time::Duration;
+    let (a, b) = (MyDatabase::create(), MyDatabase::create());
+    let url = |db: &MyDatabase| DatabaseUrl::parse(db.url(), "test").expect("URL");
+    let held = MigrationLock::acquire(&url(&a), Duration::from_secs(5))
+        .await
+        .expect("first lock");
+    let started = std::time::Instant::now();
+    let second = MigrationLock::acquire(&url(&a), Duration::from_secs(1)).await;
+    assert!(
+        matches!(second, Err(RuntimeError::LockTimeout(_))),
+        "{:?}",
+        second.err()
+    );
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    let other = MigrationLock::acquire(&url(&b), Duration::from_secs(1))
+        .await
+        .expect("another database is not blocked");
+    other.release().await;
+    held.release().await;
+    let again = MigrationLock::acquire(&url(&a), Duration::from_secs(1))
+        .await
+        .expect("released");
+    again.release().await;
 }
