@@ -345,6 +345,17 @@ case!(
     ["drop_foreign_key"]
 );
 
+case!(
+    index_backing_a_foreign_key_dropped,
+    format!(
+        "{PARENT_CHILD}, pos int NOT NULL, CONSTRAINT `fk-b-a_id` FOREIGN KEY (a_id) REFERENCES a (id)); CREATE UNIQUE INDEX `idx-b-a-pos` ON b (a_id, pos);"
+    ),
+    format!(
+        "{PARENT_CHILD}, pos int NOT NULL, CONSTRAINT `fk-b-a_id` FOREIGN KEY (a_id) REFERENCES a (id));"
+    ),
+    ["drop_index"]
+);
+
 // Inline enums: values change with the column
 case!(
     enum_column_added,

@@ -73,6 +73,43 @@ pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
             }
             out
         }
+        Change::DropIndex { table, index } => {
+            // InnoDB refuses to drop the only index a foreign key can use.
+            // The key is dropped and added again around it, so that InnoDB
+            // gives it an index of its own (named after it: not in the
+            // model), which it drops by itself if a covering index comes back.
+            let mut needing = Vec::new();
+            if let (Some(before), Some(after)) =
+                (ctx.from.tables.get(table), ctx.to.tables.get(table))
+            {
+                for fk in &after.foreign_keys {
+                    let needed = index.columns.starts_with(&fk.columns);
+                    let other = before
+                        .indexes
+                        .iter()
+                        .filter(|i| i.name != index.name)
+                        .map(|i| &i.columns)
+                        .chain(std::iter::once(&before.primary_key))
+                        .any(|cols| cols.starts_with(&fk.columns));
+                    if needed && !other && !fk.name.is_empty() {
+                        needing.push(fk.clone());
+                    }
+                }
+            }
+            let mut out: Vec<Step> = needing
+                .iter()
+                .map(|fk| Step::DropForeignKey {
+                    table: tn(table),
+                    name: fk.name.clone(),
+                })
+                .collect();
+            out.extend(neutral(change, ctx).unwrap_or_default());
+            out.extend(needing.into_iter().map(|fk| Step::AddForeignKey {
+                table: tn(table),
+                foreign_key: fk,
+            }));
+            out
+        }
         _ => neutral(change, ctx).unwrap_or_default(),
     }
 }
