@@ -118,6 +118,13 @@ case!(
     ["add_column", "add_column"]
 );
 
+case!(
+    column_added_next_to_a_check_constraint,
+    runbooks_plus("retries int NOT NULL DEFAULT 0 CHECK (retries >= 0)"),
+    runbooks_plus("retries int NOT NULL DEFAULT 0 CHECK (retries >= 0), owner varchar(64)"),
+    ["add_column"]
+);
+
 // Types: MODIFY COLUMN restates the whole column
 case!(
     type_varchar_longer,

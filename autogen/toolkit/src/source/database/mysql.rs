@@ -61,7 +61,14 @@ const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME
     WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL \
     ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
 
-const CHECKS: &str = "SELECT t.TABLE_NAME AS table_name, c.CONSTRAINT_NAME AS name, \
+/// MariaDB names a CHECK per table (a JSON column's is named after the
+/// column in every table that has one), and says which table it is on.
+const CHECKS_MARIADB: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, \
+    CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS \
+    WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME";
+
+/// MySQL 8 names CHECKs per schema; the table comes from TABLE_CONSTRAINTS.
+const CHECKS_MYSQL: &str = "SELECT t.TABLE_NAME AS table_name, c.CONSTRAINT_NAME AS name, \
     c.CHECK_CLAUSE AS clause \
     FROM information_schema.TABLE_CONSTRAINTS t \
     JOIN information_schema.CHECK_CONSTRAINTS c \
@@ -131,7 +138,13 @@ pub async fn introspect_database<C: ConnectionTrait>(
     // MariaDB's JSON is a longtext with a `json_valid(col)` CHECK named after
     // the column: that pair is the type, the other CHECKs are unmanaged.
     let mut json: BTreeSet<(String, String)> = BTreeSet::new();
-    for row in query(CHECKS).await? {
+    for row in query(if mariadb {
+        CHECKS_MARIADB
+    } else {
+        CHECKS_MYSQL
+    })
+    .await?
+    {
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
         let clause: String = get(&row, "clause")?;
