@@ -21,7 +21,7 @@ use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::introspect;
 use seaorm_autogen::{Header, NoRenames, OnlineOptions, Plan, PlanOptions, compare_schemas};
 
-use crate::support::{PgDatabase, SqliteFile, connect};
+use crate::support::{MyDatabase, PgDatabase, SqliteFile, connect};
 
 /// The expectation of a case that accepts whatever is detected.
 pub const ANY: &[&str] = &["<any>"];
@@ -398,6 +398,14 @@ pub fn prove_postgres(case: &Case<'_>) -> Outcome {
     crate::support::block_on(run(case, Backend::Postgres, live.url(), scratch.url()))
 }
 
+/// Prove `case` on a fresh MySQL/MariaDB database (the target schema is
+/// read from a second one on the same server).
+pub fn prove_mysql(case: &Case<'_>) -> Outcome {
+    let live = MyDatabase::create();
+    let scratch = MyDatabase::create();
+    crate::support::block_on(run(case, Backend::MySql, live.url(), scratch.url()))
+}
+
 /// Prove `case` on a fresh SQLite file.
 pub fn prove_sqlite(case: &Case<'_>) -> Outcome {
     let live = SqliteFile::create();
@@ -478,7 +486,11 @@ fn rendered_files(case: &Case<'_>, backend: Backend) -> Vec<String> {
             let (live, scratch) = (PgDatabase::create(), PgDatabase::create());
             render(live.url().to_owned(), scratch.url().to_owned())
         }
-        _ => {
+        Backend::MySql => {
+            let (live, scratch) = (MyDatabase::create(), MyDatabase::create());
+            render(live.url().to_owned(), scratch.url().to_owned())
+        }
+        Backend::Sqlite => {
             let live = SqliteFile::create();
             render(live.url(), String::new())
         }

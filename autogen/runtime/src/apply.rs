@@ -144,6 +144,14 @@ pub async fn apply_steps<M: MigratorTrait>(
     direction: Direction,
 ) -> Result<Vec<Applied>, RuntimeError> {
     M::install(db).await?;
+    if direction == Direction::Down
+        && db.get_database_backend() == DbBackend::MySql
+        && let Some((name, ran)) = crate::progress::unfinished(db).await?.into_iter().next()
+    {
+        // Rolling back earlier migrations under a half-applied one would
+        // leave its statements behind with nothing recording them.
+        return Err(RuntimeError::Unfinished { name, ran });
+    }
     let migrations = M::migrations();
     let mut done = Vec::new();
     let mut previous = match direction {
@@ -159,13 +167,45 @@ pub async fn apply_steps<M: MigratorTrait>(
             .find(|m| m.name() == name)
             .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
         let started = Instant::now();
-        run_retrying(db, migration.as_ref(), direction)
-            .await
-            .map_err(|reason| RuntimeError::MigrationFailed {
-                name: name.clone(),
-                previous: previous.clone(),
-                reason,
+        if db.get_database_backend() == DbBackend::MySql
+            && !bookkeeping::transactional(migration.as_ref(), DbBackend::MySql)
+            && crate::progress::can_track()
+        {
+            // Statement by statement, resumable (see `progress`).
+            crate::progress::run_tracked(db, migration.as_ref(), direction)
+                .await
+                .map_err(|f| {
+                    if f.ran.is_empty() {
+                        RuntimeError::MigrationFailed {
+                            name: name.clone(),
+                            previous: previous.clone(),
+                            reason: f.reason,
+                        }
+                    } else {
+                        RuntimeError::PartlyApplied {
+                            name: name.clone(),
+                            previous: previous.clone(),
+                            reason: f.reason,
+                            ran: f.ran,
+                        }
+                    }
+                })?;
+            record(db, migration.name(), direction).await.map_err(|e| {
+                RuntimeError::MigrationFailed {
+                    name: name.clone(),
+                    previous: previous.clone(),
+                    reason: crate::connect::one_line(&e),
+                }
             })?;
+        } else {
+            run_retrying(db, migration.as_ref(), direction)
+                .await
+                .map_err(|reason| RuntimeError::MigrationFailed {
+                    name: name.clone(),
+                    previous: previous.clone(),
+                    reason,
+                })?;
+        }
         let millis = started.elapsed().as_millis();
         match direction {
             Direction::Up => tracing::info!("Applied migration {name} ({millis} ms)"),

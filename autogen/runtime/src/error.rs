@@ -56,6 +56,21 @@ pub enum RuntimeError {
         previous: String,
         reason: String,
     },
+    #[error(
+        "migration {name} failed after {} of its statements had run; MySQL/MariaDB commits each DDL statement, so they stay applied and the database is recorded at {previous}: {reason}. Statements that ran: {}. Fix the cause and run `autogen upgrade` (or boot the app) again: it resumes after them",
+        ran.len(),
+        ran.join("; ")
+    )]
+    PartlyApplied {
+        name: String,
+        previous: String,
+        reason: String,
+        ran: Vec<String>,
+    },
+    #[error(
+        "migration {name} is partly applied ({ran} of its statements ran before it failed): finish it with `autogen upgrade` (it resumes after them) before rolling anything back"
+    )]
+    Unfinished { name: String, ran: usize },
     #[error("migration {name} has no down(): it cannot be rolled back")]
     Irreversible { name: String },
     #[error("database error: {0}")]

@@ -14,6 +14,7 @@ mod connect;
 mod error;
 mod lock;
 pub mod online;
+pub mod progress;
 pub mod sqlite;
 mod squash;
 mod status;

@@ -23,7 +23,10 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Advisory lock key: "autogen!" as a big-endian i64, fixed so every replica agrees.
 const PG_LOCK_KEY: i64 = 0x6175_746f_6765_6e21;
-const MYSQL_LOCK_NAME: &str = "autogen_migrations";
+/// MySQL's named locks are server-wide: the name carries the database (hashed,
+/// as names are limited to 64 characters), so that databases on one server
+/// do not wait for each other.
+const MYSQL_LOCK_NAME: &str = "CONCAT('autogen_migrations:', SHA1(DATABASE()))";
 
 /// A held migration lock; [`MigrationLock::release`] gives it back (dropping
 /// it does too, when the connection or file closes).
@@ -71,7 +74,7 @@ impl MigrationLock {
             Self::Server(conn) => {
                 let sql = match conn.get_database_backend() {
                     DbBackend::Postgres => format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"),
-                    _ => format!("SELECT RELEASE_LOCK('{MYSQL_LOCK_NAME}')"),
+                    _ => format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})"),
                 };
                 if let Err(e) = conn.execute_unprepared(&sql).await {
                     tracing::warn!(
@@ -134,7 +137,7 @@ async fn acquire_server(
         let row = conn
             .query_one_raw(Statement::from_string(
                 backend,
-                format!("SELECT GET_LOCK('{MYSQL_LOCK_NAME}', {secs}) AS got"),
+                format!("SELECT GET_LOCK({MYSQL_LOCK_NAME}, {secs}) AS got"),
             ))
             .await?;
         row.and_then(|r| r.try_get::<Option<i64>>("", "got").ok().flatten()) == Some(1)

@@ -10,6 +10,10 @@
 //! → `plan` (`step`) → `render` → `workspace` (`revision`: the graph of
 //! the migration files).
 
+// The CLI's futures nest every backend's driver (sqlx-mysql included): the
+// default depth is not enough to lay them out in release builds.
+#![recursion_limit = "256"]
+
 pub use autogen_runtime as runtime;
 pub use autogen_runtime::config;
 

@@ -11,6 +11,7 @@ use crate::config::Backend;
 use crate::schema::{Schema, Table, TableName, resolve};
 use crate::step::{Step, column_calls};
 
+mod mysql;
 mod online;
 mod postgres;
 mod sqlite;
@@ -151,8 +152,9 @@ fn steps_in(
         };
         out.extend(match backend {
             Backend::Sqlite => sqlite::steps_for(change, &ctx),
+            Backend::MySql => mysql::steps_for(change, &ctx),
             _ if online => online::steps_for(change, &ctx),
-            _ => postgres::steps_for(change, &ctx),
+            Backend::Postgres => postgres::steps_for(change, &ctx),
         });
     }
     out

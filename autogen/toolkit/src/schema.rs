@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 mod types;
-pub use types::ColumnType;
+pub use types::{ColumnType, enum_values};
 
 /// A whole schema: tables and native enum types, keyed by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,3 +55,44 @@ pub fn synthetic_ddl_changed(n: usize, changed: usize) -> Vec<String> {
     }
     out
 }
+
+/// The same synthetic schema as SeaORM writes it for MySQL/MariaDB: an
+/// inline `ENUM` for the status column, `json`, `binary(16)` for the uuid,
+/// `timestamp` for the time zone aware column.
+pub fn synthetic_ddl_mysql(n: usize, changed: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let t = format!("t{i:05}");
+        let mut cols = vec![
+            "`id` int NOT NULL AUTO_INCREMENT PRIMARY KEY".to_owned(),
+            "`name` varchar(255) NOT NULL UNIQUE".into(),
+            "`description` text".into(),
+            "`enabled` bool NOT NULL DEFAULT TRUE".into(),
+            "`counter` int NOT NULL DEFAULT 0".into(),
+            "`big` bigint".into(),
+            "`created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP".into(),
+            "`payload` json".into(),
+            "`ext_id` binary(16)".into(),
+        ];
+        if i % 3 == 0 {
+            cols.push(
+                "`status` ENUM('pending', 'running', 'succeeded', 'failed') NOT NULL DEFAULT 'pending'"
+                    .into(),
+            );
+        }
+        if i < changed {
+            cols.push("`new_field` varchar(100)".into());
+        }
+        if i > 0 {
+            cols.push("`parent_id` int".into());
+            cols.push(format!(
+                "CONSTRAINT `fk-{t}-parent_id` FOREIGN KEY (`parent_id`) REFERENCES `t00000` (`id`) ON DELETE CASCADE"
+            ));
+        }
+        out.push(format!("CREATE TABLE `{t}` ( {} )", cols.join(", ")));
+        out.push(format!(
+            "CREATE INDEX `idx-{t}-created_at` ON `{t}` (`created_at`)"
+        ));
+    }
+    out
+}

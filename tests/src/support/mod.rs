@@ -8,6 +8,7 @@
 mod app;
 mod db;
 pub mod http;
+mod mysql;
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,6 +18,7 @@ pub use db::{
     PgDatabase, SqliteFile, TestDb, connect, execute, pg_admin_url, pg_enum_types, query_strings,
     tables,
 };
+pub use mysql::{DEFAULT_MYSQL_URL, MyDatabase, mysql_admin_url};
 
 /// The six tables of the base schema.
 pub const BASE_TABLES: [&str; 6] = [

@@ -4,7 +4,8 @@
 //! testsuite <module>::`, e.g. `changes_sqlite::`.
 //!
 //! PostgreSQL is expected at `postgres://postgres@127.0.0.1:5432/postgres`
-//! (trust auth; `TEST_POSTGRES_URL` overrides it). Each test makes and drops
+//! (trust auth; `TEST_POSTGRES_URL` overrides it), MariaDB at
+//! `mysql://root@127.0.0.1:3306` (`TEST_MYSQL_URL` overrides it). Each test makes and drops
 //! its own uniquely named database; SQLite tests use files of their own.
 
 mod cli_common;
@@ -40,6 +41,7 @@ macro_rules! change_case {
 }
 
 // The change kinds, proved on real databases (detect, apply, fixpoint, round trip).
+mod changes_mysql;
 mod changes_pg;
 mod changes_sqlite;
 mod portability;
@@ -55,6 +57,7 @@ mod types_vector;
 // Introspection and the entity side.
 mod entity_cache;
 mod introspection_equiv;
+mod introspection_equiv_mysql;
 
 // The `autogen` command line.
 mod adopt;
@@ -72,5 +75,6 @@ mod generate_errors;
 mod boot;
 mod e2e_pg;
 mod e2e_sqlite;
+mod mysql_progress;
 mod sqlite_foreign_keys;
 mod sqlite_lock;

@@ -46,6 +46,33 @@ impl Change {
                 from,
                 to,
                 changed,
+            } if changed.ty && inline_enums(&from.ty, &to.ty).is_some() => {
+                let (old, new) = inline_enums(&from.ty, &to.ty).unwrap_or_default();
+                let removed: Vec<&str> = old
+                    .iter()
+                    .filter(|v| !new.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                if removed.is_empty() {
+                    format!(
+                        "changes the values of the enum column {table}.{} to {}: rows keep their values; MySQL rewrites the table unless values are only appended",
+                        to.name,
+                        new.join(", ")
+                    )
+                } else {
+                    format!(
+                        "removes value(s) {} from the enum column {table}.{}: rows holding them make this migration fail; map them first (UPDATE ... SET {} = '<other>')",
+                        removed.join(", "),
+                        to.name,
+                        to.name
+                    )
+                }
+            }
+            AlterColumn {
+                table,
+                from,
+                to,
+                changed,
             } if changed.ty && self.risk() == Risk::DataLoss => {
                 format!(
                     "narrows {table}.{} from {} to {}: longer values make this fail or are cut",
@@ -262,4 +289,16 @@ fn usage_list(usages: &[(String, String)]) -> String {
 
 fn quoted_or_none(text: Option<&str>) -> String {
     text.map_or_else(|| "none".to_owned(), |t| format!("{t:?}"))
+}
+
+/// The values of both sides when a column moves between MySQL inline enums.
+fn inline_enums(
+    from: &crate::schema::ColumnType,
+    to: &crate::schema::ColumnType,
+) -> Option<(Vec<String>, Vec<String>)> {
+    use crate::schema::{ColumnType, enum_values};
+    match (from, to) {
+        (ColumnType::Custom(a), ColumnType::Custom(b)) => Some((enum_values(a)?, enum_values(b)?)),
+        _ => None,
+    }
 }

@@ -95,6 +95,40 @@ impl ColumnType {
     }
 }
 
+/// The values of MySQL's inline `enum('a','b')` type, `None` for other types.
+pub fn enum_values(ty: &str) -> Option<Vec<String>> {
+    let t = ty.trim();
+    let inner = t
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("enum("))
+        .and_then(|_| t[5..].strip_suffix(')'))?;
+    let mut values = Vec::new();
+    let mut chars = inner.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Some(values),
+            Some('\'') => {}
+            Some(_) => return None,
+        }
+        let mut value = String::new();
+        loop {
+            match chars.next()? {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    value.push('\'');
+                }
+                '\'' => break,
+                '\\' => value.push(chars.next()?),
+                c => value.push(c),
+            }
+        }
+        values.push(value);
+    }
+}
+
 /// Widening between types the model keeps as the server spells them
 /// (PostgreSQL `format_type()`): `bit(n)` and `bit varying(n)` to a longer
 /// `bit varying`, `interval(p)` and `timestamp(p)`/`time(p)` to more
@@ -113,6 +147,10 @@ pub fn custom_widens_to(from: &str, to: &str) -> bool {
         let arg = ty[open + 1..close].trim().parse::<u32>().ok();
         let base = format!("{}{}", ty[..open].trim_end(), &ty[close + 1..]);
         (base, arg)
+    }
+    // MySQL's inline enums: every value kept (in any order) widens.
+    if let (Some(a), Some(b)) = (enum_values(from), enum_values(to)) {
+        return a.iter().all(|v| b.contains(v));
     }
     let (from_base, from_n) = split(from);
     let (to_base, to_n) = split(to);

@@ -129,9 +129,11 @@ pub async fn materialize_ddl_counted(
     let version_sql = match backend {
         DbBackend::Postgres => "SELECT current_setting('server_version_num') AS v",
         DbBackend::Sqlite => "SELECT sqlite_version() AS v",
+        DbBackend::MySql => "SELECT VERSION() AS v",
         _ => {
             return Err(SourceError::Introspect(
-                "MySQL/MariaDB is not supported by autogen yet: use PostgreSQL or SQLite".into(),
+                "this database backend is not supported: use PostgreSQL, SQLite or MySQL/MariaDB"
+                    .into(),
             ));
         }
     };
@@ -156,6 +158,13 @@ pub async fn materialize_ddl_counted(
     let materialized = match backend {
         DbBackend::Postgres => {
             materialize_postgres_by_table(db, ddl, &backend_name, &version).await?
+        }
+        DbBackend::MySql => {
+            let schema = materialize_mysql(db, ddl).await?;
+            Materialized {
+                tables_run: schema.tables.len(),
+                schema,
+            }
         }
         _ => {
             let schema = materialize_sqlite(ddl).await?;
@@ -393,6 +402,82 @@ fn quoted_ident(s: &str) -> Option<(String, &str)> {
     None
 }
 
+/// MySQL/MariaDB: a scratch database on the same server, with the live
+/// database's character set and collation, on one pinned connection (`USE`
+/// is per session), dropped afterwards whatever happens. DDL is not
+/// transactional there, so the scratch database is the only way to let the
+/// server spell the entities' schema without touching the live one.
+async fn materialize_mysql(db: &DatabaseConnection, ddl: &[String]) -> Result<Schema, SourceError> {
+    let fail = |e: DbErr| SourceError::Materialize {
+        place: "MySQL database",
+        reason: e.to_string(),
+    };
+    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let scratch = format!(
+        "autogen_scratch_{}_{}_{}",
+        std::process::id(),
+        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    );
+    // A transaction pins one connection of the pool for the whole session.
+    let conn = db.begin().await.map_err(fail)?;
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::MySql,
+            "SELECT DATABASE() AS db, @@character_set_database AS cs, @@collation_database AS co",
+        ))
+        .await
+        .map_err(fail)?;
+    let get = |col: &str| -> Result<Option<String>, SourceError> {
+        match &row {
+            Some(r) => r.try_get::<Option<String>>("", col).map_err(fail),
+            None => Ok(None),
+        }
+    };
+    let Some(own) = get("db")? else {
+        return Err(SourceError::Introspect(
+            "the MySQL URL names no database: add one, e.g. mysql://root@127.0.0.1:3306/app".into(),
+        ));
+    };
+    let charset = match (get("cs")?, get("co")?) {
+        (Some(cs), Some(co)) if is_word(&cs) && is_word(&co) => {
+            format!(" CHARACTER SET {cs} COLLATE {co}")
+        }
+        _ => String::new(),
+    };
+    conn.execute_unprepared(&format!("CREATE DATABASE `{scratch}`{charset}"))
+        .await
+        .map_err(fail)?;
+    let result = async {
+        conn.execute_unprepared(&format!("USE `{scratch}`"))
+            .await
+            .map_err(fail)?;
+        for stmt in ddl {
+            conn.execute_unprepared(stmt).await.map_err(fail)?;
+        }
+        database::mysql::introspect_database(&conn, &scratch).await
+    }
+    .await;
+    let back = conn
+        .execute_unprepared(&format!("USE `{}`", own.replace('`', "``")))
+        .await;
+    let dropped = conn
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{scratch}`"))
+        .await;
+    let _ = conn.rollback().await;
+    back.map_err(fail)?;
+    dropped.map_err(fail)?;
+    result
+}
+
+/// A character set or collation name, safe to splice into DDL.
+fn is_word(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 async fn materialize_sqlite(ddl: &[String]) -> Result<Schema, SourceError> {
     let fail = |e: DbErr| SourceError::Materialize {
         place: "in-memory SQLite database",
@@ -408,7 +493,8 @@ async fn materialize_sqlite(ddl: &[String]) -> Result<Schema, SourceError> {
 
 /// What the entities say that the DDL run on the server does not carry:
 /// table and column comments (sea-query writes none on PostgreSQL; SQLite
-/// has none, so none are expected there) and declared renames.
+/// has none, so none are expected there; MySQL has them from the DDL) and
+/// declared renames.
 pub fn annotate(schema: &mut Schema, tables: &[TableCreateStatement], backend: DbBackend) {
     let comments = backend != DbBackend::Sqlite;
     for stmt in tables {

@@ -205,6 +205,7 @@ mirror! {
         custom(name: &str); enumeration(name: &str, values: &[String]);
         not_null(); null(); default(value: &DefaultValue); auto_increment();
         primary_key(); unique_key(); using(sql: Cust<'_>);
+        comment(text: &str); extra(text: &str);
     }
 }
 
@@ -263,6 +264,8 @@ fn column_call(b: &mut impl ColumnBuilder, call: &Call, enums: &Enums) {
         Call::PrimaryKey => b.primary_key(),
         Call::UniqueKey => b.unique_key(),
         Call::Using(sql) => b.using(Cust(sql)),
+        Call::Comment(text) => b.comment(text),
+        Call::Extra(text) => b.extra(text),
     }
 }
 

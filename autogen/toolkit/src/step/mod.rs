@@ -32,6 +32,10 @@ pub enum Call {
     PrimaryKey,
     UniqueKey,
     Using(String),
+    /// A column comment written in the column definition (MySQL).
+    Comment(String),
+    /// Text after the definition: MySQL's `ON UPDATE CURRENT_TIMESTAMP`.
+    Extra(String),
 }
 
 /// A column default in the form the generated code writes it.
@@ -122,7 +126,16 @@ pub fn column_calls(col: &Column, primary_key: bool) -> Vec<Call> {
         calls.push(Call::PrimaryKey);
     }
     if let Some(d) = &col.default {
-        calls.push(Call::Default(DefaultValue::parse(d)));
+        // MySQL's `ON UPDATE ..` travels with the default in the model.
+        match d.split_once(crate::source::database::mysql::ON_UPDATE) {
+            Some((default, on_update)) => {
+                if !default.trim().eq_ignore_ascii_case("NULL") {
+                    calls.push(Call::Default(DefaultValue::parse(default)));
+                }
+                calls.push(Call::Extra(format!("ON UPDATE {}", on_update.trim())));
+            }
+            None => calls.push(Call::Default(DefaultValue::parse(d))),
+        }
     }
     calls
 }

@@ -1,6 +1,7 @@
 //! Live database → [`Schema`], one module per backend, each reading the
 //! catalog in a fixed number of bulk queries whatever the number of tables.
 
+pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 
@@ -31,13 +32,15 @@ pub async fn introspect_with<C: ConnectionTrait>(
 }
 
 /// Introspect the schema the connection works in (PostgreSQL: `current_schema()`;
-/// SQLite: `main`).
+/// SQLite: `main`; MySQL: `DATABASE()`).
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {
     match db.get_database_backend() {
         DbBackend::Postgres => postgres::introspect(db, None).await,
         DbBackend::Sqlite => sqlite::introspect(db).await,
+        DbBackend::MySql => mysql::introspect(db).await,
         _ => Err(SourceError::Introspect(
-            "MySQL/MariaDB is not supported by autogen yet: use PostgreSQL or SQLite".into(),
+            "this database backend is not supported: use PostgreSQL, SQLite or MySQL/MariaDB"
+                .into(),
         )),
     }
 }

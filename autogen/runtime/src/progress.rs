@@ -1,0 +1,269 @@
+//! MySQL/MariaDB commits every DDL statement on its own, so a migration that
+//! fails midway leaves its earlier statements applied and no transaction can
+//! take them back. This makes that recoverable: the migration runs on a
+//! connection that counts the statements it executes and records the count
+//! in a table of our own, `autogen_progress` (one row per migration and
+//! direction, deleted when the migration completes; `seaql_migrations` is
+//! left as sea-orm-migration defines it). A failure reports the statements
+//! that ran; the next attempt (`autogen upgrade`, or the app's boot) skips
+//! that many statements and resumes with the next one. Migrations are code
+//! that issue the same statements in the same order each time, as generated
+//! ones do; queries (`SELECT`) are passed through and not counted.
+//!
+//! The counting connection is SeaORM's mock driver forwarding to the real
+//! connection; the mock interface is synchronous, so each statement is run
+//! with `block_in_place`, which needs tokio's multi-threaded runtime (the
+//! app's and the CLI's). On a current-thread runtime the migration runs
+//! untracked ([`can_track`]).
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sea_orm::{DatabaseConnectionType, MockDatabaseConnection, MockDatabaseTrait, Transaction};
+use sea_orm_migration::sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
+};
+use sea_orm_migration::{MigrationTrait, SchemaManager};
+
+use crate::apply::Direction;
+
+/// Our bookkeeping table of statements run by unfinished migrations.
+pub const PROGRESS_TABLE: &str = "autogen_progress";
+
+/// A tracked migration that failed: why, and the statements of this
+/// attempt and earlier ones that ran (and stay applied).
+#[derive(Debug)]
+pub struct Failure {
+    pub reason: String,
+    /// Statements that ran, in order (those skipped as done by an earlier
+    /// attempt are named as such).
+    pub ran: Vec<String>,
+}
+
+fn direction_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+    }
+}
+
+/// The number of statements of `name` (`direction`) that earlier attempts ran.
+pub async fn statements_done(
+    db: &DatabaseConnection,
+    name: &str,
+    direction: Direction,
+) -> Result<usize, DbErr> {
+    ensure_table(db).await?;
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            format!(
+                "SELECT CAST(statements AS SIGNED) AS n FROM `{PROGRESS_TABLE}` WHERE version = ? AND direction = ?"
+            ),
+            [name.into(), direction_name(direction).into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => usize::try_from(r.try_get::<i64>("", "n")?).unwrap_or_default(),
+        None => 0,
+    })
+}
+
+/// Migrations whose `up()` failed part-way and that no later attempt
+/// finished: (name, statements that ran). Empty when the table is missing.
+pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<(String, usize)>, DbErr> {
+    let rows = match db
+        .query_all_raw(Statement::from_string(
+            DbBackend::MySql,
+            format!(
+                "SELECT version, CAST(statements AS SIGNED) AS n FROM `{PROGRESS_TABLE}` \
+                 WHERE direction = 'up' AND statements > 0 ORDER BY version"
+            ),
+        ))
+        .await
+    {
+        Ok(rows) => rows,
+        // 1146: no such table (nothing ever failed here).
+        Err(e) if e.to_string().contains("1146") || e.to_string().contains("doesn't exist") => {
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e),
+    };
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String>("", "version")?,
+                usize::try_from(r.try_get::<i64>("", "n")?).unwrap_or_default(),
+            ))
+        })
+        .collect()
+}
+
+async fn ensure_table(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared(&format!(
+        "CREATE TABLE IF NOT EXISTS `{PROGRESS_TABLE}` (version varchar(255) NOT NULL, \
+         direction varchar(4) NOT NULL, statements int NOT NULL, \
+         PRIMARY KEY (version, direction))"
+    ))
+    .await
+    .map(|_| ())
+}
+
+async fn store(
+    db: &DatabaseConnection,
+    name: &str,
+    direction: Direction,
+    statements: usize,
+) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::MySql,
+        format!(
+            "INSERT INTO `{PROGRESS_TABLE}` (version, direction, statements) VALUES (?, ?, ?) \
+             ON DUPLICATE KEY UPDATE statements = VALUES(statements)"
+        ),
+        [
+            name.into(),
+            direction_name(direction).into(),
+            i64::try_from(statements).unwrap_or(i64::MAX).into(),
+        ],
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// Forget the progress of `name` (`direction`): it completed.
+pub async fn clear(db: &DatabaseConnection, name: &str, direction: Direction) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::MySql,
+        format!("DELETE FROM `{PROGRESS_TABLE}` WHERE version = ? AND direction = ?"),
+        [name.into(), direction_name(direction).into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// Whether statements can be tracked here (a multi-threaded tokio runtime).
+pub fn can_track() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}
+
+/// Run `migration` (`direction`) statement by statement on `db`, skipping
+/// the statements an earlier attempt ran and recording each one that runs.
+pub async fn run_tracked(
+    db: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), Failure> {
+    let fail = |e: DbErr, ran: Vec<String>| Failure {
+        reason: crate::connect::one_line(&e),
+        ran,
+    };
+    let name = migration.name().to_owned();
+    let skip = statements_done(db, &name, direction)
+        .await
+        .map_err(|e| fail(e, Vec::new()))?;
+    if skip > 0 {
+        tracing::info!(
+            "Resuming migration {name}: its first {skip} statement(s) ran in an earlier attempt and are skipped"
+        );
+    }
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let tracker = Tracker {
+        real: db.clone(),
+        handle: tokio::runtime::Handle::current(),
+        name: name.clone(),
+        direction,
+        skip,
+        seen: 0,
+        ran: ran.clone(),
+    };
+    let conn: DatabaseConnection = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
+        MockDatabaseConnection::new(tracker),
+    ))
+    .into();
+    let manager = SchemaManager::new(&conn);
+    let result = match direction {
+        Direction::Up => migration.up(&manager).await,
+        Direction::Down => migration.down(&manager).await,
+    };
+    let ran = ran.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    match result {
+        Ok(()) => clear(db, &name, direction).await.map_err(|e| fail(e, ran)),
+        Err(e) => Err(fail(e, ran)),
+    }
+}
+
+/// The counting connection: SeaORM's mock driver, forwarding to `real`.
+#[derive(Debug)]
+struct Tracker {
+    real: DatabaseConnection,
+    handle: tokio::runtime::Handle,
+    name: String,
+    direction: Direction,
+    /// Statements done by earlier attempts.
+    skip: usize,
+    /// Statements issued by this attempt so far (skipped ones included).
+    seen: usize,
+    ran: Arc<Mutex<Vec<String>>>,
+}
+
+impl Tracker {
+    fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        tokio::task::block_in_place(|| self.handle.block_on(f))
+    }
+
+    fn note(&self, line: String) {
+        self.ran
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(line);
+    }
+}
+
+impl MockDatabaseTrait for Tracker {
+    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let index = self.seen;
+        self.seen += 1;
+        let text = stmt.to_string();
+        if index < self.skip {
+            tracing::info!("Skipped (ran in an earlier attempt): {text}");
+            self.note(format!("{text} (in an earlier attempt)"));
+            // A harmless statement gives an ExecResult of the right driver.
+            return self.block_on(self.real.execute_unprepared("DO 0"));
+        }
+        let real = self.real.clone();
+        let result = self.block_on(async move {
+            if stmt.values.is_none() {
+                real.execute_unprepared(&stmt.sql).await
+            } else {
+                real.execute_raw(stmt).await
+            }
+        })?;
+        self.note(text);
+        self.block_on(store(&self.real, &self.name, self.direction, index + 1))?;
+        Ok(result)
+    }
+
+    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let real = self.real.clone();
+        self.block_on(async move { real.query_all_raw(stmt).await })
+    }
+
+    // MySQL commits DDL anyway; a migration's own transactions are not
+    // reproduced on the counting connection.
+    fn begin(&mut self) {}
+    fn commit(&mut self) {}
+    fn rollback(&mut self) {}
+
+    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
+        Vec::new()
+    }
+
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::MySql
+    }
+
+    fn ping(&self) -> Result<(), DbErr> {
+        Ok(())
+    }
+}

@@ -1,0 +1,511 @@
+//! MySQL/MariaDB catalog → [`Schema`] in six bulk queries on
+//! `information_schema` (server, tables, columns, index parts, foreign-key
+//! parts, CHECK constraints), whatever the number of tables, all scoped to
+//! one database (`DATABASE()`, or the scratch database of the entity side).
+//!
+//! Normalized here, once: MariaDB's display widths (`int(11)`), its
+//! `COLUMN_DEFAULT` spelling (literals quoted, `NULL` as the string
+//! `'NULL'`, `current_timestamp()` unquoted) and MySQL 8's (literals bare,
+//! expressions flagged `DEFAULT_GENERATED`); MariaDB's JSON (a `longtext`
+//! with a `json_valid()` CHECK); the index InnoDB creates by itself for a
+//! foreign key (named after it, on its columns: not drift);
+//! `ON UPDATE CURRENT_TIMESTAMP`, kept with the default (see
+//! [`ON_UPDATE`]) so that a `MODIFY COLUMN` restates it. Enums are inline
+//! `enum('a','b')` column types (`ColumnType::Custom`), so adding, removing
+//! or reordering values is a column change.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+
+use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
+use crate::source::SourceError;
+
+/// The marker that joins `ON UPDATE ...` to a column's default in the model:
+/// `CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`. The step builder splits it
+/// back into `.default(..)` and `.extra("ON UPDATE ..")`.
+pub const ON_UPDATE: &str = " ON UPDATE ";
+
+// MariaDB binds a prepared statement to the database current when it was
+// prepared, and sqlx caches prepared statements per connection: a
+// statement using DATABASE() prepared while a connection was in a scratch
+// database would read that one for ever after. So DATABASE() is asked once,
+// by a statement never run elsewhere, and the database is a parameter.
+const CURRENT: &str = "SELECT DATABASE() AS db";
+
+const SERVER: &str = "SELECT VERSION() AS version";
+
+const TABLES: &str = "SELECT TABLE_NAME AS name, TABLE_TYPE AS kind, TABLE_COMMENT AS comment \
+    FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME";
+
+const COLUMNS: &str = "SELECT TABLE_NAME AS table_name, COLUMN_NAME AS name, \
+    COLUMN_TYPE AS column_type, DATA_TYPE AS data_type, IS_NULLABLE AS is_nullable, \
+    COLUMN_DEFAULT AS dflt, EXTRA AS extra, COLUMN_COMMENT AS comment \
+    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? \
+    ORDER BY TABLE_NAME, ORDINAL_POSITION";
+
+const INDEXES: &str = "SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, \
+    CAST(NON_UNIQUE AS SIGNED) AS non_unique, COLUMN_NAME AS col, \
+    CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type \
+    FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? \
+    ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+
+const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, \
+    k.COLUMN_NAME AS col, k.REFERENCED_TABLE_NAME AS ref_table, \
+    k.REFERENCED_TABLE_SCHEMA AS ref_schema, k.REFERENCED_COLUMN_NAME AS ref_col, \
+    r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete \
+    FROM information_schema.KEY_COLUMN_USAGE k \
+    JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+      ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+     AND r.TABLE_NAME = k.TABLE_NAME \
+    WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+    ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
+
+/// MariaDB names a CHECK per table (a JSON column's is named after the
+/// column in every table that has one), and says which table it is on.
+const CHECKS_MARIADB: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, \
+    CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS \
+    WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME";
+
+/// MySQL 8 names CHECKs per schema; the table comes from TABLE_CONSTRAINTS.
+const CHECKS_MYSQL: &str = "SELECT t.TABLE_NAME AS table_name, c.CONSTRAINT_NAME AS name, \
+    c.CHECK_CLAUSE AS clause \
+    FROM information_schema.TABLE_CONSTRAINTS t \
+    JOIN information_schema.CHECK_CONSTRAINTS c \
+      ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
+    WHERE t.TABLE_SCHEMA = ? AND t.CONSTRAINT_TYPE = 'CHECK' \
+    ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME";
+
+/// Introspect the database the connection works in (`DATABASE()`).
+pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::MySql, CURRENT))
+        .await?;
+    let current = match &row {
+        Some(row) => get::<Option<String>>(row, "db")?,
+        None => None,
+    };
+    let Some(current) = current else {
+        return Err(SourceError::Introspect(
+            "the MySQL URL names no database: add one, e.g. mysql://root@127.0.0.1:3306/app".into(),
+        ));
+    };
+    introspect_database(db, &current).await
+}
+
+/// Introspect `database` on the connection's server.
+pub async fn introspect_database<C: ConnectionTrait>(
+    db: &C,
+    database: &str,
+) -> Result<Schema, SourceError> {
+    let query = |sql: &'static str| {
+        db.query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            sql,
+            [database.into()],
+        ))
+    };
+    let server = db
+        .query_one_raw(Statement::from_string(DbBackend::MySql, SERVER))
+        .await?
+        .ok_or_else(|| SourceError::Introspect("VERSION() returned nothing".into()))?;
+    let mariadb = get::<String>(&server, "version")?
+        .to_ascii_lowercase()
+        .contains("mariadb");
+    let mut out = Schema::default();
+
+    for row in query(TABLES).await? {
+        let name: String = get(&row, "name")?;
+        let kind: String = get(&row, "kind")?;
+        if kind == "VIEW" {
+            out.unmanaged.push(format!("view {name}"));
+            continue;
+        }
+        if kind != "BASE TABLE" {
+            continue;
+        }
+        let comment: Option<String> = get(&row, "comment")?;
+        out.tables.insert(
+            name.clone(),
+            Table {
+                name,
+                comment: comment.filter(|c| !c.is_empty()),
+                ..Table::default()
+            },
+        );
+    }
+
+    // MariaDB's JSON is a longtext with a `json_valid(col)` CHECK named after
+    // the column: that pair is the type, the other CHECKs are unmanaged.
+    let mut json: BTreeSet<(String, String)> = BTreeSet::new();
+    for row in query(if mariadb {
+        CHECKS_MARIADB
+    } else {
+        CHECKS_MYSQL
+    })
+    .await?
+    {
+        let table: String = get(&row, "table_name")?;
+        let name: String = get(&row, "name")?;
+        let clause: String = get(&row, "clause")?;
+        if clause.trim() == format!("json_valid(`{}`)", name.replace('`', "``")) {
+            json.insert((table, name));
+            continue;
+        }
+        if out.tables.contains_key(&table) {
+            out.unmanaged
+                .push(format!("constraint {name} on {table}: CHECK ({clause})"));
+        }
+    }
+
+    for row in query(COLUMNS).await? {
+        let table: String = get(&row, "table_name")?;
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
+        let name: String = get(&row, "name")?;
+        let column_type: String = get(&row, "column_type")?;
+        let data_type: String = get(&row, "data_type")?;
+        let extra: String = get::<Option<String>>(&row, "extra")?.unwrap_or_default();
+        let extra_lower = extra.to_ascii_lowercase();
+        if extra_lower.contains("generated") && !extra_lower.contains("default_generated") {
+            out.unmanaged.push(format!(
+                "generated column {name} on {table}: {column_type} {extra}"
+            ));
+            continue;
+        }
+        let ty = if json.contains(&(table.clone(), name.clone())) && data_type == "longtext" {
+            ColumnType::Json
+        } else {
+            parse_type(&column_type, &data_type)
+        };
+        let raw_default: Option<String> = get(&row, "dflt")?;
+        let mut default =
+            raw_default.and_then(|d| canonical_default(&d, &data_type, &extra_lower, mariadb));
+        if let Some(at) = extra_lower.find("on update ") {
+            let expr = canonical_expr(&extra[at + "on update ".len()..]);
+            default = Some(format!(
+                "{}{ON_UPDATE}{expr}",
+                default.unwrap_or_else(|| "NULL".into())
+            ));
+        }
+        let comment: Option<String> = get(&row, "comment")?;
+        t.columns.push(Column {
+            name,
+            ty,
+            nullable: get::<String>(&row, "is_nullable")? == "YES",
+            default,
+            auto_increment: extra_lower.contains("auto_increment"),
+            sequence: Default::default(),
+            comment: comment.filter(|c| !c.is_empty()),
+            renamed_from: None,
+        });
+    }
+
+    // Index parts, in order; prefix (`col(10)`), FULLTEXT and SPATIAL
+    // indexes are beyond the model: reported, never dropped.
+    let mut indexes: BTreeMap<(String, String), (Index, bool, String)> = BTreeMap::new();
+    for row in query(INDEXES).await? {
+        let table: String = get(&row, "table_name")?;
+        if !out.tables.contains_key(&table) {
+            continue;
+        }
+        let name: String = get(&row, "name")?;
+        let col: Option<String> = get(&row, "col")?;
+        let sub_part: Option<i64> = get(&row, "sub_part")?;
+        let kind: String = get::<Option<String>>(&row, "index_type")?.unwrap_or_default();
+        let entry = indexes
+            .entry((table.clone(), name.clone()))
+            .or_insert_with(|| {
+                (
+                    Index {
+                        name: name.clone(),
+                        columns: Vec::new(),
+                        unique: false,
+                        constraint: false,
+                    },
+                    false,
+                    String::new(),
+                )
+            });
+        entry.0.unique = get::<i64>(&row, "non_unique")? == 0;
+        let part = match (&col, sub_part) {
+            (Some(c), Some(n)) => format!("`{c}`({n})"),
+            (Some(c), None) => format!("`{c}`"),
+            (None, _) => "<expression>".into(),
+        };
+        if col.is_none() || sub_part.is_some() || (kind != "BTREE" && kind != "HASH") {
+            entry.1 = true;
+        }
+        entry.2 = if entry.2.is_empty() {
+            format!("{kind} ({part}")
+        } else {
+            format!("{}, {part}", entry.2)
+        };
+        if let Some(c) = col {
+            entry.0.columns.push(c);
+        }
+    }
+
+    let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
+    for row in query(FOREIGN_KEYS).await? {
+        let table: String = get(&row, "table_name")?;
+        if !out.tables.contains_key(&table) {
+            continue;
+        }
+        let name: String = get(&row, "name")?;
+        let ref_schema: Option<String> = get(&row, "ref_schema")?;
+        let ref_table: String = get(&row, "ref_table")?;
+        let fk = fks
+            .entry((table.clone(), name.clone()))
+            .or_insert_with(|| ForeignKey {
+                name: name.clone(),
+                columns: Vec::new(),
+                // A table of another database is named `db.table`.
+                ref_table: match &ref_schema {
+                    Some(s) if s != database => format!("{s}.{ref_table}"),
+                    _ => ref_table.clone(),
+                },
+                ref_schema: None,
+                ref_columns: Vec::new(),
+                on_delete: FkAction::default(),
+                on_update: FkAction::default(),
+            });
+        fk.columns.push(get(&row, "col")?);
+        fk.ref_columns.push(get(&row, "ref_col")?);
+        fk.on_delete = FkAction::from_sql(&get::<String>(&row, "on_delete")?);
+        fk.on_update = FkAction::from_sql(&get::<String>(&row, "on_update")?);
+    }
+    for ((table, _), fk) in fks {
+        if let Some(t) = out.tables.get_mut(&table) {
+            t.foreign_keys.push(fk);
+        }
+    }
+
+    for ((table, name), (index, unmanaged, def)) in indexes {
+        let Some(t) = out.tables.get_mut(&table) else {
+            continue;
+        };
+        if name == "PRIMARY" {
+            t.primary_key = index.columns;
+            t.primary_key_name = name;
+            continue;
+        }
+        if unmanaged {
+            out.unmanaged
+                .push(format!("index {name} on {table}: {def})"));
+            continue;
+        }
+        if is_implicit_fk_index(t, &index) {
+            continue;
+        }
+        t.indexes.push(index);
+    }
+    out.unmanaged.sort();
+    Ok(out)
+}
+
+/// The index InnoDB creates for a foreign key that no index supports: named
+/// after the constraint, on its columns. Both sides get it from the server
+/// alike; it is the foreign key's, not an index of the model.
+pub fn is_implicit_fk_index(table: &Table, index: &Index) -> bool {
+    !index.unique
+        && table
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.name == index.name && fk.columns == index.columns)
+}
+
+/// `COLUMN_TYPE` → the canonical type. MariaDB still shows display widths
+/// (`int(11)`, `bigint(20) unsigned`); they mean nothing and are dropped.
+/// `tinyint(1)` is how sea-query's `boolean()` comes back.
+pub fn parse_type(column_type: &str, data_type: &str) -> ColumnType {
+    let lower = column_type.trim().to_ascii_lowercase();
+    let data_type = data_type.trim().to_ascii_lowercase();
+    if lower == "tinyint(1)" {
+        return ColumnType::Boolean;
+    }
+    let unsigned = lower.contains(" unsigned");
+    let zerofill = lower.contains(" zerofill");
+    let suffix = format!(
+        "{}{}",
+        if unsigned { " unsigned" } else { "" },
+        if zerofill { " zerofill" } else { "" }
+    );
+    let arg = || -> Option<String> {
+        let open = lower.find('(')?;
+        let close = lower[open..].find(')')? + open;
+        Some(lower[open + 1..close].to_owned())
+    };
+    match data_type.as_str() {
+        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" => {
+            let base = if data_type == "integer" {
+                "int"
+            } else {
+                data_type.as_str()
+            };
+            match (base, suffix.is_empty()) {
+                ("smallint", true) => ColumnType::SmallInt,
+                ("int", true) => ColumnType::Integer,
+                ("bigint", true) => ColumnType::BigInt,
+                _ => ColumnType::Custom(format!("{base}{suffix}")),
+            }
+        }
+        "float" if lower == "float" => ColumnType::Real,
+        "double" if lower == "double" => ColumnType::Double,
+        "decimal" if suffix.is_empty() => {
+            let parsed = arg().and_then(|a| {
+                let (p, s) = a.split_once(',')?;
+                Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+            });
+            ColumnType::Decimal(parsed)
+        }
+        "varchar" => match arg().and_then(|a| a.trim().parse().ok()) {
+            Some(n) => ColumnType::String(Some(n)),
+            None => ColumnType::Custom(column_type.to_owned()),
+        },
+        "char" => match arg().and_then(|a| a.trim().parse().ok()) {
+            Some(n) => ColumnType::Char(Some(n)),
+            None => ColumnType::Custom(column_type.to_owned()),
+        },
+        "text" => ColumnType::Text,
+        "date" => ColumnType::Date,
+        "time" if lower == "time" => ColumnType::Time,
+        // sea-query writes `timestamp` for both `timestamp()` and
+        // `timestamp_with_time_zone()`, and `datetime` for `date_time()`
+        // (no such type in the model: kept as spelled).
+        "timestamp" if lower == "timestamp" => ColumnType::TimestampTz,
+        "json" => ColumnType::Json,
+        // enum('a','B'), set(..): the values keep their case.
+        "enum" | "set" => ColumnType::Custom(format!(
+            "{data_type}{}",
+            &column_type.trim()[data_type.len()..]
+        )),
+        _ => ColumnType::Custom(lower),
+    }
+}
+
+/// A default as the server reports it → the spelling the model compares and
+/// the step builder reads back (`'text'`, `42`, `CURRENT_TIMESTAMP`, an
+/// expression). `None` for no default (MariaDB's `NULL`).
+pub fn canonical_default(
+    text: &str,
+    data_type: &str,
+    extra: &str,
+    mariadb: bool,
+) -> Option<String> {
+    let t = text.trim();
+    if mariadb {
+        if t.eq_ignore_ascii_case("null") {
+            return None;
+        }
+        if t.starts_with('\'') {
+            return Some(t.to_owned());
+        }
+        return Some(canonical_expr(t));
+    }
+    // MySQL 8: literals bare, expressions flagged in EXTRA.
+    if extra.contains("default_generated") {
+        return Some(canonical_expr(t));
+    }
+    let numeric = matches!(
+        data_type,
+        "tinyint"
+            | "smallint"
+            | "mediumint"
+            | "int"
+            | "integer"
+            | "bigint"
+            | "decimal"
+            | "float"
+            | "double"
+            | "bit"
+    );
+    if numeric {
+        Some(t.to_owned())
+    } else {
+        Some(format!("'{}'", t.replace('\'', "''")))
+    }
+}
+
+/// `current_timestamp()` → `CURRENT_TIMESTAMP` (the spelling sea-query
+/// writes); other expressions as the server spells them.
+fn canonical_expr(t: &str) -> String {
+    let t = t.trim();
+    let lower = t.to_ascii_lowercase();
+    match lower.as_str() {
+        "current_timestamp()" | "current_timestamp" | "now()" => "CURRENT_TIMESTAMP".into(),
+        _ => t.to_owned(),
+    }
+}
+
+fn get<T: sea_orm_migration::sea_orm::TryGetable>(
+    row: &QueryResult,
+    col: &str,
+) -> Result<T, SourceError> {
+    row.try_get::<T>("", col)
+        .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_lose_display_widths_and_keep_what_matters() {
+        use ColumnType::*;
+        for (column_type, data_type, want) in [
+            ("int(11)", "int", Integer),
+            ("int", "int", Integer),
+            ("bigint(20)", "bigint", BigInt),
+            ("smallint(6)", "smallint", SmallInt),
+            ("tinyint(1)", "tinyint", Boolean),
+            ("tinyint(4)", "tinyint", Custom("tinyint".into())),
+            ("int(10) unsigned", "int", Custom("int unsigned".into())),
+            (
+                "bigint(20) unsigned",
+                "bigint",
+                Custom("bigint unsigned".into()),
+            ),
+            ("varchar(150)", "varchar", String(Some(150))),
+            ("char(3)", "char", Char(Some(3))),
+            ("decimal(10,2)", "decimal", Decimal(Some((10, 2)))),
+            ("datetime", "datetime", Custom("datetime".into())),
+            ("timestamp", "timestamp", TimestampTz),
+            ("datetime(6)", "datetime", Custom("datetime(6)".into())),
+            ("binary(16)", "binary", Custom("binary(16)".into())),
+            (
+                "enum('On','off')",
+                "enum",
+                Custom("enum('On','off')".into()),
+            ),
+        ] {
+            assert_eq!(parse_type(column_type, data_type), want, "{column_type}");
+        }
+    }
+
+    #[test]
+    fn defaults_of_mariadb_and_mysql_read_alike() {
+        assert_eq!(canonical_default("NULL", "varchar", "", true), None);
+        assert_eq!(
+            canonical_default("'UTC'", "varchar", "", true),
+            Some("'UTC'".into())
+        );
+        assert_eq!(
+            canonical_default("current_timestamp()", "timestamp", "", true),
+            Some("CURRENT_TIMESTAMP".into())
+        );
+        assert_eq!(
+            canonical_default("UTC", "varchar", "", false),
+            Some("'UTC'".into())
+        );
+        assert_eq!(
+            canonical_default("CURRENT_TIMESTAMP", "timestamp", "default_generated", false),
+            Some("CURRENT_TIMESTAMP".into())
+        );
+        assert_eq!(
+            canonical_default("300", "int", "", false),
+            Some("300".into())
+        );
+    }
+}
