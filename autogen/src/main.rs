@@ -2,9 +2,6 @@
 //! entities (`entity`, linked so that they are in SeaORM's registry, with
 //! the composite indexes the attributes cannot express) and `Migrator`.
 
-// The CLI's future nests every backend's driver (sqlx-mysql included).
-#![recursion_limit = "256"]
-
 use seaorm_autogen::cli::{self, Project};
 
 #[tokio::main]

@@ -275,18 +275,22 @@ pub fn init_logging() {
         .try_init();
 }
 
+// The futures are boxed at two levels (the whole run, each command) so that
+// none nests every command's and every driver's state: a binary calling
+// `main` then needs no `#![recursion_limit]` of its own.
+
 /// Parse arguments, run, print, map to an exit code (0 ok, 1 check differs,
 /// 2 error), for any sea-orm-migration `Migrator` (one written by hand or by
 /// `sea-orm-cli` included). Nothing is squashed: `autogen squash` needs
 /// [`main_squashed`].
 pub async fn main<M: MigratorTrait>(project: Project) -> ExitCode {
-    exit(run_parsed::<Unsquashed<M>>(&project, Cli::parse(), false).await)
+    exit(Box::pin(run_parsed::<Unsquashed<M>>(&project, Cli::parse(), false)).await)
 }
 
 /// [`main`] for a `Migrator` that also names the revisions `autogen squash`
 /// folded into its first migration (`impl autogen_runtime::Squashed`).
 pub async fn main_squashed<M: MigratorTrait + Squashed>(project: Project) -> ExitCode {
-    exit(run_parsed::<M>(&project, Cli::parse(), true).await)
+    exit(Box::pin(run_parsed::<M>(&project, Cli::parse(), true)).await)
 }
 
 fn exit((result, json): (anyhow::Result<Outcome>, bool)) -> ExitCode {
@@ -374,37 +378,43 @@ async fn run_with<M: MigratorTrait + Squashed>(
     };
     match cli.command {
         None => match cli.generate.message.clone() {
-            Some(message) => commands::generate::run::<M>(&ctx, &cli.generate, &message).await,
+            Some(message) => {
+                Box::pin(commands::generate::run::<M>(&ctx, &cli.generate, &message)).await
+            }
             None => anyhow::bail!(
                 "nothing to do: pass -m \"message\" to generate a migration, or a command (see --help)"
             ),
         },
-        Some(Command::Diff(args)) => commands::diff::run::<M>(&ctx, &args).await,
-        Some(Command::Check(args)) => commands::check::run::<M>(&ctx, &args).await,
+        Some(Command::Diff(args)) => Box::pin(commands::diff::run::<M>(&ctx, &args)).await,
+        Some(Command::Check(args)) => Box::pin(commands::check::run::<M>(&ctx, &args)).await,
         Some(Command::Adopt { args, write }) => {
-            commands::adopt::run::<M>(&ctx, &args, write.as_deref()).await
+            Box::pin(commands::adopt::run::<M>(&ctx, &args, write.as_deref())).await
         }
         Some(Command::Revision { args, empty, .. }) => {
-            commands::revision::run::<M>(&ctx, &args, empty).await
+            Box::pin(commands::revision::run::<M>(&ctx, &args, empty)).await
         }
-        Some(Command::Current) => commands::current::run::<M>(&ctx).await,
-        Some(Command::History { verbose }) => commands::history::run::<M>(&ctx, verbose).await,
+        Some(Command::Current) => Box::pin(commands::current::run::<M>(&ctx)).await,
+        Some(Command::History { verbose }) => {
+            Box::pin(commands::history::run::<M>(&ctx, verbose)).await
+        }
         Some(Command::Heads) => commands::heads::run::<M>(&ctx),
         Some(Command::Upgrade {
             target,
             sql,
             dry_run,
-        }) => commands::upgrade::run::<M>(&ctx, &target, sql, dry_run).await,
+        }) => Box::pin(commands::upgrade::run::<M>(&ctx, &target, sql, dry_run)).await,
         Some(Command::Downgrade { target, sql, yes }) => {
-            commands::downgrade::run::<M>(&ctx, &target, sql, yes).await
+            Box::pin(commands::downgrade::run::<M>(&ctx, &target, sql, yes)).await
         }
         Some(Command::Lint { revisions, allow }) => {
-            commands::lint::run::<M>(&ctx, &revisions, &allow).await
+            Box::pin(commands::lint::run::<M>(&ctx, &revisions, &allow)).await
         }
-        Some(Command::Stamp { target }) => commands::stamp::run::<M>(&ctx, &target).await,
+        Some(Command::Stamp { target }) => Box::pin(commands::stamp::run::<M>(&ctx, &target)).await,
         Some(Command::Merge { message }) => commands::merge::run(&ctx, &message),
-        Some(Command::Squash { message }) => commands::squash::run::<M>(&ctx, &message).await,
-        Some(Command::Reset { yes }) => commands::reset::run::<M>(&ctx, yes).await,
+        Some(Command::Squash { message }) => {
+            Box::pin(commands::squash::run::<M>(&ctx, &message)).await
+        }
+        Some(Command::Reset { yes }) => Box::pin(commands::reset::run::<M>(&ctx, yes)).await,
         Some(Command::Init { toolkit_path }) => {
             commands::init::run(Path::new("."), toolkit_path.as_deref())
         }
