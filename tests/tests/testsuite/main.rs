@@ -64,6 +64,7 @@ mod adopt;
 mod cli_bad_input;
 mod cli_lock;
 mod cli_merge;
+mod cli_mysql;
 mod cli_offline;
 mod cli_squash;
 mod cli_workflow;
