@@ -64,7 +64,6 @@ mod adopt;
 mod cli_bad_input;
 mod cli_lock;
 mod cli_merge;
-mod cli_mysql;
 mod cli_offline;
 mod cli_squash;
 mod cli_workflow;
@@ -72,9 +71,11 @@ mod generate_errors;
 
 // The app: boot-time migration, locks, the whole flow.
 mod boot;
-mod boot_mysql;
 mod e2e_pg;
 mod e2e_sqlite;
 mod mysql_progress;
+// MySQL/MariaDB end to end: the command line and replicas booting.
+mod boot_mysql;
+mod cli_mysql;
 mod sqlite_foreign_keys;
 mod sqlite_lock;
