@@ -212,7 +212,9 @@ impl Tracker {
         tokio::task::block_in_place(|| self.handle.block_on(f))
     }
 
+    /// Remember a statement that ran, on one line (the error is one line).
     fn note(&self, line: String) {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
         self.ran
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

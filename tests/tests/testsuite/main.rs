@@ -76,5 +76,8 @@ mod boot;
 mod e2e_pg;
 mod e2e_sqlite;
 mod mysql_progress;
+// MySQL/MariaDB end to end: the command line and replicas booting.
+mod boot_mysql;
+mod cli_mysql;
 mod sqlite_foreign_keys;
 mod sqlite_lock;
