@@ -130,3 +130,52 @@ impl MigrationTrait for Slow {
             .await
     }
 }
+
+/// The revision of [`ShortLockMigrator`].
+pub const SHORT_LOCK: &str = "m20990101_000004_short_lock";
+
+/// One migration with a `lock_timeout` of its own (200 ms, as online mode
+/// writes one) that adds a column to the existing table `held`.
+pub struct ShortLockMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for ShortLockMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(ShortLock)]
+    }
+}
+
+impl autogen_runtime::Squashed for ShortLockMigrator {}
+
+struct ShortLock;
+
+impl MigrationName for ShortLock {
+    fn name(&self) -> &str {
+        SHORT_LOCK
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ShortLock {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm_migration::sea_orm::ConnectionTrait;
+        manager
+            .get_connection()
+            .execute_unprepared("SET LOCAL lock_timeout = '200ms'")
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("held")
+                    .add_column(ColumnDef::new("x").integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(Table::alter().table("held").drop_column("x").to_owned())
+            .await
+    }
+}

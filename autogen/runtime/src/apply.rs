@@ -223,24 +223,33 @@ pub async fn apply_steps<M: MigratorTrait>(
     Ok(done)
 }
 
-/// [`run_one`] with bookkeeping; a transactional migration that gave up
-/// waiting for a table lock (`lock_timeout`) was rolled back whole, so it is
+/// [`run_one`] with bookkeeping. A transactional migration that gave up
+/// waiting for a table lock under a `lock_timeout` of its own (`SET LOCAL
+/// lock_timeout`, as online mode writes) was rolled back whole, so it is
 /// tried again, a bounded number of times with a growing pause: a busy
-/// table usually frees its lock within seconds. (A non-transactional one
-/// retries its own statements: see [`crate::online`].)
+/// table usually frees its lock within seconds. One that waited out the
+/// session's timeout (`--lock-timeout`, the caller's bound) fails at once.
+/// (A non-transactional one retries its own statements: see
+/// [`crate::online`].)
 async fn run_retrying(
     db: &DatabaseConnection,
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<(), String> {
     let transactional = bookkeeping::transactional(migration, db.get_database_backend());
+    let session = if transactional && db.get_database_backend() == DbBackend::Postgres {
+        session_lock_timeout(db).await
+    } else {
+        None
+    };
     let mut pause = std::time::Duration::from_millis(500);
     let mut attempt = 1;
     loop {
+        let started = Instant::now();
         match run_one(db, migration, direction, true).await {
             Err(reason)
-                if transactional
-                    && reason.contains("lock timeout")
+                if reason.contains("lock timeout")
+                    && session.is_some_and(|s| s.is_zero() || started.elapsed() < s * 9 / 10)
                     && attempt < crate::online::LOCK_ATTEMPTS =>
             {
                 tracing::warn!(
@@ -255,6 +264,19 @@ async fn run_retrying(
             other => return other,
         }
     }
+}
+
+/// The session's `lock_timeout` (zero: none).
+async fn session_lock_timeout(db: &DatabaseConnection) -> Option<std::time::Duration> {
+    let row = db
+        .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT (EXTRACT(EPOCH FROM current_setting('lock_timeout')::interval) * 1000)::bigint AS ms",
+        ))
+        .await
+        .ok()??;
+    let ms = row.try_get::<i64>("", "ms").ok()?;
+    Some(std::time::Duration::from_millis(u64::try_from(ms).ok()?))
 }
 
 /// Run one migration's `up()` or `down()` exactly as `upgrade` does (same

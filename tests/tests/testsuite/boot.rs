@@ -924,3 +924,36 @@ fn the_migration_lock_outlives_a_short_idle_session_timeout() {
     assert_eq!(report.applied.len(), 1);
     assert_eq!(db.applied(), Some(vec![SLOW.to_owned()]));
 }
+
+/// A migration whose own short `lock_timeout` gives up on a table locked for
+/// a second is rolled back and tried again (bounded), and then applies.
+#[test]
+fn a_migration_with_its_own_lock_timeout_is_retried_until_the_table_is_free() {
+    use crate::cli_common::HeldPg;
+    use tests::fixtures::{SHORT_LOCK, ShortLockMigrator};
+
+    let db = TestDb::postgres();
+    db.execute("CREATE TABLE held (id integer)");
+    let busy = HeldPg::new(&db.url(), "LOCK TABLE held IN ACCESS SHARE MODE", true);
+    let url = DatabaseUrl::parse(&db.url(), "test").expect("test URL");
+    let run = std::thread::spawn(move || {
+        support::block_on(async {
+            let conn = runtime::connect(&url).await.expect("connect");
+            let result =
+                runtime::upgrade_to_head::<ShortLockMigrator>(&conn, &url, Duration::from_secs(30))
+                    .await;
+            let _ = conn.close().await;
+            result
+        })
+    });
+    std::thread::sleep(Duration::from_millis(1200));
+    busy.release();
+    run.join()
+        .expect("the upgrade thread")
+        .unwrap_or_else(|e| panic!("not retried: {e}"));
+    assert_eq!(db.applied(), Some(vec![SHORT_LOCK.to_owned()]));
+    assert_eq!(
+        db.query_strings("SELECT column_name::text FROM information_schema.columns WHERE table_name = 'held' ORDER BY 1"),
+        ["id", "x"]
+    );
+}
