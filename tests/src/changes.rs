@@ -542,3 +542,29 @@ pub fn prove_rendered_files_compile(backend: Backend) {
         panic!("{report}");
     }
 }
+
+/// A PostgreSQL database made by `before` (at `live_url`), and the plan that
+/// takes it to the schema `after` describes (read back from `scratch_url`),
+/// planned with `options`: for tests that change a plan or how it runs.
+pub async fn pg_plan(
+    live_url: &str,
+    scratch_url: &str,
+    before: &str,
+    after: &str,
+    options: &PlanOptions,
+) -> (DatabaseConnection, Plan, Schema) {
+    let db = connect_case(live_url).await;
+    db.execute_unprepared(before).await.expect("before");
+    let live = introspect(&db).await.expect("introspect");
+    let target = schema_of(Backend::Postgres, after, scratch_url).await;
+    let plan = compare_schemas(
+        Backend::Postgres,
+        live,
+        target.clone(),
+        DiffOptions::default(),
+        &mut NoRenames,
+    )
+    .expect("compare")
+    .plan_with(options);
+    (db, plan, target)
+}

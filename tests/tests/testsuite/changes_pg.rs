@@ -645,46 +645,38 @@ case!(
     ["alter_enum", "create_table"]
 );
 
+case!(
+    online_not_null_column_added,
+    O,
+    "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer, b integer, p_id integer, note text, c integer NOT NULL);",
+    ["add_column"],
+    online()
+);
+
 /// A data update using a new enum value, written by hand into the
 /// migration that follows the one adding it, applies (and the values
 /// migration alone is what adds it).
 #[test]
 fn enum_value_added_then_used_by_a_data_update() {
     use autogen_runtime::Direction;
-    use sea_orm_migration::sea_orm::ConnectionTrait;
     use seaorm_autogen::config::Backend;
-    use seaorm_autogen::diff::DiffOptions;
-    use seaorm_autogen::source::database::introspect;
     use seaorm_autogen::step::Step;
-    use seaorm_autogen::{NoRenames, PartKind, compare_schemas};
-    use tests::changes::{connect_case, count, schema_of};
+    use seaorm_autogen::{PartKind, PlanOptions};
+    use tests::changes::{count, pg_plan};
     use tests::support::{PgDatabase, block_on};
 
-    let live = PgDatabase::create();
-    let scratch = PgDatabase::create();
+    let (live, scratch) = (PgDatabase::create(), PgDatabase::create());
     block_on(async {
-        let db = connect_case(live.url()).await;
-        db.execute_unprepared(&format!(
-            "{E} CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending'); INSERT INTO j (s) VALUES ('pending'), ('done');"
-        ))
-        .await
-        .expect("before");
-        let before = introspect(&db).await.expect("introspect");
-        let target = schema_of(
-            Backend::Postgres,
-            "CREATE TYPE status AS ENUM ('pending', 'queued', 'running', 'done'); CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending', note text);",
+        let (db, mut plan, _) = pg_plan(
+            live.url(),
             scratch.url(),
+            &format!(
+                "{E} CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending'); INSERT INTO j (s) VALUES ('pending'), ('done');"
+            ),
+            "CREATE TYPE status AS ENUM ('pending', 'queued', 'running', 'done'); CREATE TABLE j (id serial PRIMARY KEY, s status NOT NULL DEFAULT 'pending', note text);",
+            &PlanOptions::default(),
         )
         .await;
-        let mut plan = compare_schemas(
-            Backend::Postgres,
-            before,
-            target,
-            DiffOptions::default(),
-            &mut NoRenames,
-        )
-        .expect("compare")
-        .plan();
         let kinds: Vec<PartKind> = plan.parts.iter().map(|p| p.kind).collect();
         assert_eq!(kinds, [PartKind::EnumValues, PartKind::Main]);
         plan.parts[1].up.push(Step::Sql {
@@ -702,6 +694,23 @@ fn enum_value_added_then_used_by_a_data_update() {
     });
 }
 
+fn online(lock_timeout: &str) -> seaorm_autogen::PlanOptions {
+    seaorm_autogen::PlanOptions {
+        online: Some(seaorm_autogen::OnlineOptions {
+            lock_timeout: lock_timeout.into(),
+            statement_timeout: None,
+        }),
+    }
+}
+
+/// How many valid (or invalid) indexes named `idx-t-a` there are.
+fn index_count(valid: bool) -> String {
+    format!(
+        "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-t-a' AND {}i.indisvalid",
+        if valid { "" } else { "NOT " }
+    )
+}
+
 /// An online index build that fails (here: duplicates for a unique index)
 /// leaves an invalid index behind; once the data is fixed, running the same
 /// migration again drops it and builds it valid, and a third run is a no-op.
@@ -709,44 +718,24 @@ fn enum_value_added_then_used_by_a_data_update() {
 fn online_index_build_retries_over_an_invalid_leftover() {
     use autogen_runtime::Direction;
     use sea_orm_migration::sea_orm::ConnectionTrait;
-    use seaorm_autogen::config::Backend;
+    use seaorm_autogen::PartKind;
     use seaorm_autogen::diff::{DiffOptions, diff};
     use seaorm_autogen::source::database::introspect;
-    use seaorm_autogen::{NoRenames, OnlineOptions, PartKind, PlanOptions, compare_schemas};
-    use tests::changes::{connect_case, count, schema_of};
+    use tests::changes::{count, pg_plan};
     use tests::support::{PgDatabase, block_on};
 
-    let live = PgDatabase::create();
-    let scratch = PgDatabase::create();
+    let (live, scratch) = (PgDatabase::create(), PgDatabase::create());
     block_on(async {
-        let db = connect_case(live.url()).await;
-        db.execute_unprepared(
-            "CREATE TABLE t (id serial PRIMARY KEY, a integer); INSERT INTO t (a) VALUES (1), (1), (2);",
-        )
-        .await
-        .expect("before");
-        let before = introspect(&db).await.expect("introspect");
-        let target = schema_of(
-            Backend::Postgres,
-            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE UNIQUE INDEX \"idx-t-a\" ON t (a);",
+        let (db, plan, target) = pg_plan(
+            live.url(),
             scratch.url(),
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); INSERT INTO t (a) VALUES (1), (1), (2);",
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE UNIQUE INDEX \"idx-t-a\" ON t (a);",
+            &online("5s"),
         )
         .await;
-        let plan = compare_schemas(
-            Backend::Postgres,
-            before,
-            target.clone(),
-            DiffOptions::default(),
-            &mut NoRenames,
-        )
-        .expect("compare")
-        .plan_with(&PlanOptions {
-            online: Some(OnlineOptions::default()),
-        });
         let kinds: Vec<PartKind> = plan.parts.iter().map(|p| p.kind).collect();
         assert_eq!(kinds, [PartKind::Online]);
-        let valid = "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-t-a' AND i.indisvalid";
-        let invalid = "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-t-a' AND NOT i.indisvalid";
 
         let e = plan
             .apply(&db, "online", Direction::Up)
@@ -754,7 +743,7 @@ fn online_index_build_retries_over_an_invalid_leftover() {
             .expect_err("duplicates make the unique build fail");
         assert!(e.reason.contains("could not create unique index"), "{e}");
         assert_eq!(
-            count(&db, invalid).await,
+            count(&db, &index_count(false)).await,
             "1",
             "the failed build leaves an invalid index"
         );
@@ -765,8 +754,8 @@ fn online_index_build_retries_over_an_invalid_leftover() {
         plan.apply(&db, "online", Direction::Up)
             .await
             .unwrap_or_else(|e| panic!("retry: {e}"));
-        assert_eq!(count(&db, valid).await, "1");
-        assert_eq!(count(&db, invalid).await, "0");
+        assert_eq!(count(&db, &index_count(true)).await, "1");
+        assert_eq!(count(&db, &index_count(false)).await, "0");
         plan.apply(&db, "online", Direction::Up)
             .await
             .unwrap_or_else(|e| panic!("third run: {e}"));
@@ -779,13 +768,6 @@ fn online_index_build_retries_over_an_invalid_leftover() {
         let _ = db.close().await;
     });
 }
-case!(
-    online_not_null_column_added,
-    O,
-    "CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE t (id serial PRIMARY KEY, a integer, b integer, p_id integer, note text, c integer NOT NULL);",
-    ["add_column"],
-    online()
-);
 
 /// A concurrent index build waits for every older snapshot in the database
 /// (a `pg_dump`, a long report) before it is valid; that wait never blocks
@@ -795,45 +777,21 @@ case!(
 fn online_index_build_outwaits_a_long_transaction_elsewhere() {
     use crate::cli_common::HeldPg;
     use autogen_runtime::Direction;
-    use sea_orm_migration::sea_orm::ConnectionTrait;
-    use seaorm_autogen::config::Backend;
-    use seaorm_autogen::diff::DiffOptions;
-    use seaorm_autogen::source::database::introspect;
-    use seaorm_autogen::{NoRenames, OnlineOptions, PlanOptions, compare_schemas};
-    use tests::changes::{connect_case, count, schema_of};
+    use tests::changes::{connect_case, count, pg_plan};
     use tests::support::{PgDatabase, block_on};
 
-    let live = PgDatabase::create();
-    let scratch = PgDatabase::create();
+    let (live, scratch) = (PgDatabase::create(), PgDatabase::create());
     let plan = block_on(async {
-        let db = connect_case(live.url()).await;
-        db.execute_unprepared(
-            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE TABLE other (id integer); INSERT INTO t (a) SELECT g FROM generate_series(1, 1000) g;",
-        )
-        .await
-        .expect("before");
-        let before = introspect(&db).await.expect("introspect");
-        let _ = db.close().await;
-        let target = schema_of(
-            Backend::Postgres,
-            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE TABLE other (id integer); CREATE INDEX \"idx-t-a\" ON t (a);",
+        let (db, plan, _) = pg_plan(
+            live.url(),
             scratch.url(),
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE TABLE other (id integer); INSERT INTO t (a) SELECT g FROM generate_series(1, 1000) g;",
+            "CREATE TABLE t (id serial PRIMARY KEY, a integer); CREATE TABLE other (id integer); CREATE INDEX \"idx-t-a\" ON t (a);",
+            &online("200ms"),
         )
         .await;
-        compare_schemas(
-            Backend::Postgres,
-            before,
-            target,
-            DiffOptions::default(),
-            &mut NoRenames,
-        )
-        .expect("compare")
-        .plan_with(&PlanOptions {
-            online: Some(OnlineOptions {
-                lock_timeout: "200ms".into(),
-                statement_timeout: None,
-            }),
-        })
+        let _ = db.close().await;
+        plan
     });
     let snapshot = HeldPg::new(
         live.url(),
@@ -867,10 +825,7 @@ fn online_index_build_outwaits_a_long_transaction_elsewhere() {
         .unwrap_or_else(|e| panic!("the concurrent build gave up: {e}"));
     block_on(async {
         let db = connect_case(live.url()).await;
-        assert_eq!(
-            count(&db, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-t-a' AND i.indisvalid").await,
-            "1"
-        );
+        assert_eq!(count(&db, &index_count(true)).await, "1");
         let _ = db.close().await;
     });
 }
