@@ -71,5 +71,6 @@ mod generate_errors;
 mod boot;
 mod e2e_pg;
 mod e2e_sqlite;
+mod faults;
 mod sqlite_foreign_keys;
 mod sqlite_lock;
