@@ -459,6 +459,69 @@ mod tests {
         }
     }
 
+    /// Creates table `t`; its down() asks before dropping it.
+    struct CreatesT;
+
+    impl sea_orm_migration::MigrationName for CreatesT {
+        fn name(&self) -> &str {
+            "m1_creates_t"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreatesT {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
+            use sea_orm::sea_query::{ColumnDef, Table};
+            manager
+                .create_table(
+                    Table::create()
+                        .table("t")
+                        .col(ColumnDef::new("id").integer().not_null().primary_key())
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
+            use sea_orm::sea_query::Table;
+            if manager.has_table("t").await? {
+                manager
+                    .drop_table(Table::drop().table("t").to_owned())
+                    .await?;
+            }
+            Ok(())
+        }
+    }
+
+    struct CreatesTMigrator;
+
+    impl MigratorTrait for CreatesTMigrator {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            vec![Box::new(CreatesT)]
+        }
+    }
+
+    /// Without a database, a downgrade script assumes one at head, as the
+    /// migrations create it: the down() that asks finds its table.
+    #[tokio::test]
+    async fn a_downgrade_written_offline_answers_from_the_schema_at_head() {
+        let assumed = share(assumed_at_head::<CreatesTMigrator>(DbBackend::Postgres).await);
+        let down = record::<CreatesTMigrator>(
+            DbBackend::Postgres,
+            &["m1_creates_t".into()],
+            Direction::Down,
+            &assumed,
+        )
+        .await
+        .expect("recorded");
+        let lines = &down[0].statements;
+        assert!(
+            matches!(&lines[0], Recorded::Answered(a) if a.starts_with("has_table(\"t\") answered true") && a.contains("a database at head")),
+            "{lines:?}"
+        );
+        assert_eq!(lines[1], Recorded::Execute("DROP TABLE \"t\"".into()));
+    }
+
     #[tokio::test]
     async fn an_unknown_revision_is_an_error() {
         let err = record::<Rebuilds>(

@@ -102,6 +102,8 @@ pub struct App {
     cwd: PathBuf,
     args: Vec<OsString>,
     envs: Vec<(OsString, OsString)>,
+    /// Another build of the app (a workspace copy's); the workspace's own by default.
+    bin: Option<PathBuf>,
 }
 
 impl App {
@@ -112,7 +114,18 @@ impl App {
             cwd: cwd.to_path_buf(),
             args: Vec::new(),
             envs: Vec::new(),
+            bin: None,
         }
+    }
+
+    /// Run `bin` (e.g. the app of a workspace copy) instead of the workspace's app.
+    pub fn binary(mut self, bin: &Path) -> Self {
+        self.bin = Some(bin.to_path_buf());
+        self
+    }
+
+    fn bin(&self) -> PathBuf {
+        self.bin.clone().unwrap_or_else(app_binary)
     }
 
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
@@ -135,7 +148,7 @@ impl App {
     }
 
     fn command(&self) -> Command {
-        let mut cmd = Command::new(app_binary());
+        let mut cmd = Command::new(self.bin());
         cmd.current_dir(&self.cwd);
         for var in APP_ENV {
             cmd.env_remove(var);
@@ -156,7 +169,7 @@ impl App {
         let started = Instant::now();
         let mut child = command
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", app_binary().display()));
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.bin().display()));
         let log = Arc::new(Mutex::new(Vec::new()));
         let readers = vec![
             collect(child.stdout.take().expect("piped"), false, log.clone()),

@@ -79,5 +79,6 @@ mod mysql_progress;
 // MySQL/MariaDB end to end: the command line and replicas booting.
 mod boot_mysql;
 mod cli_mysql;
+mod faults;
 mod sqlite_foreign_keys;
 mod sqlite_lock;

@@ -123,15 +123,37 @@ pub fn copies_target_dir() -> PathBuf {
     main.join("acceptance-copies")
 }
 
+/// Build the `app` binary of a workspace copy, under a name of its own
+/// (`app-<tag>`), as [`build_copy`] does for `autogen`.
+pub fn build_copy_app(root: &Path, tag: &str) -> PathBuf {
+    let manifest = root.join("app/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).expect("read app/Cargo.toml");
+    assert!(
+        !text.contains("[[bin]]"),
+        "app/Cargo.toml has a [[bin]] already"
+    );
+    let bin = format!("app-{tag}");
+    text.push_str(&format!(
+        "\n[[bin]]\nname = \"{bin}\"\npath = \"src/main.rs\"\n"
+    ));
+    std::fs::write(&manifest, text).expect("write app/Cargo.toml");
+    cargo_build(root, "app", &bin).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// `cargo build -p autogen` in `root`; the path of the binary named `bin`.
 fn cargo_build_bin(root: &Path, bin: &str) -> Result<PathBuf, String> {
+    cargo_build(root, "autogen", bin)
+}
+
+/// `cargo build -p <package>` in `root`; the path of the binary named `bin`.
+fn cargo_build(root: &Path, package: &str, bin: &str) -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(root)
         .args([
             "build",
             "-p",
-            "autogen",
+            package,
             "--bins",
             "--message-format=json-render-diagnostics",
         ])
@@ -148,7 +170,7 @@ fn cargo_build_bin(root: &Path, bin: &str) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot run cargo build: {e}"))?;
     if !out.status.success() {
         return Err(format!(
-            "`cargo build -p autogen` in {} failed:\n{}",
+            "`cargo build -p {package}` in {} failed:\n{}",
             root.display(),
             String::from_utf8_lossy(&out.stderr)
         ));
