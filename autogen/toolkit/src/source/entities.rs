@@ -305,6 +305,21 @@ async fn run_batches(
     Ok((schema, tables_run))
 }
 
+/// A name for a scratch schema or database no other run uses: process,
+/// a counter within it, and the clock's nanoseconds.
+fn scratch_name() -> String {
+    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    format!(
+        "autogen_scratch_{}_{}_{}",
+        std::process::id(),
+        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    )
+}
+
 async fn materialize_postgres(
     db: &DatabaseConnection,
     ddl: &[String],
@@ -313,16 +328,7 @@ async fn materialize_postgres(
         place: "PostgreSQL schema",
         reason: e.to_string(),
     };
-    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let scratch = format!(
-        "autogen_scratch_{}_{}_{}",
-        std::process::id(),
-        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default()
-    );
+    let scratch = scratch_name();
     let txn = db.begin().await.map_err(fail)?;
     let current = database::postgres::current_schema(&txn).await?;
     // Tables of other schemas (`schema_name = "sys"`) go to scratch
@@ -412,16 +418,7 @@ async fn materialize_mysql(db: &DatabaseConnection, ddl: &[String]) -> Result<Sc
         place: "MySQL database",
         reason: e.to_string(),
     };
-    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let scratch = format!(
-        "autogen_scratch_{}_{}_{}",
-        std::process::id(),
-        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default()
-    );
+    let scratch = scratch_name();
     // A transaction pins one connection of the pool for the whole session.
     let conn = db.begin().await.map_err(fail)?;
     let row = conn
