@@ -61,6 +61,7 @@ mod introspection_equiv_mysql;
 
 // The `autogen` command line.
 mod adopt;
+mod build_features;
 mod cli_bad_input;
 mod cli_lint;
 mod cli_lock;
