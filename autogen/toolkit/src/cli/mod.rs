@@ -121,7 +121,8 @@ pub struct Global {
     #[arg(long, global = true, default_value_t = 60)]
     pub lock_timeout: u64,
     /// No progress output (bars, spinners, progress lines); results and errors still print.
-    #[arg(long, short, global = true, env = "AUTOGEN_QUIET")]
+    #[arg(long, short, global = true, env = "AUTOGEN_QUIET",
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub quiet: bool,
     /// Colour the output: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
