@@ -18,6 +18,8 @@ use sea_orm_migration::sea_orm::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,8 +27,24 @@ pub struct AppState {
     pub url: DatabaseUrl,
 }
 
-pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
-    let app = Router::new()
+/// Bind the API's address: done before migrating, so that a port in use is
+/// reported at once (with the address) rather than after the migrations ran.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e}; stop what uses that port, or pick another with --port or PORT"
+        )
+    })
+}
+
+/// Serve on `listener`; with `access_log`, one line per request at info
+/// (`RUST_LOG=tower_http=off` or `ACCESS_LOG=false` silences it).
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    access_log: bool,
+) -> anyhow::Result<()> {
+    let mut app = Router::new()
         .route("/health", get(health))
         .route("/runbooks", get(list_runbooks).post(create_runbook))
         .route(
@@ -36,7 +54,14 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    if access_log {
+        app = app.layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        );
+    }
     tracing::info!("Serving on http://{}", listener.local_addr()?);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
@@ -106,13 +131,27 @@ async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
                 "the database cannot be read".into(),
             )
         })?;
-    Ok(Json(json!({
-        "status": "ok",
+    // Revisions another (newer) build applied: the database is ahead of
+    // this binary, which still serves but should be replaced.
+    let ahead = status.unknown_applied();
+    let database_head = ahead.last().copied().or(status.current());
+    let mut body = json!({
+        "status": if ahead.is_empty() { "ok" } else { "ahead" },
         "database": state.url.backend().name(),
         "revision": status.current(),
+        "database_head": database_head,
         "head": status.head(),
         "pending": status.pending().len(),
-    })))
+        "ahead_of_binary": ahead,
+    });
+    if !ahead.is_empty() {
+        body["note"] = json!(format!(
+            "the database has {} migration(s) this binary does not contain ({}): deploy the build that has them",
+            ahead.len(),
+            ahead.join(", ")
+        ));
+    }
+    Ok(Json(body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,10 +167,10 @@ struct RunbookInput {
 impl RunbookInput {
     fn validate(&self) -> ApiResult<()> {
         let bad = |m: &str| Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, m.into()));
-        if self.name.trim().is_empty() || self.name.len() > 255 {
+        if self.name.trim().is_empty() || chars(&self.name) > 255 {
             return bad("name must be 1 to 255 characters");
         }
-        if self.category.trim().is_empty() || self.category.len() > 100 {
+        if self.category.trim().is_empty() || chars(&self.category) > 100 {
             return bad("category must be 1 to 100 characters");
         }
         if let Some(tags) = &self.tags
@@ -162,6 +201,12 @@ fn holds_nul(value: &Value) -> bool {
         Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
         _ => false,
     }
+}
+
+/// A name's or category's length in characters (what the database's
+/// `varchar(N)` counts), not in UTF-8 bytes.
+fn chars(s: &str) -> usize {
+    s.chars().count()
 }
 
 /// `GET /runbooks?limit=&after=`: a page of at most `limit` runbooks with an
@@ -301,16 +346,14 @@ async fn update_runbook(
         .one(&state.db)
         .await?
         .ok_or_else(|| not_found(id))?;
+    // PUT replaces the whole runbook: a field left out takes the value a
+    // POST would give it (description null, enabled true, tags []).
     let mut active: runbook::ActiveModel = existing.into();
     active.name = Set(input.name);
     active.description = Set(input.description);
     active.category = Set(input.category);
-    if let Some(enabled) = input.enabled {
-        active.enabled = Set(enabled);
-    }
-    if let Some(tags) = input.tags {
-        active.tags = Set(tags);
-    }
+    active.enabled = Set(input.enabled.unwrap_or(true));
+    active.tags = Set(input.tags.unwrap_or_else(|| json!([])));
     active.updated_at = Set(chrono::Utc::now().fixed_offset());
     // Deleted since it was read (a DELETE racing this PUT): gone, not an error.
     let model = active.update(&state.db).await.map_err(|e| match e {

@@ -32,6 +32,9 @@ struct Args {
     /// How long to wait for another replica's migration lock, in seconds.
     #[arg(long, env = "MIGRATION_LOCK_TIMEOUT_SECS", default_value_t = 60)]
     lock_timeout_secs: u64,
+    /// Log one line per HTTP request at info (ACCESS_LOG=false turns it off).
+    #[arg(long, env = "ACCESS_LOG", default_value_t = true, action = clap::ArgAction::Set)]
+    access_log: bool,
 }
 
 #[tokio::main]
@@ -65,6 +68,19 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The port is taken before migrating: one in use is reported at once.
+    let listener = if args.migrate_only {
+        None
+    } else {
+        let addr = SocketAddr::from(([0, 0, 0, 0], args.port));
+        match api::bind(addr).await {
+            Ok(listener) => Some(listener),
+            Err(e) => {
+                tracing::error!("❌ Cannot start: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
     let opts = boot::BootOptions {
         database_url: args.database_url.clone(),
         auto_migrate: args.auto_migrate || args.migrate_only,
@@ -74,11 +90,10 @@ async fn main() -> ExitCode {
     let Some(state) = boot::boot(&opts).await else {
         return ExitCode::FAILURE;
     };
-    if args.migrate_only {
+    let Some(listener) = listener else {
         return ExitCode::SUCCESS;
-    }
-    let addr = SocketAddr::from(([0, 0, 0, 0], args.port));
-    match api::serve(state, addr).await {
+    };
+    match api::serve(state, listener, args.access_log).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("❌ Server failed: {e:#}");

@@ -7,7 +7,8 @@ use seaorm_autogen::cli::{self, Project};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     cli::init_logging();
-    let project =
-        Project::new(entity::REGISTRY_PREFIX, "migration/src").with_indexes(entity::indexes::all);
+    let project = Project::new(entity::REGISTRY_PREFIX, "migration/src")
+        .with_indexes(entity::indexes::all)
+        .with_version(env!("AUTOGEN_LONG_VERSION"));
     cli::main_squashed::<migration::Migrator>(project).await
 }

@@ -54,9 +54,17 @@ pub fn resolve<'a>(status: &'a Status, rev: &str) -> Result<&'a str, RuntimeErro
     if let Some(exact) = status.known.iter().find(|k| *k == rev) {
         return Ok(exact);
     }
-    let mut matches = status.known.iter().filter(|k| k.starts_with(rev));
-    match (matches.next(), matches.next()) {
-        (Some(one), None) if !rev.is_empty() => Ok(one),
+    let matches: Vec<&String> = status.known.iter().filter(|k| k.starts_with(rev)).collect();
+    match matches.as_slice() {
+        [one] if !rev.is_empty() => Ok(one),
+        [_, _, ..] if !rev.is_empty() => Err(RuntimeError::AmbiguousRevision {
+            prefix: rev.to_owned(),
+            matches: matches
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
         _ => Err(RuntimeError::UnknownRevision(rev.to_owned())),
     }
 }
@@ -505,4 +513,32 @@ pub async fn stamp<M: MigratorTrait>(
     }
     txn.commit().await?;
     Ok(stamped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(known: &[&str]) -> Status {
+        Status {
+            known: known.iter().map(|k| (*k).to_owned()).collect(),
+            applied: Vec::new(),
+            squashed: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_prefix_resolves_when_unique_and_names_its_matches_when_not() {
+        let s = status(&["m20260101_a", "m20260102_b", "m20270101_c"]);
+        assert_eq!(resolve(&s, "m2027").ok(), Some("m20270101_c"));
+        assert_eq!(resolve(&s, "m20260102_b").ok(), Some("m20260102_b"));
+        let e = resolve(&s, "m2026").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "revision prefix `m2026` is ambiguous: it matches m20260101_a, m20260102_b; give more of the name"
+        );
+        let e = resolve(&s, "x").unwrap_err().to_string();
+        assert!(e.starts_with("unknown revision `x`"), "{e}");
+        assert!(resolve(&s, "").is_err());
+    }
 }

@@ -83,8 +83,26 @@ pub enum ConfigError {
         "DATABASE_URL is not valid UTF-8: set it to a database URL (e.g. postgres://user@host:5432/db or sqlite://data/app.db), or unset it to use the embedded SQLite default"
     )]
     NonUnicodeUrl,
+    #[error(
+        "DATABASE_URL from .env is empty: set it there to a database URL (e.g. postgres://user@host:5432/db or sqlite://data/app.db), or remove the line to use the embedded SQLite default"
+    )]
+    EmptyUrlInDotEnv,
+    #[error(
+        "cannot read .env: the line `{line}` is not KEY=value (at character {at}): fix or remove it"
+    )]
+    DotEnvLine { line: String, at: usize },
+    #[error("cannot read .env: {0}")]
+    DotEnv(String),
     #[error("cannot create the directory {0} for the SQLite database: {1}")]
     CreateDir(PathBuf, std::io::Error),
+    #[error(
+        "the directory {dir} of the SQLite database {file} does not exist: create it (mkdir -p {dir}), or fix the path in DATABASE_URL"
+    )]
+    SqliteDirMissing { dir: String, file: String },
+    #[error(
+        "the MySQL/MariaDB URL {0} names no database: add one, e.g. mysql://user@host:3306/app"
+    )]
+    MySqlNoDatabase(String),
     #[error(
         "{name} is {secs} seconds, more than the longest wait accepted ({} seconds, 24 days): pass a smaller value",
         MAX_WAIT.as_secs()
@@ -122,11 +140,11 @@ impl DatabaseUrl {
         // `.env` only fills variables the environment does not already set
         // (read the environment first: dotenvy would replace a value that
         // is set but not UTF-8).
-        let value = match std::env::var_os("DATABASE_URL") {
-            Some(value) => Some(value),
+        let (value, source) = match std::env::var_os("DATABASE_URL") {
+            Some(value) => (Some(value), "DATABASE_URL"),
             None => {
-                let _ = dotenvy::dotenv();
-                std::env::var_os("DATABASE_URL")
+                load_dotenv()?;
+                (std::env::var_os("DATABASE_URL"), ".env")
             }
         };
         // The default is for an unset variable only: an empty or garbled
@@ -135,8 +153,9 @@ impl DatabaseUrl {
             None => Self::default_sqlite(),
             Some(value) => match value.to_str().map(str::trim) {
                 None => Err(ConfigError::NonUnicodeUrl),
+                Some("") if source == ".env" => Err(ConfigError::EmptyUrlInDotEnv),
                 Some("") => Err(ConfigError::EmptyUrl),
-                Some(url) => Self::parse(url, "DATABASE_URL"),
+                Some(url) => Self::parse(url, source),
             },
         }
     }
@@ -172,6 +191,11 @@ impl DatabaseUrl {
             if url.host_str().is_none_or(str::is_empty) {
                 return Err(ConfigError::Malformed("no host".into()));
             }
+            // MySQL opens no database by itself: every query would fail
+            // with "1046 No database selected".
+            if backend == Backend::MySql && url.path().trim_matches('/').is_empty() {
+                return Err(ConfigError::MySqlNoDatabase(redact(raw)));
+            }
         }
         let raw = if backend == Backend::MySql && scheme == "mariadb" {
             raw.replacen("mariadb://", "mysql://", 1)
@@ -196,6 +220,39 @@ impl DatabaseUrl {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The server's `host:port` (default ports filled in), for messages and
+    /// the quick reachability probe; `None` for SQLite.
+    pub fn server_address(&self) -> Option<(String, u16)> {
+        let default_port = match self.backend {
+            Backend::Postgres => 5432,
+            Backend::MySql => 3306,
+            Backend::Sqlite => return None,
+        };
+        let url = Url::parse(&self.raw).ok()?;
+        let host = url
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        Some((host.to_owned(), url.port().unwrap_or(default_port)))
+    }
+
+    /// Fails when the SQLite file's directory does not exist: SQLite would
+    /// answer only "(code: 14) unable to open database file".
+    pub fn check_sqlite_dir(&self) -> Result<(), ConfigError> {
+        let Some(file) = self.sqlite_path() else {
+            return Ok(());
+        };
+        match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+                Err(ConfigError::SqliteDirMissing {
+                    dir: dir.display().to_string(),
+                    file: file.display().to_string(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The URL to connect with. Never log this: use [`Self::redacted`].
@@ -227,6 +284,17 @@ impl DatabaseUrl {
             return None;
         }
         Some(PathBuf::from(percent_decode(path)))
+    }
+}
+
+/// Load `.env` (when there is one) into the environment, refusing a line
+/// that does not parse rather than ignoring the rest of the file.
+fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(dotenvy::Error::LineParse(line, at)) => Err(ConfigError::DotEnvLine { line, at }),
+        Err(e) => Err(ConfigError::DotEnv(e.to_string())),
     }
 }
 
@@ -315,6 +383,29 @@ mod tests {
         assert!(e.to_string().contains("not a valid URL"));
         let e = DatabaseUrl::parse("postgres://", "test").unwrap_err();
         assert!(e.to_string().contains("not a valid URL"));
+    }
+
+    #[test]
+    fn a_mysql_url_without_a_database_is_refused_in_one_sentence() {
+        for url in [
+            "mysql://root@127.0.0.1:3306",
+            "mysql://root:pw@h:3306/",
+            "mariadb://root@h",
+        ] {
+            let e = DatabaseUrl::parse(url, "test").unwrap_err().to_string();
+            assert!(e.contains("names no database"), "{url}: {e}");
+            assert!(!e.contains("pw"), "{e}");
+        }
+        assert!(DatabaseUrl::parse("mysql://root@h:3306/app", "test").is_ok());
+    }
+
+    #[test]
+    fn server_addresses_fill_in_default_ports() {
+        let addr = |u: &str| DatabaseUrl::parse(u, "test").unwrap().server_address();
+        assert_eq!(addr("postgres://u@db:6543/x"), Some(("db".into(), 6543)));
+        assert_eq!(addr("postgres://u@db/x"), Some(("db".into(), 5432)));
+        assert_eq!(addr("mysql://u@[::1]/x"), Some(("::1".into(), 3306)));
+        assert_eq!(addr("sqlite://data/x.db"), None);
     }
 
     #[test]

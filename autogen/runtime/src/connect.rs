@@ -23,12 +23,45 @@ fn options(url: &DatabaseUrl) -> ConnectOptions {
 }
 
 async fn open(url: &DatabaseUrl, opts: ConnectOptions) -> Result<DatabaseConnection, RuntimeError> {
+    url.check_sqlite_dir()?;
+    probe(
+        url,
+        opts.get_connect_timeout().unwrap_or(Duration::from_secs(5)),
+    )
+    .await?;
     Database::connect(opts)
         .await
         .map_err(|e| RuntimeError::Connect {
             url: url.redacted(),
             reason: one_line(&e),
         })
+}
+
+/// One TCP connect to the server before the pool is made: the pool retries a
+/// refused connection until its acquire timeout and then reports only
+/// "pool timed out", while the refusal (nothing listens there) is known at
+/// once. Anything else (reachable, slow, another error) is left to the
+/// driver, which says more.
+async fn probe(url: &DatabaseUrl, within: Duration) -> Result<(), RuntimeError> {
+    let Some((host, port)) = url.server_address() else {
+        return Ok(());
+    };
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    let reason = match tokio::time::timeout(within, connect).await {
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!(
+                "connection refused at {host}:{port}: is the server running, and is that its address?"
+            )
+        }
+        Ok(Err(e)) if e.to_string().contains("lookup address") => {
+            format!("cannot resolve the host `{host}`: check the host name in the URL")
+        }
+        _ => return Ok(()),
+    };
+    Err(RuntimeError::Connect {
+        url: url.redacted(),
+        reason,
+    })
 }
 
 /// Connect once; a failure is reported with the redacted URL.

@@ -32,6 +32,8 @@ pub enum RuntimeError {
     },
     #[error("unknown revision `{0}`: run `autogen history` to list the revisions")]
     UnknownRevision(String),
+    #[error("revision prefix `{prefix}` is ambiguous: it matches {matches}; give more of the name")]
+    AmbiguousRevision { prefix: String, matches: String },
     #[error(
         "revision {target} is behind the current revision {current}: use `autogen downgrade {target}` to go back"
     )]

@@ -15,6 +15,7 @@ mod error;
 mod lock;
 pub mod online;
 pub mod progress;
+pub mod report;
 pub mod sqlite;
 mod squash;
 mod status;

@@ -73,6 +73,8 @@ async fn rebuild(
             "rebuilding {table} needs foreign-key enforcement off (it would cascade); apply migrations with `autogen upgrade` or the app"
         )));
     }
+    // A big table takes seconds (1.5 M rows: ~14 s): say what is going on.
+    let progress = crate::report::task(&format!("rebuilding {table}"), None);
     let kept = Kept::read(conn, table).await?;
     for check in &kept.checks {
         create.check(Expr::cust(check.clone()));
@@ -115,6 +117,7 @@ async fn rebuild(
         }
     })?;
     if !copy.is_empty() {
+        progress.step("copying the rows");
         let new_cols: Vec<String> = copy.iter().map(|(n, _)| quote(n)).collect();
         let old_cols: Vec<String> = copy.iter().map(|(_, o)| quote(o)).collect();
         sql(
@@ -136,6 +139,7 @@ async fn rebuild(
             ))
         })?;
     }
+    progress.step("replacing the old table");
     sql(conn, &format!("DROP TABLE {}", quote(table))).await?;
     // With the old table gone, views and other tables' triggers that name it
     // dangle until the rename; SQLite's rename checks the whole schema and
@@ -150,6 +154,7 @@ async fn rebuild(
     .await;
     sql(conn, &format!("PRAGMA legacy_alter_table = {legacy}")).await?;
     renamed?;
+    progress.step("re-creating its indexes and triggers");
     for index in indexes.drain(..) {
         conn.execute(&index).await?;
     }
@@ -164,6 +169,7 @@ async fn rebuild(
     if let Some(seq) = kept.sequence {
         restore_sequence(conn, table, seq).await?;
     }
+    progress.finish(&format!("rebuilt {table}"));
     Ok(())
 }
 

@@ -98,6 +98,7 @@ fn child() -> ExitCode {
         extra_indexes: Vec::new,
         extra_ddl: child_ddl,
         migration_src: "migration/src",
+        version: None,
     };
     let code = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt.block_on(cli::main::<NoMigrations>(project)),

@@ -86,7 +86,7 @@ pub fn free_port() -> u16 {
 
 /// Settings the app reads from the environment; cleared for every run so the
 /// developer's shell cannot leak into a test.
-const APP_ENV: [&str; 7] = [
+const APP_ENV: [&str; 8] = [
     "DATABASE_URL",
     "PORT",
     "AUTO_MIGRATE",
@@ -94,6 +94,7 @@ const APP_ENV: [&str; 7] = [
     "MIGRATION_LOCK_TIMEOUT_SECS",
     "RUST_LOG",
     "NO_COLOR",
+    "ACCESS_LOG",
 ];
 
 /// How to run `app`: working directory, arguments, environment.

@@ -71,6 +71,7 @@ mod cli_offline;
 mod cli_squash;
 mod cli_workflow;
 mod generate_errors;
+mod newcomer;
 
 // The app: boot-time migration, locks, the whole flow.
 mod boot;

@@ -6,6 +6,7 @@
 mod commands;
 mod compare;
 mod output;
+mod progress;
 mod session;
 mod status;
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::sea_query::{DynIden, IndexCreateStatement};
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
@@ -37,6 +38,9 @@ pub struct Project {
     pub extra_ddl: fn(DbBackend) -> Vec<String>,
     /// The migration crate's `src/` directory, relative to the workspace root.
     pub migration_src: &'static str,
+    /// What `--version` prints (e.g. with the commit and the sea-orm
+    /// version, from the binary's build script); the toolkit's version when unset.
+    pub version: Option<&'static str>,
 }
 
 impl Project {
@@ -49,7 +53,14 @@ impl Project {
             extra_indexes: Vec::new,
             extra_ddl: no_ddl,
             migration_src,
+            version: None,
         }
+    }
+
+    /// What `--version` prints instead of the toolkit's version.
+    pub const fn with_version(mut self, version: &'static str) -> Self {
+        self.version = Some(version);
+        self
     }
 
     /// Indexes the entity attributes cannot express (composite, non-unique).
@@ -83,6 +94,18 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// When output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    #[default]
+    Auto,
+    /// Always, even into a pipe or with NO_COLOR set.
+    Always,
+    /// Never.
+    Never,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Database URL (else DATABASE_URL, else `.env`, else the embedded SQLite default).
@@ -97,6 +120,13 @@ pub struct Global {
     /// How long to wait for another process's migration lock, in seconds.
     #[arg(long, global = true, default_value_t = 60)]
     pub lock_timeout: u64,
+    /// No progress output (bars, spinners, progress lines); results and errors still print.
+    #[arg(long, short, global = true, env = "AUTOGEN_QUIET",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub quiet: bool,
+    /// Colour the output: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -168,6 +198,7 @@ pub enum Command {
     Current,
     /// Every migration, oldest first, marked applied / pending / head.
     History {
+        /// One block per revision: parents, status, creation date, file and message.
         #[arg(long, short)]
         verbose: bool,
     },
@@ -175,17 +206,20 @@ pub enum Command {
     Heads,
     /// Apply pending migrations up to TARGET (`head`, `+N` or a revision).
     Upgrade {
+        /// Where to go: `head`, `+N` (N migrations forward) or a revision (name or unique prefix).
         #[arg(default_value = "head", allow_hyphen_values = true)]
         target: String,
         /// Print the SQL instead of running it (offline mode).
         #[arg(long)]
         sql: bool,
-        /// Run inside a transaction, report statements and timings, roll back (PostgreSQL).
+        /// Run inside a transaction, report statements and timings, roll back
+        /// (PostgreSQL and SQLite; MySQL/MariaDB cannot roll DDL back).
         #[arg(long)]
         dry_run: bool,
     },
     /// Roll back to TARGET (`-N`, a revision or `base`).
     Downgrade {
+        /// Where to go back to: `-N` (N migrations back), `base` (nothing applied) or a revision.
         #[arg(allow_hyphen_values = true)]
         target: String,
         /// Print the SQL instead of running it (offline mode).
@@ -206,21 +240,25 @@ pub enum Command {
     },
     /// Mark the database as at TARGET without running migrations.
     Stamp {
+        /// The revision to record: `head`, `base`, `+N`/`-N` or a revision (name or unique prefix).
         #[arg(allow_hyphen_values = true)]
         target: String,
     },
     /// Write a merge migration joining several heads into one.
     Merge {
+        /// Message of the merge migration (its file name is made from it).
         #[arg(short, long)]
         message: String,
     },
     /// Replace all migrations by one base migration generated from the entities.
     Squash {
+        /// Message of the new base migration (its file name is made from it).
         #[arg(short, long)]
         message: String,
     },
     /// Drop everything the migrations created and re-apply from scratch.
     Reset {
+        /// Do not ask for confirmation (everything in the database is lost).
         #[arg(long, short)]
         yes: bool,
     },
@@ -229,6 +267,18 @@ pub enum Command {
         /// Depend on the toolkit at this checkout (path dependency) instead of crates.io.
         #[arg(long, value_name = "DIR")]
         toolkit_path: Option<PathBuf>,
+    },
+    /// Print a shell completion script: `autogen completions bash > /etc/bash_completion.d/autogen`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (`autogen man | man -l -`), or write one page per command to DIR.
+    Man {
+        /// Write autogen.1 and autogen-<command>.1 into DIR instead of printing autogen.1.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
 }
 
@@ -251,6 +301,8 @@ impl Command {
             Self::Squash { .. } => "squash",
             Self::Reset { .. } => "reset",
             Self::Init { .. } => "init",
+            Self::Completions { .. } => "completions",
+            Self::Man { .. } => "man",
         }
     }
 }
@@ -284,13 +336,54 @@ pub fn init_logging() {
 /// `sea-orm-cli` included). Nothing is squashed: `autogen squash` needs
 /// [`main_squashed`].
 pub async fn main<M: MigratorTrait>(project: Project) -> ExitCode {
-    exit(Box::pin(run_parsed::<Unsquashed<M>>(&project, Cli::parse(), false)).await)
+    quiet_on_broken_pipe();
+    let cli = parse(&project);
+    exit(Box::pin(run_parsed::<Unsquashed<M>>(&project, cli, false)).await)
 }
 
 /// [`main`] for a `Migrator` that also names the revisions `autogen squash`
 /// folded into its first migration (`impl autogen_runtime::Squashed`).
 pub async fn main_squashed<M: MigratorTrait + Squashed>(project: Project) -> ExitCode {
-    exit(Box::pin(run_parsed::<M>(&project, Cli::parse(), true)).await)
+    quiet_on_broken_pipe();
+    let cli = parse(&project);
+    exit(Box::pin(run_parsed::<M>(&project, cli, true)).await)
+}
+
+/// The clap definition, with the project's `--version` text.
+pub fn command(project: &Project) -> clap::Command {
+    let cmd = Cli::command();
+    match project.version {
+        Some(version) => cmd.version(version),
+        None => cmd,
+    }
+}
+
+fn parse(project: &Project) -> Cli {
+    let matches = command(project).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The exit status of a process ended by SIGPIPE (128 + 13), as `git log | head` ends.
+pub const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// `autogen history | head`: stdout closes early, and Rust's `println!`
+/// panics on the broken pipe. Stop quietly instead (no message, no
+/// backtrace), with the status a process killed by SIGPIPE has, so that a
+/// script with `pipefail` still sees that the command did not finish.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to std") && text.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        default(info);
+    }));
 }
 
 fn exit((result, json): (anyhow::Result<Outcome>, bool)) -> ExitCode {
@@ -354,6 +447,23 @@ async fn run_with<M: MigratorTrait + Squashed>(
         );
     }
     let g = cli.global;
+    output::set_colour(g.color);
+    progress::install(g.quiet || g.json);
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = command(project);
+            let name = cmd.get_name().to_owned();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, name, &mut script);
+            output::raw(&script)?;
+            return Ok(Outcome::Ok);
+        }
+        Some(Command::Man { out_dir }) => {
+            commands::man::run(command(project), out_dir.as_deref())?;
+            return Ok(Outcome::Ok);
+        }
+        _ => {}
+    }
     // `init` writes the settings; every other command reads them.
     let settings = match cli.command {
         Some(Command::Init { .. }) => Settings::default(),
@@ -418,6 +528,7 @@ async fn run_with<M: MigratorTrait + Squashed>(
         Some(Command::Init { toolkit_path }) => {
             commands::init::run(Path::new("."), toolkit_path.as_deref())
         }
+        Some(Command::Completions { .. } | Command::Man { .. }) => Ok(Outcome::Ok),
     }
 }
 
@@ -485,6 +596,48 @@ mod tests {
         let cli = parse(&["--json", "check", "--exclude", "audit_*"]).expect("parses");
         assert!(cli.global.json);
         assert!(matches!(cli.command, Some(Command::Check(ref a)) if a.exclude == ["audit_*"]));
+    }
+
+    /// `autogen <cmd> --help` explains every argument of every command.
+    #[test]
+    fn every_argument_of_every_command_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "autogen", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
+
+    #[test]
+    fn the_project_version_is_what_version_prints() {
+        let project = Project::new("entity::*", "migration/src")
+            .with_version("1.2.3 (commit abc, sea-orm 2.0.4)");
+        let cmd = command(&project);
+        assert_eq!(cmd.get_version(), Some("1.2.3 (commit abc, sea-orm 2.0.4)"));
+        let err = command(&project)
+            .try_get_matches_from(["autogen", "--version"])
+            .unwrap_err();
+        assert!(err.to_string().contains("commit abc"), "{err}");
+    }
+
+    #[test]
+    fn colour_and_quiet_are_global_options() {
+        let cli = parse(&["upgrade", "--color", "never", "-q"]).expect("parses");
+        assert_eq!(cli.global.color, ColorChoice::Never);
+        assert!(cli.global.quiet);
+        assert!(parse(&["--color", "sometimes", "heads"]).is_err());
     }
 
     #[test]

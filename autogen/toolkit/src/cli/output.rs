@@ -1,15 +1,37 @@
 //! Printing for people (colour on a terminal only) and for machines (`--json`).
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use similar::{ChangeTag, TextDiff};
+
+use super::ColorChoice;
 
 use crate::change::{Change, Risk};
 use crate::diff::RenameCandidate;
 use crate::workspace::Written;
 
+/// `--color`: 0 auto, 1 always, 2 never.
+static COLOUR: AtomicU8 = AtomicU8::new(0);
+
+/// Set by `--color` before anything prints.
+pub fn set_colour(choice: ColorChoice) {
+    let v = match choice {
+        ColorChoice::Auto => 0,
+        ColorChoice::Always => 1,
+        ColorChoice::Never => 2,
+    };
+    COLOUR.store(v, Ordering::Relaxed);
+}
+
+/// Colour on a terminal unless NO_COLOR is set (no-color.org); `--color
+/// always|never` decides over both.
 fn colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    match COLOUR.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
 }
 
 fn paint(code: &str, text: &str) -> String {
@@ -34,6 +56,20 @@ pub fn green(text: &str) -> String {
 
 pub fn bold(text: &str) -> String {
     paint("1", text)
+}
+
+/// Bytes on stdout as they are (a completion script, a man page); a reader
+/// that went away ends the process as `println!` does (see `BROKEN_PIPE_EXIT`).
+pub fn raw(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(super::BROKEN_PIPE_EXIT)
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
+    }
 }
 
 /// One error line on stderr (or a JSON object on stdout with `--json`).

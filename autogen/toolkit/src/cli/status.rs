@@ -43,6 +43,9 @@ pub async fn read_only_status<M: MigratorTrait + Squashed>(
     url: &DatabaseUrl,
 ) -> anyhow::Result<Status> {
     if url.sqlite_path().is_some_and(|p| !p.exists()) {
+        // A file that does not exist yet is an empty database, but only
+        // where it can be created: `upgrade` would fail on a missing directory.
+        url.check_sqlite_dir()?;
         return Ok(empty_status::<M>());
     }
     let db = runtime::connect_within(url, super::CONNECT_TIMEOUT).await?;

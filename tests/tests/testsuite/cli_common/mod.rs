@@ -270,6 +270,9 @@ impl Autogen {
             .env("DATABASE_URL", &self.url)
             .env("AUTOGEN_CACHE_DIR", support::test_cache_dir())
             .env("NO_COLOR", "1")
+            // Progress lines (long work, on stderr) would make the number
+            // of stderr lines depend on the machine's speed.
+            .env("AUTOGEN_QUIET", "1")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

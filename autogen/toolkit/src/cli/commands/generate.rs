@@ -2,7 +2,6 @@
 //! generated from the difference between the entities and the database,
 //! then lint what was written.
 
-use anyhow::Context as _;
 use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
@@ -61,7 +60,8 @@ pub async fn run<M: MigratorTrait + Squashed>(
             created: &created,
             origin: &origin,
         })?;
-        let written = dir.add(&name, &source).context("writing the migration")?;
+        // The error names the file and the OS error (`cannot write PATH: ...`).
+        let written = dir.add(&name, &source)?;
         let recorded = offline::record_one(
             db_backend(cmp.backend),
             &part.migration(&name),

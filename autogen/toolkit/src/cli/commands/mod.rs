@@ -13,6 +13,7 @@ pub mod heads;
 pub mod history;
 pub mod init;
 pub mod lint;
+pub mod man;
 pub mod merge;
 pub mod reset;
 pub mod revision;

@@ -1,7 +1,7 @@
 //! `autogen squash -m MESSAGE`: replace every migration by one base
 //! migration generated from the entities.
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
@@ -46,6 +46,9 @@ pub async fn run<M: MigratorTrait + Squashed>(
         no_input: true,
         ..GenerateArgs::default()
     };
+    // Cold entity materialization and the checks below take a while on a big schema.
+    let progress = crate::runtime::report::task("squashing", None);
+    progress.step("comparing the entities with the database");
     let (_db, cmp) = compare::<M>(ctx, &args, false).await?;
     if !cmp.diff.changes.is_empty() {
         let list: Vec<String> = cmp.diff.changes.iter().map(|c| c.describe()).collect();
@@ -62,6 +65,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     }
     // What the old migrations create beyond the schema (views, functions,
     // triggers, seed rows) would vanish from databases built from the base.
+    progress.step("reading what the old migrations create");
     let extra = crate::offline::unmodelled::<M>(cmp.backend.into(), &old).await?;
     if !extra.is_empty() {
         let list: Vec<String> = extra
@@ -73,6 +77,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
             list.join("; ")
         );
     }
+    progress.step("rendering the base migration");
     // The base creates the target from nothing.
     let from_scratch = crate::compare_schemas(
         cmp.backend,
@@ -106,9 +111,10 @@ pub async fn run<M: MigratorTrait + Squashed>(
         created: &now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         origin: &origin,
     })?;
-    let written = dir
-        .replace_all(&name, &source, &old)
-        .context("writing the squashed migration")?;
+    progress.step("writing the migration crate");
+    // The error names the file and the OS error (`cannot write PATH: ...`).
+    let written = dir.replace_all(&name, &source, &old)?;
+    progress.finish(&format!("squashed {} migration(s)", old.len()));
     if ctx.json {
         println!(
             "{}",
