@@ -224,6 +224,14 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Exit 0 when the applied migrations are the ones the code has
+    /// (checksums), 1 listing each edited, missing or out-of-order one.
+    Validate,
+    /// Re-record the checksums of the applied migrations after a deliberate edit.
+    Repair {
+        #[arg(long, short)]
+        yes: bool,
+    },
     /// Set up autogen in the SeaORM workspace of the current directory.
     Init {
         /// Depend on the toolkit at this checkout (path dependency) instead of crates.io.
@@ -251,6 +259,8 @@ impl Command {
             Self::Squash { .. } => "squash",
             Self::Reset { .. } => "reset",
             Self::Init { .. } => "init",
+            Self::Validate => "validate",
+            Self::Repair { .. } => "repair",
         }
     }
 }
@@ -415,6 +425,8 @@ async fn run_with<M: MigratorTrait + Squashed>(
             Box::pin(commands::squash::run::<M>(&ctx, &message)).await
         }
         Some(Command::Reset { yes }) => Box::pin(commands::reset::run::<M>(&ctx, yes)).await,
+        Some(Command::Validate) => Box::pin(commands::validate::run::<M>(&ctx)).await,
+        Some(Command::Repair { yes }) => Box::pin(commands::repair::run::<M>(&ctx, yes)).await,
         Some(Command::Init { toolkit_path }) => {
             commands::init::run(Path::new("."), toolkit_path.as_deref())
         }
