@@ -191,13 +191,13 @@ pub async fn apply_steps<M: MigratorTrait>(
                         }
                     }
                 })?;
-            record(db, migration.as_ref(), direction).await.map_err(|e| {
-                RuntimeError::MigrationFailed {
+            record(db, migration.as_ref(), direction)
+                .await
+                .map_err(|e| RuntimeError::MigrationFailed {
                     name: name.clone(),
                     previous: previous.clone(),
                     reason: crate::connect::one_line(&e),
-                }
-            })?;
+                })?;
         } else {
             run_retrying(db, migration.as_ref(), direction)
                 .await
@@ -311,9 +311,7 @@ async fn run_one(
             let txn = db.begin().await.map_err(err)?;
             step_checking_foreign_keys(&txn, migration, direction).await?;
             if bookkeeping {
-                record(&txn, migration, direction)
-                    .await
-                    .map_err(err)?;
+                record(&txn, migration, direction).await.map_err(err)?;
             }
             txn.commit().await.map_err(err)
         }
@@ -327,9 +325,7 @@ async fn run_one(
         let manager = SchemaManager::new(&txn);
         step(&manager, migration, direction).await.map_err(err)?;
         if bookkeeping {
-            record(&txn, migration, direction)
-                .await
-                .map_err(err)?;
+            record(&txn, migration, direction).await.map_err(err)?;
         }
         txn.commit().await.map_err(err)
     } else {

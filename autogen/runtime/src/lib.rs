@@ -105,8 +105,7 @@ pub async fn upgrade_to_head_with<M: MigratorTrait + Squashed>(
     status.check_known()?;
     let verification = checksum::verify::<M>(db.get_database_backend(), &rows).await;
     check_edits(&verification, on_edited)?;
-    if status.pending().is_empty() && !status.squash_due() && verification.unrecorded.is_empty()
-    {
+    if status.pending().is_empty() && !status.squash_due() && verification.unrecorded.is_empty() {
         return Ok(UpgradeReport {
             head: status.current().map(str::to_owned),
             ..UpgradeReport::default()
@@ -128,6 +127,16 @@ pub async fn upgrade_to_head_with<M: MigratorTrait + Squashed>(
             }
             let steps = plan_upgrade(&status, None)?;
             let applied = apply_steps::<M>(&conn, &steps, Direction::Up).await?;
+            if squash_stamped > 0 {
+                // The squash base was recorded without running: record its checksum too.
+                let rows = checksum::read_applied(&*conn).await?;
+                let unrecorded: Vec<String> = rows
+                    .into_iter()
+                    .filter(|r| r.checksum.is_none())
+                    .map(|r| r.version)
+                    .collect();
+                checksum::record_missing::<M, _>(&*conn, &unrecorded).await?;
+            }
             let head = read_status::<M>(&conn).await?.current().map(str::to_owned);
             Ok(UpgradeReport {
                 applied,

@@ -73,6 +73,7 @@ mod generate_errors;
 
 // The app: boot-time migration, locks, the whole flow.
 mod boot;
+mod checksums;
 mod e2e_pg;
 mod e2e_sqlite;
 mod mysql_progress;

@@ -58,4 +58,3 @@ fn list(names: &[String]) -> String {
         names.join(", ")
     }
 }
-
