@@ -15,6 +15,7 @@ mod connect;
 mod error;
 mod lock;
 pub mod online;
+pub mod precheck;
 pub mod progress;
 pub mod sqlite;
 mod squash;
