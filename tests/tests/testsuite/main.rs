@@ -77,6 +77,7 @@ mod checksums;
 mod e2e_pg;
 mod e2e_sqlite;
 mod mysql_progress;
+mod prechecks;
 // MySQL/MariaDB end to end: the command line and replicas booting.
 mod boot_mysql;
 mod cli_mysql;
