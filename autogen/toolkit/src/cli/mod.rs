@@ -227,6 +227,9 @@ pub enum Command {
     /// Exit 0 when the applied migrations are the ones the code has
     /// (checksums), 1 listing each edited, missing or out-of-order one.
     Validate,
+    /// Test the migrations on a scratch database (created and dropped): one
+    /// head, empty -> head, `check` at head, up/down/up of each in order.
+    Test,
     /// Re-record the checksums of the applied migrations after a deliberate edit.
     Repair {
         #[arg(long, short)]
@@ -260,6 +263,7 @@ impl Command {
             Self::Reset { .. } => "reset",
             Self::Init { .. } => "init",
             Self::Validate => "validate",
+            Self::Test => "test",
             Self::Repair { .. } => "repair",
         }
     }
@@ -425,6 +429,7 @@ async fn run_with<M: MigratorTrait + Squashed>(
             Box::pin(commands::squash::run::<M>(&ctx, &message)).await
         }
         Some(Command::Reset { yes }) => Box::pin(commands::reset::run::<M>(&ctx, yes)).await,
+        Some(Command::Test) => Box::pin(commands::harness::run::<M>(&ctx)).await,
         Some(Command::Validate) => Box::pin(commands::validate::run::<M>(&ctx)).await,
         Some(Command::Repair { yes }) => Box::pin(commands::repair::run::<M>(&ctx, yes)).await,
         Some(Command::Init { toolkit_path }) => {
