@@ -4,14 +4,17 @@
 //! from empty to head; the database at head matches the entities
 //! (`check`); the stairway, each migration in order up, down and up again,
 //! where the schema after its down() must equal the schema before its up()
-//! (catalog snapshots, names included). One line per check, a summary,
-//! exit 1 on any failure; `--json`.
+//! (catalog snapshots, names included), with a few generated rows in each
+//! table a step creates, counted across each down() (what a data-losing
+//! down loses is said, not hidden). One line per check, a summary, exit 1
+//! on any failure; `--json`.
 
 use std::time::Instant;
 
 use anyhow::Context as _;
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm_migration::sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoTableRef, Query};
 use serde::Serialize;
 use serde_json::json;
 
@@ -168,18 +171,38 @@ async fn on_scratch<M: MigratorTrait + Squashed>(
     }
     for name in &names {
         let before = snapshot(db).await?;
+        let rows_before = row_counts(db, &before).await;
         let step = async |direction| {
             runtime::apply_steps::<M>(db, &[name.clone()], direction)
                 .await
                 .map(|_| ())
         };
         let mut failure = None;
-        for (what, direction) in [("up", Direction::Up), ("down", Direction::Down)] {
-            if let Err(e) = step(direction).await {
-                failure = Some(format!("{what}() failed: {e}"));
-                break;
+        let mut lost = Vec::new();
+        match step(Direction::Up).await {
+            Err(e) => failure = Some(format!("up() failed: {e}")),
+            Ok(()) => {
+                // A few generated rows in each table the step made, then
+                // every table's rows counted across the down().
+                let at = snapshot(db).await?;
+                for note in seed(db, &before, &at).await {
+                    out.push(note);
+                }
+                let rows_up = row_counts(db, &at).await;
+                if let Err(e) = step(Direction::Down).await {
+                    failure = Some(format!("down() failed: {e}"));
+                } else {
+                    let rows_down = row_counts(db, &at).await;
+                    for (t, n) in &rows_up {
+                        let left = rows_down.get(t).copied().unwrap_or(0);
+                        if left < *n {
+                            lost.push(format!("{t}: {} of {n}", n - left));
+                        }
+                    }
+                }
             }
         }
+        let _ = rows_before;
         let detail = match failure {
             Some(f) => Some(f),
             None => {
@@ -201,7 +224,16 @@ async fn on_scratch<M: MigratorTrait + Squashed>(
             name: format!("stairway {name}"),
             ok,
             revision: Some(name.clone()),
-            detail: detail.unwrap_or_else(|| "up, down, up: the schema is restored".into()),
+            detail: detail.unwrap_or_else(|| {
+                if lost.is_empty() {
+                    "up, down, up: the schema is restored, no row lost".into()
+                } else {
+                    format!(
+                        "up, down, up: the schema is restored; its down() loses rows ({})",
+                        lost.join(", ")
+                    )
+                }
+            }),
         });
         if !ok {
             // The rest of the stairway stands on this step: stop here.
@@ -211,10 +243,160 @@ async fn on_scratch<M: MigratorTrait + Squashed>(
     Ok(())
 }
 
+/// Rows per table of `schema` (tables that cannot be counted are left out).
+async fn row_counts(
+    db: &DatabaseConnection,
+    schema: &Schema,
+) -> std::collections::BTreeMap<String, i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for (key, table) in &schema.tables {
+        let mut q = Query::select();
+        q.expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
+            .from(table_ref(table));
+        if let Ok(Some(row)) = db.query_one(&q).await
+            && let Ok(n) = row.try_get::<i64>("", "n")
+        {
+            out.insert(key.clone(), n);
+        }
+    }
+    out
+}
+
+fn table_ref(table: &crate::schema::Table) -> sea_orm_migration::sea_query::TableRef {
+    match &table.schema {
+        Some(s) => (Alias::new(s), Alias::new(&table.name)).into_table_ref(),
+        None => Alias::new(&table.name).into_table_ref(),
+    }
+}
+
+/// Rows generated for each table `at` has and `before` had not, parents
+/// first: a note for each table that could not be seeded (a type without
+/// an obvious value), never a failure of the migration.
+async fn seed(db: &DatabaseConnection, before: &Schema, at: &Schema) -> Vec<Check> {
+    let mut notes = Vec::new();
+    let mut pending: Vec<&crate::schema::Table> = at
+        .tables
+        .iter()
+        .filter(|(k, _)| !before.tables.contains_key(*k))
+        .map(|(_, t)| t)
+        .collect();
+    let mut done: std::collections::BTreeSet<String> = before.tables.keys().cloned().collect();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|t| {
+            t.foreign_keys
+                .iter()
+                .all(|fk| fk.ref_table == t.name || done.contains(&fk.ref_table))
+        });
+        let table = pending.remove(ready.unwrap_or(0));
+        done.insert(table.name.clone());
+        if let Err(why) = seed_table(db, at, table).await {
+            notes.push(Check {
+                name: format!("seed {}", table.name),
+                ok: true,
+                revision: None,
+                detail: format!("not seeded ({why}); its rows are not followed"),
+            });
+        }
+    }
+    notes
+}
+
+async fn seed_table(
+    db: &DatabaseConnection,
+    schema: &Schema,
+    table: &crate::schema::Table,
+) -> Result<(), String> {
+    use crate::schema::ColumnType as T;
+    const ROWS: i64 = 3;
+    for i in 1..=ROWS {
+        let mut columns = Vec::new();
+        let mut values: Vec<Expr> = Vec::new();
+        for col in &table.columns {
+            if col.auto_increment
+                || (col.default.is_some() && !table.primary_key.contains(&col.name))
+            {
+                continue;
+            }
+            let fk = table
+                .foreign_keys
+                .iter()
+                .find(|fk| fk.columns.len() == 1 && fk.columns[0] == col.name);
+            let value = if let Some(fk) = fk {
+                if col.nullable {
+                    continue;
+                }
+                let parent = schema
+                    .tables
+                    .get(&fk.ref_table)
+                    .ok_or("its parent is unknown")?;
+                let mut q = Query::select();
+                q.column(Alias::new(&fk.ref_columns[0]))
+                    .from(table_ref(parent))
+                    .order_by(
+                        Alias::new(&fk.ref_columns[0]),
+                        sea_orm_migration::sea_query::Order::Asc,
+                    )
+                    .limit(1);
+                Expr::SubQuery(None, Box::new(q.into()))
+            } else {
+                let text = |n: Option<u32>| {
+                    let v = format!("seed{i}");
+                    let keep = n.map_or(v.len(), |n| n as usize).min(v.len());
+                    Expr::val(v[v.len() - keep..].to_owned())
+                };
+                match &col.ty {
+                    T::SmallInt | T::Integer | T::BigInt => Expr::val(i),
+                    T::Real | T::Double | T::Decimal(_) => Expr::val(i as f64),
+                    T::String(n) | T::Char(n) => text(*n),
+                    T::Text => text(None),
+                    T::Boolean => Expr::val(true),
+                    T::Date => Expr::val(format!("2020-01-0{i}")),
+                    T::Time => Expr::val(format!("12:00:0{i}")),
+                    T::Timestamp | T::TimestampTz => Expr::val(format!("2020-01-01 00:00:0{i}")),
+                    T::Json | T::JsonBinary => Expr::val("{}"),
+                    T::Uuid => Expr::val(format!("00000000-0000-0000-0000-00000000000{i}")),
+                    T::Enum(name) => match schema.enums.get(name).and_then(|v| v.first()) {
+                        Some(v) => Expr::val(v.clone()),
+                        None => return Err(format!("enum {name} has no values")),
+                    },
+                    T::Custom(spelled) if spelled.to_ascii_lowercase().starts_with("enum(") => {
+                        // MySQL's inline enum: its first value.
+                        match spelled.split('\'').nth(1) {
+                            Some(v) => Expr::val(v.to_owned()),
+                            None => return Err(format!("cannot read the values of {spelled}")),
+                        }
+                    }
+                    _ if col.nullable => continue,
+                    // Anything else: text, which the database may accept (SQLite does).
+                    _ => text(None),
+                }
+            };
+            columns.push(Alias::new(&col.name));
+            values.push(value);
+        }
+        if columns.is_empty() {
+            return Err("no column to fill".into());
+        }
+        let mut insert = Query::insert();
+        insert.into_table(table_ref(table)).columns(columns);
+        insert.values(values).map_err(|e| e.to_string())?;
+        // Values inlined as untyped literals: PostgreSQL casts them to the
+        // column's type (enum, uuid, jsonb, timestamptz), as it does in psql.
+        let sql = db.get_database_backend().build(&insert).to_string();
+        db.execute_unprepared(&sql)
+            .await
+            .map_err(|e| crate::cli::status::one_line(&e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// The schema without our bookkeeping tables.
 async fn snapshot(db: &DatabaseConnection) -> anyhow::Result<Schema> {
-    let mut s = introspect(db).await.context("reading the scratch database")?;
-    s.tables.retain(|t, _| !ALWAYS_EXCLUDED.contains(&t.as_str()));
+    let mut s = introspect(db)
+        .await
+        .context("reading the scratch database")?;
+    s.tables
+        .retain(|t, _| !ALWAYS_EXCLUDED.contains(&t.as_str()));
     Ok(s)
 }
 
@@ -276,8 +458,10 @@ impl Scratch {
         match url.backend() {
             Backend::Sqlite => {
                 let file = std::env::temp_dir().join(format!("{name}.sqlite"));
-                let scratch =
-                    DatabaseUrl::parse(&format!("sqlite://{}?mode=rwc", file.display()), "scratch")?;
+                let scratch = DatabaseUrl::parse(
+                    &format!("sqlite://{}?mode=rwc", file.display()),
+                    "scratch",
+                )?;
                 Ok(Self {
                     url: scratch,
                     server: None,
@@ -285,8 +469,8 @@ impl Scratch {
                 })
             }
             backend => {
-                let mut parsed = url::Url::parse(url.expose())
-                    .context("the database URL is not a URL")?;
+                let mut parsed =
+                    url::Url::parse(url.expose()).context("the database URL is not a URL")?;
                 let admin_db = if backend == Backend::Postgres {
                     "/postgres"
                 } else {
