@@ -222,6 +222,7 @@ pub async fn verify<M: MigratorTrait + Squashed>(
     backend: DbBackend,
     rows: &[AppliedRow],
 ) -> Verification {
+    let started = std::time::Instant::now();
     let status = status_of::<M>(rows);
     let mut v = Verification {
         missing: status
@@ -257,6 +258,11 @@ pub async fn verify<M: MigratorTrait + Squashed>(
                 .push(((*name).to_owned(), (*later).to_owned()));
         }
     }
+    tracing::debug!(
+        "checksums of {} applied migration(s) verified in {:?}",
+        rows.len(),
+        started.elapsed()
+    );
     v
 }
 

@@ -76,6 +76,7 @@ mod boot;
 mod checksums;
 mod e2e_pg;
 mod e2e_sqlite;
+mod harness;
 mod mysql_progress;
 mod prechecks;
 // MySQL/MariaDB end to end: the command line and replicas booting.
