@@ -6,7 +6,8 @@
 use crate::cli_common;
 
 use cli_common::Autogen;
-use tests::support::TestDb;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbErr};
+use tests::support::{TestDb, block_on, connect};
 
 #[test]
 fn autogen_test_passes_on_the_workspace_and_drops_its_scratch_database() {
@@ -58,9 +59,18 @@ fn an_invalid_index_is_drift_for_validate_and_check() {
     // What an interrupted CREATE INDEX CONCURRENTLY leaves behind: a failed
     // unique build over duplicates.
     db.execute("INSERT INTO runbooks (name, category) VALUES ('a', 'x'), ('b', 'x')");
-    let _ = std::panic::catch_unwind(|| {
-        db.execute("CREATE UNIQUE INDEX CONCURRENTLY runbooks_category_uq ON runbooks (category)")
-    });
+    let failed = block_on(async {
+        let conn = connect(&db.url()).await?;
+        let r = conn
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX CONCURRENTLY runbooks_category_uq ON runbooks (category)",
+            )
+            .await;
+        conn.close().await?;
+        Ok::<bool, DbErr>(r.is_err())
+    })
+    .expect("connect");
+    assert!(failed, "the unique build over duplicates must fail");
     let out = ag.run(&["validate"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(
