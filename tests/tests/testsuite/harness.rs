@@ -12,7 +12,6 @@ use tests::support::{TestDb, block_on, connect};
 #[test]
 fn autogen_test_passes_on_the_workspace_and_drops_its_scratch_database() {
     let db = TestDb::postgres();
-    let before = db.query_strings("SELECT datname::text FROM pg_database ORDER BY 1");
     let out = Autogen::new(&db.url()).run(&["test"]);
     out.ok();
     for check in [
@@ -34,10 +33,27 @@ fn autogen_test_passes_on_the_workspace_and_drops_its_scratch_database() {
         "{}",
         out.stdout
     );
-    assert_eq!(
-        db.query_strings("SELECT datname::text FROM pg_database ORDER BY 1"),
-        before,
-        "the scratch database was not dropped"
+    let out = Autogen::new(&db.url()).run(&["test", "--json"]);
+    out.ok();
+    let scratch = out.json()["scratch"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let name = scratch
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(name.starts_with("autogen_test_"), "{scratch}");
+    assert!(
+        db.query_strings(&format!(
+            "SELECT datname::text FROM pg_database WHERE datname = '{name}'"
+        ))
+        .is_empty(),
+        "the scratch database {name} was not dropped"
     );
     assert!(
         db.tables().is_empty(),

@@ -41,6 +41,7 @@ pub async fn run<M: MigratorTrait + Squashed>(ctx: &Context) -> anyhow::Result<O
     let started = Instant::now();
     let url = ctx.url()?;
     let scratch = Scratch::create(&url).await?;
+    let scratch_name = scratch.url.redacted();
     let result = checks::<M>(ctx, &scratch.url).await;
     scratch.drop().await;
     let checks = result?;
@@ -49,7 +50,7 @@ pub async fn run<M: MigratorTrait + Squashed>(ctx: &Context) -> anyhow::Result<O
     if ctx.json {
         println!(
             "{}",
-            json!({ "ok": failed == 0, "checks": checks, "failed": failed, "millis": millis })
+            json!({ "ok": failed == 0, "checks": checks, "failed": failed, "millis": millis, "scratch": scratch_name })
         );
     } else {
         for c in &checks {
