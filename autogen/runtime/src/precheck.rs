@@ -7,11 +7,11 @@
 //!
 //! Tables are given as sea-query takes them: `"table"` or `("schema", "table")`.
 
+use sea_orm_migration::SchemaManager;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, IntoTableRef, Query, SelectStatement, TableRef,
 };
-use sea_orm_migration::SchemaManager;
 
 const CHILD: &str = "autogen_child";
 const PARENT: &str = "autogen_parent";
@@ -58,14 +58,16 @@ pub async fn no_duplicates<T: IntoTableRef>(
         .and_having(Expr::cust("COUNT(*) > 1"));
     // Rows whose values appear more than once: the sample is the key of one.
     let mut violating = Query::select();
-    violating.from_as(table.clone(), Alias::new(CHILD)).and_where(
-        Expr::tuple(
-            columns
-                .iter()
-                .map(|c| Expr::col((Alias::new(CHILD), Alias::new(*c))).into()),
-        )
-        .in_subquery(groups),
-    );
+    violating
+        .from_as(table.clone(), Alias::new(CHILD))
+        .and_where(
+            Expr::tuple(
+                columns
+                    .iter()
+                    .map(|c| Expr::col((Alias::new(CHILD), Alias::new(*c)))),
+            )
+            .in_subquery(groups),
+        );
     let Some((count, sample)) = find(manager, violating, key, Some(CHILD)).await? else {
         return Ok(());
     };
@@ -179,7 +181,7 @@ fn name(table: &TableRef) -> String {
         TableRef::Table(name, _) => {
             let (schema, table) = (name.0.as_ref(), &name.1);
             match schema {
-                Some(s) => format!("{}.{}", s.1.to_string(), table.to_string()),
+                Some(s) => format!("{}.{}", s.1, table),
                 None => table.to_string(),
             }
         }

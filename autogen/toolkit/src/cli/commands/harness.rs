@@ -122,7 +122,9 @@ async fn on_scratch<M: MigratorTrait + Squashed>(
     // 1. empty -> head, one migration after the other.
     let mut applied = 0;
     for name in &names {
-        if let Err(e) = runtime::apply_steps::<M>(db, &[name.clone()], Direction::Up).await {
+        if let Err(e) =
+            runtime::apply_steps::<M>(db, std::slice::from_ref(name), Direction::Up).await
+        {
             out.push(Check {
                 name: format!("upgrade {name}"),
                 ok: false,
@@ -160,7 +162,9 @@ async fn on_scratch<M: MigratorTrait + Squashed>(
     // 3. back to base, then the stairway: up, down, up for each in order.
     let rev: Vec<String> = names.iter().rev().cloned().collect();
     for name in &rev {
-        if let Err(e) = runtime::apply_steps::<M>(db, &[name.clone()], Direction::Down).await {
+        if let Err(e) =
+            runtime::apply_steps::<M>(db, std::slice::from_ref(name), Direction::Down).await
+        {
             out.push(Check {
                 name: format!("downgrade {name}"),
                 ok: false,
@@ -174,7 +178,7 @@ async fn on_scratch<M: MigratorTrait + Squashed>(
         let before = snapshot(db).await?;
         let rows_before = row_counts(db, &before).await;
         let step = async |direction| {
-            runtime::apply_steps::<M>(db, &[name.clone()], direction)
+            runtime::apply_steps::<M>(db, std::slice::from_ref(name), direction)
                 .await
                 .map(|_| ())
         };
