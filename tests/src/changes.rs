@@ -297,11 +297,15 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
                     | seaorm_autogen::offline::Recorded::Answered(_) => None,
                 })
                 .collect();
-            let findings: Vec<_> =
-                seaorm_autogen::lint::lint(case.name, recorded.transactional, &statements)
-                    .into_iter()
-                    .filter(|f| f.rule != "changing-column-type")
-                    .collect();
+            let findings: Vec<_> = seaorm_autogen::lint::lint(
+                sea_orm_migration::sea_orm::DbBackend::Postgres,
+                case.name,
+                recorded.transactional,
+                &statements,
+            )
+            .into_iter()
+            .filter(|f| f.rule != "changing-column-type")
+            .collect();
             assert!(
                 findings.is_empty(),
                 "[{}] online mode does not lint clean: {findings:#?}\n{rendered}",

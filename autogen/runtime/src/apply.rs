@@ -152,6 +152,7 @@ pub async fn apply_steps<M: MigratorTrait>(
     direction: Direction,
 ) -> Result<Vec<Applied>, RuntimeError> {
     M::install(db).await?;
+    crate::checksum::install(db).await?;
     if direction == Direction::Down
         && db.get_database_backend() == DbBackend::MySql
         && let Some((name, ran)) = crate::progress::unfinished(db).await?.into_iter().next()
@@ -198,13 +199,13 @@ pub async fn apply_steps<M: MigratorTrait>(
                         }
                     }
                 })?;
-            record(db, migration.name(), direction).await.map_err(|e| {
-                RuntimeError::MigrationFailed {
+            record(db, migration.as_ref(), direction)
+                .await
+                .map_err(|e| RuntimeError::MigrationFailed {
                     name: name.clone(),
                     previous: previous.clone(),
                     reason: crate::connect::one_line(&e),
-                }
-            })?;
+                })?;
         } else {
             run_retrying(db, migration.as_ref(), direction)
                 .await
@@ -318,9 +319,7 @@ async fn run_one(
             let txn = db.begin().await.map_err(err)?;
             step_checking_foreign_keys(&txn, migration, direction).await?;
             if bookkeeping {
-                record(&txn, migration.name(), direction)
-                    .await
-                    .map_err(err)?;
+                record(&txn, migration, direction).await.map_err(err)?;
             }
             txn.commit().await.map_err(err)
         }
@@ -334,16 +333,14 @@ async fn run_one(
         let manager = SchemaManager::new(&txn);
         step(&manager, migration, direction).await.map_err(err)?;
         if bookkeeping {
-            record(&txn, migration.name(), direction)
-                .await
-                .map_err(err)?;
+            record(&txn, migration, direction).await.map_err(err)?;
         }
         txn.commit().await.map_err(err)
     } else {
         let manager = SchemaManager::new(db);
         step(&manager, migration, direction).await.map_err(err)?;
         if bookkeeping {
-            record(db, migration.name(), direction).await.map_err(err)?;
+            record(db, migration, direction).await.map_err(err)?;
         }
         Ok(())
     }
@@ -403,6 +400,7 @@ pub async fn dry_run_up<M: MigratorTrait>(
         let txn = db.begin().await?;
         let mut report = DryRun::default();
         M::install(&txn).await?;
+        crate::checksum::install(&txn).await?;
         after_each(None);
         for name in names {
             let migration = migrations
@@ -418,7 +416,7 @@ pub async fn dry_run_up<M: MigratorTrait>(
                     .map_err(|e| crate::connect::one_line(&e))
             };
             let ran = match ran {
-                Ok(()) => record(&txn, name, Direction::Up)
+                Ok(()) => record(&txn, migration.as_ref(), Direction::Up)
                     .await
                     .map_err(|e| crate::connect::one_line(&e)),
                 Err(e) => Err(e),
@@ -453,17 +451,23 @@ async fn step(
     }
 }
 
+/// The bookkeeping of one migration: its `seaql_migrations` row and its checksum.
 async fn record<C: ConnectionTrait>(
     db: &C,
-    name: &str,
+    migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<(), sea_orm_migration::DbErr> {
+    let name = migration.name();
     match direction {
-        Direction::Up => db
-            .execute(&bookkeeping::record(name, bookkeeping::now()))
-            .await
-            .map(|_| ()),
-        Direction::Down => db.execute(&bookkeeping::forget([name])).await.map(|_| ()),
+        Direction::Up => {
+            db.execute(&bookkeeping::record(name, bookkeeping::now()))
+                .await?;
+            crate::checksum::record(db, migration).await
+        }
+        Direction::Down => {
+            db.execute(&bookkeeping::forget([name])).await?;
+            crate::checksum::forget(db, name).await
+        }
     }
 }
 
@@ -504,12 +508,20 @@ pub async fn stamp<M: MigratorTrait>(
         }
     };
     M::install(db).await?;
+    crate::checksum::install(db).await?;
+    let migrations = M::migrations();
     let txn = db.begin().await?;
     txn.execute(&Query::delete().from_table(MIGRATION_TABLE).to_owned())
         .await?;
+    txn.execute(
+        &Query::delete()
+            .from_table(crate::checksum::CHECKSUM_TABLE)
+            .to_owned(),
+    )
+    .await?;
     let stamped: Vec<String> = status.known[..upto].to_vec();
-    for name in &stamped {
-        record(&txn, name, Direction::Up).await?;
+    for migration in migrations.iter().take(upto) {
+        record(&txn, migration.as_ref(), Direction::Up).await?;
     }
     txn.commit().await?;
     Ok(stamped)

@@ -75,6 +75,13 @@ pub enum RuntimeError {
     Unfinished { name: String, ran: usize },
     #[error("migration {name} has no down(): it cannot be rolled back")]
     Irreversible { name: String },
+    #[error(
+        "applied migration(s) edited since they ran: {}; their statements differ from the ones recorded when they were applied. Undo the edit (a change belongs in a new migration), or run `autogen repair --yes` if it was deliberate",
+        .0.iter().map(|m| format!("{m} ({m}.rs)")).collect::<Vec<_>>().join(", ")
+    )]
+    Edited(Vec<String>),
+    #[error("AUTOGEN_ON_EDITED (or `on_edited`) is `{0}`: use `refuse` or `warn`")]
+    BadOnEdited(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }

@@ -9,11 +9,13 @@
 
 mod apply;
 pub mod bookkeeping;
+pub mod checksum;
 pub mod config;
 mod connect;
 mod error;
 mod lock;
 pub mod online;
+pub mod precheck;
 pub mod progress;
 pub mod report;
 pub mod sqlite;
@@ -39,6 +41,23 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 
 use config::DatabaseUrl;
 
+/// Refuse (or warn about) applied migrations that were edited.
+pub fn check_edits(
+    verification: &checksum::Verification,
+    on_edited: checksum::OnEdited,
+) -> Result<(), RuntimeError> {
+    let Some(e) = verification.edited_error() else {
+        return Ok(());
+    };
+    match on_edited {
+        checksum::OnEdited::Refuse => Err(e),
+        checksum::OnEdited::Warn => {
+            tracing::warn!("⚠️ {e} (AUTOGEN_ON_EDITED=warn: migrating anyway)");
+            Ok(())
+        }
+    }
+}
+
 /// What one boot-time (or `autogen upgrade`) run did.
 #[derive(Debug, Default)]
 pub struct UpgradeReport {
@@ -61,14 +80,34 @@ pub struct UpgradeReport {
 /// own whose `lock_timeout` is `lock_timeout` too, so that a statement
 /// queued behind a busy table fails (and its migration rolls back) instead
 /// of stalling the traffic that queues behind it.
+///
+/// Before anything runs, the applied migrations are compared with their
+/// recorded checksums (read by the same one query): an edited one is
+/// refused, or only warned about when `AUTOGEN_ON_EDITED=warn` (see
+/// [`upgrade_to_head_with`]). Applied migrations without a checksum (the
+/// database predates them) get one recorded, under the lock.
 pub async fn upgrade_to_head<M: MigratorTrait + Squashed>(
     db: &DatabaseConnection,
     url: &DatabaseUrl,
     lock_timeout: Duration,
 ) -> Result<UpgradeReport, RuntimeError> {
-    let status = read_status::<M>(db).await?;
+    let on_edited = checksum::OnEdited::from_env_or(checksum::OnEdited::Refuse)?;
+    upgrade_to_head_with::<M>(db, url, lock_timeout, on_edited).await
+}
+
+/// [`upgrade_to_head`] with what to do about edited migrations given.
+pub async fn upgrade_to_head_with<M: MigratorTrait + Squashed>(
+    db: &DatabaseConnection,
+    url: &DatabaseUrl,
+    lock_timeout: Duration,
+    on_edited: checksum::OnEdited,
+) -> Result<UpgradeReport, RuntimeError> {
+    let rows = checksum::read_applied(db).await?;
+    let status = checksum::status_of::<M>(&rows);
     status.check_known()?;
-    if status.pending().is_empty() && !status.squash_due() {
+    let verification = checksum::verify::<M>(db.get_database_backend(), &rows).await;
+    check_edits(&verification, on_edited)?;
+    if status.pending().is_empty() && !status.squash_due() && verification.unrecorded.is_empty() {
         return Ok(UpgradeReport {
             head: status.current().map(str::to_owned),
             ..UpgradeReport::default()
@@ -78,14 +117,28 @@ pub async fn upgrade_to_head<M: MigratorTrait + Squashed>(
     let result = async {
         let conn = connect_for_migrations(db, url, lock_timeout).await?;
         let result = async {
-            let mut status = read_status::<M>(&conn).await?;
+            let rows = checksum::read_applied(&*conn).await?;
+            let mut status = checksum::status_of::<M>(&rows);
             status.check_known()?;
+            let verification = checksum::verify::<M>(conn.get_database_backend(), &rows).await;
+            check_edits(&verification, on_edited)?;
+            checksum::record_missing::<M, _>(&*conn, &verification.unrecorded).await?;
             let squash_stamped = stamp_squashed(&conn, &status).await?;
             if squash_stamped > 0 {
                 status = read_status::<M>(&conn).await?;
             }
             let steps = plan_upgrade(&status, None)?;
             let applied = apply_steps::<M>(&conn, &steps, Direction::Up).await?;
+            if squash_stamped > 0 {
+                // The squash base was recorded without running: record its checksum too.
+                let rows = checksum::read_applied(&*conn).await?;
+                let unrecorded: Vec<String> = rows
+                    .into_iter()
+                    .filter(|r| r.checksum.is_none())
+                    .map(|r| r.version)
+                    .collect();
+                checksum::record_missing::<M, _>(&*conn, &unrecorded).await?;
+            }
             let head = read_status::<M>(&conn).await?.current().map(str::to_owned);
             Ok(UpgradeReport {
                 applied,

@@ -197,7 +197,7 @@ pub(crate) async fn applied_versions<C: ConnectionTrait>(
 /// The bookkeeping table is missing (a fresh database), as opposed to being
 /// there and unreadable (`column "version" does not exist` is not "no
 /// migration applied": treating it so would run the whole history again).
-fn is_missing_table(e: &DbErr) -> bool {
+pub(crate) fn is_missing_table(e: &DbErr) -> bool {
     let text = e.to_string();
     (text.contains("relation") && text.contains("does not exist")) // PostgreSQL 42P01
         || text.contains("no such table") // SQLite

@@ -11,7 +11,7 @@ use crate::change::{Change, ColumnChanges};
 use crate::schema::{Column, ForeignKey, Index, Schema, Table};
 
 /// Tables never compared: sea-orm-migration's bookkeeping.
-pub const ALWAYS_EXCLUDED: &[&str] = &["seaql_migrations", "autogen_progress"];
+pub const ALWAYS_EXCLUDED: &[&str] = &["seaql_migrations", "autogen_progress", "autogen_checksums"];
 
 #[derive(Clone, Debug, Default)]
 pub struct DiffOptions {

@@ -4,9 +4,14 @@
 //! loss, and changes that break the release still running. The rules are
 //! those of squawk, strong_migrations and Atlas's analyzers, under squawk's
 //! ids; each finding says why it matters and what to do instead.
+//!
+//! Rules are scoped by backend: what only PostgreSQL does (CONCURRENTLY,
+//! NOT VALID, lock_timeout, enum values in a transaction) never fires on a
+//! MySQL or SQLite migration, whose statements are not PostgreSQL's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use sea_orm_migration::sea_orm::DbBackend;
 use serde::Serialize;
 
 use crate::plan::is_volatile;
@@ -15,35 +20,39 @@ use crate::plan::is_volatile;
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
     pub id: &'static str,
+    /// Only meaningful on PostgreSQL (its remedy is PostgreSQL's).
+    pub postgres_only: bool,
     pub why: &'static str,
     pub instead: &'static str,
 }
 
 macro_rules! rules {
-    ($($name:ident = $id:literal: $why:literal => $instead:literal;)*) => {
-        $(const $name: Rule = Rule { id: $id, why: $why, instead: $instead };)*
+    ($($name:ident $(($pg:ident))? = $id:literal: $why:literal => $instead:literal;)*) => {
+        $(const $name: Rule = Rule { id: $id, postgres_only: rules!(@pg $($pg)?), why: $why, instead: $instead };)*
         /// Every rule, in the order they are documented.
         pub const RULES: &[Rule] = &[$($name),*];
     };
+    (@pg postgres) => { true };
+    (@pg) => { false };
 }
 
 rules! {
-    CONCURRENT_CREATE = "require-concurrent-index-creation":
+    CONCURRENT_CREATE(postgres) = "require-concurrent-index-creation":
         "CREATE INDEX blocks every write to the table for the whole index build"
         => "build it with CREATE INDEX CONCURRENTLY in a non-transactional migration (`autogen -m --online`)";
-    CONCURRENT_DROP = "require-concurrent-index-deletion":
+    CONCURRENT_DROP(postgres) = "require-concurrent-index-deletion":
         "DROP INDEX takes an exclusive lock on the table, queueing reads and writes behind any running query"
         => "drop it with DROP INDEX CONCURRENTLY in a non-transactional migration (`autogen -m --online`)";
-    NOT_VALID = "constraint-missing-not-valid":
+    NOT_VALID(postgres) = "constraint-missing-not-valid":
         "adding a foreign key or CHECK validates every existing row while holding a lock that blocks writes"
         => "add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction (`autogen -m --online`)";
     NOT_NULL_FIELD = "adding-not-nullable-field":
         "adding a NOT NULL column without a default fails on a table that has rows"
         => "add it nullable (or with a constant default), backfill it, then set NOT NULL through a validated CHECK";
-    SET_NOT_NULL = "setting-not-null":
+    SET_NOT_NULL(postgres) = "setting-not-null":
         "SET NOT NULL scans the whole table under an exclusive lock that blocks reads and writes"
         => "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL and drop the check (`autogen -m --online`)";
-    VOLATILE_DEFAULT = "adding-field-with-volatile-default":
+    VOLATILE_DEFAULT(postgres) = "adding-field-with-volatile-default":
         "a column with a volatile default (random(), gen_random_uuid(), clock_timestamp(), ...) rewrites the whole table under an exclusive lock"
         => "add the column without a default, backfill it in batches, then set the default";
     COLUMN_TYPE = "changing-column-type":
@@ -61,15 +70,18 @@ rules! {
     RENAME_TABLE = "renaming-table":
         "renaming a table breaks the release still running, which uses the old name"
         => "create the new table (or a view under the old name), move the code over, then drop the old one";
-    UNIQUE = "disallowed-unique-constraint":
+    UNIQUE(postgres) = "disallowed-unique-constraint":
         "adding a UNIQUE constraint builds its index while blocking writes to the table"
         => "build a unique index CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX (`autogen -m --online`)";
-    LOCK_TIMEOUT = "require-lock-timeout":
+    LOCK_TIMEOUT(postgres) = "require-lock-timeout":
         "a DDL statement waiting for its table lock queues every later query on that table behind it, for as long as the wait lasts"
         => "start the migration with SET LOCAL lock_timeout = '5s' (SET outside a transaction); autogen retries what gives up (`autogen -m --online` writes it)";
-    ENUM_SAME_TXN = "enum-value-used-in-same-transaction":
+    ENUM_SAME_TXN(postgres) = "enum-value-used-in-same-transaction":
         "PostgreSQL refuses to use an enum value in the transaction that added it (\"unsafe use of new value\")"
         => "add the value in a migration of its own that commits first (`autogen -m` does this)";
+    CONCURRENT_IN_TXN(postgres) = "ban-concurrent-index-creation-in-transaction":
+        "PostgreSQL refuses CREATE/DROP INDEX CONCURRENTLY inside a transaction block, so the migration fails"
+        => "put it in a non-transactional migration (`use_transaction()` returning `Some(false)`; `autogen -m --online` does this)";
 }
 
 /// A rule id, if it names one.
@@ -206,7 +218,20 @@ fn literals(sql: &str) -> Vec<String> {
 
 /// Check the statements of one migration (`transactional`: it runs in one
 /// transaction). Queries the migration only asks are not statements.
-pub fn lint(migration: &str, transactional: bool, statements: &[String]) -> Vec<Finding> {
+pub fn lint(
+    backend: DbBackend,
+    migration: &str,
+    transactional: bool,
+    statements: &[String],
+) -> Vec<Finding> {
+    let mut found = lint_all(migration, transactional, statements);
+    if backend != DbBackend::Postgres {
+        found.retain(|f| rule(f.rule).is_some_and(|r| !r.postgres_only));
+    }
+    found
+}
+
+fn lint_all(migration: &str, transactional: bool, statements: &[String]) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut created: BTreeSet<String> = BTreeSet::new();
     let mut created_indexes: BTreeSet<String> = BTreeSet::new();
@@ -275,6 +300,9 @@ pub fn lint(migration: &str, transactional: bool, statements: &[String]) -> Vec<
             if existing && !s.contains(" CONCURRENTLY ") {
                 found(&CONCURRENT_CREATE);
             }
+            if transactional && s.contains(" CONCURRENTLY ") {
+                found(&CONCURRENT_IN_TXN);
+            }
             continue;
         }
         if s.starts_with("DROP INDEX") {
@@ -282,6 +310,9 @@ pub fn lint(migration: &str, transactional: bool, statements: &[String]) -> Vec<
             if !s.contains(" CONCURRENTLY ") && !name.is_some_and(|n| created_indexes.contains(&n))
             {
                 found(&CONCURRENT_DROP);
+            }
+            if transactional && s.contains(" CONCURRENTLY ") {
+                found(&CONCURRENT_IN_TXN);
             }
             continue;
         }
@@ -350,10 +381,60 @@ mod tests {
 
     fn ids(statements: &[&str], transactional: bool) -> Vec<&'static str> {
         let statements: Vec<String> = statements.iter().map(|s| s.to_string()).collect();
-        lint("m", transactional, &statements)
+        lint(DbBackend::Postgres, "m", transactional, &statements)
             .into_iter()
             .map(|f| f.rule)
             .collect()
+    }
+
+    #[test]
+    fn postgres_only_rules_never_fire_on_mysql_or_sqlite() {
+        let statements: Vec<String> = [
+            "DROP INDEX `idx_x` ON `runbooks`",
+            "CREATE INDEX `idx_y` ON `runbooks` (`name`)",
+            "ALTER TABLE `runbooks` ADD COLUMN `n` int",
+            "ALTER TABLE `runbooks` DROP COLUMN `old`",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for backend in [DbBackend::MySql, DbBackend::Sqlite] {
+            let got: Vec<&str> = lint(backend, "m", backend == DbBackend::Sqlite, &statements)
+                .into_iter()
+                .map(|f| f.rule)
+                .collect();
+            assert_eq!(got, ["drop-column"], "{backend:?}");
+        }
+        let pg = lint(DbBackend::Postgres, "m", true, &statements);
+        assert!(
+            pg.iter()
+                .any(|f| f.rule == "require-concurrent-index-deletion")
+        );
+        assert!(pg.iter().any(|f| f.rule == "require-lock-timeout"));
+    }
+
+    #[test]
+    fn a_concurrent_index_build_in_a_transaction_is_flagged() {
+        assert_eq!(
+            ids(
+                &[
+                    "SET lock_timeout = '5s'",
+                    "CREATE INDEX CONCURRENTLY i ON t (a)"
+                ],
+                true
+            ),
+            ["ban-concurrent-index-creation-in-transaction"]
+        );
+        assert!(
+            ids(
+                &[
+                    "SET lock_timeout = '5s'",
+                    "CREATE INDEX CONCURRENTLY i ON t (a)"
+                ],
+                false
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::change::Change;
 use crate::config::Backend;
 use crate::schema::{Schema, Table, TableName, resolve};
-use crate::step::{Step, column_calls};
+use crate::step::{Precheck, Step, column_calls};
 
 mod mysql;
 mod online;
@@ -315,10 +315,76 @@ fn both_ways(
     backend: Backend,
     online: bool,
 ) -> (Vec<Step>, Vec<Step>) {
-    let up = steps_in(ordered, live, target, backend, false, online);
+    let mut up = steps_in(ordered, live, target, backend, false, online);
+    up.splice(0..0, prechecks(ordered, live, target));
     let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();
     let down = steps_in(&reversed, target, live, backend, true, online);
     (up, down)
+}
+
+/// The data pre-checks of `up()`, run before any of its DDL: for each step
+/// that fails on existing rows of a table that exists already (a table the
+/// migration creates has no rows to check).
+fn prechecks(ordered: &[Change], live: &Schema, target: &Schema) -> Vec<Step> {
+    let key = |t: &str| {
+        live.tables
+            .get(t)
+            .map(|t| t.primary_key.clone())
+            .unwrap_or_default()
+    };
+    let existing = |t: &str| live.tables.contains_key(t);
+    let mut out = Vec::new();
+    for change in ordered {
+        let check = match change {
+            Change::AlterColumn {
+                table, to, changed, ..
+            } if changed.nullable && !to.nullable && existing(table) => Precheck::NoNulls {
+                table: resolve(table, target, live),
+                column: to.name.clone(),
+                key: key(table),
+            },
+            Change::AddIndex { table, index } if index.unique && existing(table) => {
+                Precheck::NoDuplicates {
+                    table: resolve(table, target, live),
+                    columns: index.columns.clone(),
+                    key: key(table),
+                }
+            }
+            Change::AddForeignKey { table, foreign_key } if existing(table) => {
+                Precheck::NoOrphans {
+                    table: resolve(table, target, live),
+                    columns: foreign_key.columns.clone(),
+                    parent: foreign_key.ref_name(),
+                    parent_columns: foreign_key.ref_columns.clone(),
+                    key: key(table),
+                }
+            }
+            _ => continue,
+        };
+        // A column the same migration adds has no rows of its own to check.
+        // So does one it renames (the new name does not exist before the rename).
+        let added = |c: &str| {
+            ordered.iter().any(|o| match o {
+                Change::AddColumn { table: t, column } => {
+                    column.name == c && Some(t.as_str()) == change.table()
+                }
+                Change::RenameColumn { table: t, to, .. } => {
+                    to == c && Some(t.as_str()) == change.table()
+                }
+                _ => false,
+            })
+        };
+        let fresh = match &check {
+            Precheck::NoNulls { column, .. } => added(column),
+            Precheck::NoDuplicates { columns, .. } | Precheck::NoOrphans { columns, .. } => {
+                columns.iter().all(|c| added(c))
+            }
+        };
+        if !fresh {
+            out.push(Step::Precheck(check));
+        }
+    }
+    out
 }
 
 /// What one migration of a plan is for.

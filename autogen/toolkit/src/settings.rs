@@ -39,6 +39,18 @@ pub struct Settings {
     /// `autogen lint`.
     #[serde(default)]
     pub lint: Lint,
+    /// The applied history: what `upgrade` does about an edited migration.
+    #[serde(default)]
+    pub migrations: Migrations,
+}
+
+/// `[migrations]`: `on_edited = "refuse" | "warn"` (`AUTOGEN_ON_EDITED`
+/// overrides it; the app reads only the variable).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Migrations {
+    #[serde(default)]
+    pub on_edited: autogen_runtime::checksum::OnEdited,
 }
 
 /// `[online]`: how `autogen -m` writes migrations that must not block writes.
@@ -185,6 +197,9 @@ lock_timeout = "2s"
 [lint]
 allow = ["drop-column"]
 migrations = { m20260101_000000_x = ["renaming-column"] }
+
+[migrations]
+on_edited = "warn"
 "#,
         )
         .expect("parses");
@@ -196,6 +211,10 @@ migrations = { m20260101_000000_x = ["renaming-column"] }
         assert_eq!(s.online.lock_timeout.as_deref(), Some("2s"));
         assert_eq!(s.lint.allow, ["drop-column"]);
         assert_eq!(s.lint.migrations["m20260101_000000_x"], ["renaming-column"]);
+        assert_eq!(
+            s.migrations.on_edited,
+            autogen_runtime::checksum::OnEdited::Warn
+        );
         let mut opts = DiffOptions::default();
         s.apply_to(&mut opts);
         assert!(opts.drop_unknown);

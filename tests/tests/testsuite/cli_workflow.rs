@@ -163,7 +163,7 @@ fn upgrade_plus_one_downgrade_minus_one_upgrade_head_leave_the_same_schema() {
         );
         assert_eq!(
             db.tables(),
-            vec!["seaql_migrations"],
+            vec!["autogen_checksums", "seaql_migrations"],
             "downgrade -1 on {}",
             db.backend()
         );

@@ -75,9 +75,12 @@ mod newcomer;
 
 // The app: boot-time migration, locks, the whole flow.
 mod boot;
+mod checksums;
 mod e2e_pg;
 mod e2e_sqlite;
+mod harness;
 mod mysql_progress;
+mod prechecks;
 // MySQL/MariaDB end to end: the command line and replicas booting.
 mod boot_mysql;
 mod cli_mysql;

@@ -102,7 +102,13 @@ async fn a_migration_failing_at_its_third_statement_resumes_after_the_two_that_r
     .expect("join");
     assert_eq!(
         t,
-        ["autogen_progress", "p_one", "p_two", "seaql_migrations"],
+        [
+            "autogen_checksums",
+            "autogen_progress",
+            "p_one",
+            "p_two",
+            "seaql_migrations"
+        ],
         "the two statements that ran stay applied"
     );
     assert!(rows.is_empty(), "not recorded as applied: {rows:?}");
@@ -144,6 +150,7 @@ async fn a_migration_failing_at_its_third_statement_resumes_after_the_two_that_r
     assert_eq!(
         t,
         [
+            "autogen_checksums",
             "autogen_progress",
             "p_four",
             "p_missing",

@@ -262,6 +262,18 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Exit 0 when the applied migrations are the ones the code has
+    /// (checksums), 1 listing each edited, missing or out-of-order one.
+    Validate,
+    /// Test the migrations on a scratch database (created and dropped): one
+    /// head, empty -> head, `check` at head, up/down/up of each in order.
+    Test,
+    /// Re-record the checksums of the applied migrations after a deliberate edit.
+    Repair {
+        /// Re-record without asking (required: it accepts every edit as it is now).
+        #[arg(long, short)]
+        yes: bool,
+    },
     /// Set up autogen in the SeaORM workspace of the current directory.
     Init {
         /// Depend on the toolkit at this checkout (path dependency) instead of crates.io.
@@ -303,6 +315,9 @@ impl Command {
             Self::Init { .. } => "init",
             Self::Completions { .. } => "completions",
             Self::Man { .. } => "man",
+            Self::Validate => "validate",
+            Self::Test => "test",
+            Self::Repair { .. } => "repair",
         }
     }
 }
@@ -525,6 +540,9 @@ async fn run_with<M: MigratorTrait + Squashed>(
             Box::pin(commands::squash::run::<M>(&ctx, &message)).await
         }
         Some(Command::Reset { yes }) => Box::pin(commands::reset::run::<M>(&ctx, yes)).await,
+        Some(Command::Test) => Box::pin(commands::harness::run::<M>(&ctx)).await,
+        Some(Command::Validate) => Box::pin(commands::validate::run::<M>(&ctx)).await,
+        Some(Command::Repair { yes }) => Box::pin(commands::repair::run::<M>(&ctx, yes)).await,
         Some(Command::Init { toolkit_path }) => {
             commands::init::run(Path::new("."), toolkit_path.as_deref())
         }

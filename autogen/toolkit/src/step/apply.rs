@@ -168,6 +168,7 @@ impl Step {
             Step::AddUniqueOnline { table, index } => {
                 autogen_runtime::online::add_unique(manager, index_statement(table, index)).await
             }
+            Step::Precheck(check) => check.apply(manager).await,
             Step::Sql { sql, .. } => manager
                 .get_connection()
                 .execute_unprepared(sql)
@@ -212,4 +213,49 @@ fn alter(
     stmt.table(sea_table(table));
     change(&mut stmt);
     stmt
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+impl super::Precheck {
+    async fn apply(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+        use autogen_runtime::precheck;
+        match self {
+            super::Precheck::NoNulls { table, column, key } => {
+                precheck::no_nulls(manager, super::sea_table(table), column, &strs(key)).await
+            }
+            super::Precheck::NoDuplicates {
+                table,
+                columns,
+                key,
+            } => {
+                precheck::no_duplicates(
+                    manager,
+                    super::sea_table(table),
+                    &strs(columns),
+                    &strs(key),
+                )
+                .await
+            }
+            super::Precheck::NoOrphans {
+                table,
+                columns,
+                parent,
+                parent_columns,
+                key,
+            } => {
+                precheck::no_orphans(
+                    manager,
+                    super::sea_table(table),
+                    &strs(columns),
+                    super::sea_table(parent),
+                    &strs(parent_columns),
+                    &strs(key),
+                )
+                .await
+            }
+        }
+    }
 }

@@ -250,6 +250,10 @@ pub enum Step {
         table: TableName,
         index: Index,
     },
+    /// A data pre-check run before any DDL of the migration
+    /// (`autogen_runtime::precheck`): fails, naming the table, the count
+    /// and a sample key, when existing rows would make a later step fail.
+    Precheck(Precheck),
     /// Raw SQL for what sea-query has no builder for, on one backend only.
     Sql {
         backend: Backend,
@@ -263,6 +267,32 @@ pub enum Step {
         /// drops: the rebuild keeps any other the live table has.
         dropped_columns: Vec<String>,
         enums: BTreeMap<String, Vec<String>>,
+    },
+}
+
+/// What a [`Step::Precheck`] checks; `key`: the table's primary key, for
+/// the sample row a failure names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Precheck {
+    /// Before `SET NOT NULL`: no NULLs in the column.
+    NoNulls {
+        table: TableName,
+        column: String,
+        key: Vec<String>,
+    },
+    /// Before a new unique index or constraint: no duplicate values.
+    NoDuplicates {
+        table: TableName,
+        columns: Vec<String>,
+        key: Vec<String>,
+    },
+    /// Before a new foreign key: no rows pointing at nothing.
+    NoOrphans {
+        table: TableName,
+        columns: Vec<String>,
+        parent: TableName,
+        parent_columns: Vec<String>,
+        key: Vec<String>,
     },
 }
 

@@ -2,7 +2,7 @@
 //! would write (a statement ending in `.await?;`).
 
 use super::build::{column_code, foreign_key_code, index_code, table_code};
-use super::{Step, code_table, lit, rebuild_elsewhere, table_indexes_data};
+use super::{Precheck, Step, code_table, lit, rebuild_elsewhere, table_indexes_data};
 use crate::config::Backend;
 
 fn opt_lit(s: Option<&str>) -> String {
@@ -197,6 +197,7 @@ impl Step {
                 "// The unique index is built CONCURRENTLY, then becomes the constraint\n// (ADD CONSTRAINT .. UNIQUE USING INDEX).\nautogen_runtime::online::add_unique(\nmanager,\n{},\n)\n.await?;",
                 index_code(table, index)
             ),
+            Step::Precheck(check) => check.render(),
             Step::Sql { sql, .. } => format!(
                 "manager\n.get_connection()\n.execute_unprepared({})\n.await?;",
                 lit(sql)
@@ -258,4 +259,48 @@ pub fn comment_safe(text: &str) -> String {
         }
     }
     out
+}
+
+fn strs(items: &[String]) -> String {
+    format!(
+        "&[{}]",
+        items.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+impl Precheck {
+    fn render(&self) -> String {
+        match self {
+            Precheck::NoNulls { table, column, key } => format!(
+                "// Pre-check: SET NOT NULL fails on rows with NULL; say which before any change.\nautogen_runtime::precheck::no_nulls(manager, {}, {}, {})\n.await?;",
+                code_table(table),
+                lit(column),
+                strs(key)
+            ),
+            Precheck::NoDuplicates {
+                table,
+                columns,
+                key,
+            } => format!(
+                "// Pre-check: a unique index fails on duplicate values; say which before any change.\nautogen_runtime::precheck::no_duplicates(manager, {}, {}, {})\n.await?;",
+                code_table(table),
+                strs(columns),
+                strs(key)
+            ),
+            Precheck::NoOrphans {
+                table,
+                columns,
+                parent,
+                parent_columns,
+                key,
+            } => format!(
+                "// Pre-check: a foreign key fails on rows pointing at nothing; say which before any change.\nautogen_runtime::precheck::no_orphans(\nmanager,\n{},\n{},\n{},\n{},\n{},\n)\n.await?;",
+                code_table(table),
+                strs(columns),
+                code_table(parent),
+                strs(parent_columns),
+                strs(key)
+            ),
+        }
+    }
 }

@@ -12,15 +12,33 @@ pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
     args: &GenerateArgs,
 ) -> anyhow::Result<Outcome> {
-    let (_db, cmp) = compare::<M>(ctx, args, false).await?;
-    let in_sync = cmp.diff.changes.is_empty();
+    let (db, cmp) = compare::<M>(ctx, args, false).await?;
+    // An index an interrupted CREATE INDEX CONCURRENTLY left invalid is in
+    // the catalog but neither used nor enforced: drift, not "present".
+    let invalid = super::validate::invalid_indexes(&db).await?;
+    let in_sync = cmp.diff.changes.is_empty() && invalid.is_empty();
     if ctx.json {
         let mut v = changes_json(&cmp);
         v["in_sync"] = json!(in_sync);
+        v["invalid_indexes"] = json!(invalid);
         println!("{v}");
     } else if in_sync {
         println!("No changes detected");
+    } else if cmp.diff.changes.is_empty() {
+        for i in &invalid {
+            println!(
+                "Detected INVALID index {i} (an interrupted CREATE INDEX CONCURRENTLY): DROP INDEX CONCURRENTLY it and build it again"
+            );
+        }
+        println!(
+            "{} {} index(es) are invalid",
+            output::red("FAILED:"),
+            invalid.len()
+        );
     } else {
+        for i in &invalid {
+            println!("Detected INVALID index {i} (an interrupted CREATE INDEX CONCURRENTLY)");
+        }
         output::detected(&cmp.diff.changes);
         println!(
             "{} the database and the entities differ by {} change(s): run `autogen -m \"message\"` to generate a migration",

@@ -68,7 +68,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
             Direction::Up,
         )
         .await?;
-        findings.extend(lint::check(&recorded, &allow, ctx));
+        findings.extend(lint::check(db_backend(cmp.backend), &recorded, &allow, ctx));
         parents = vec![name.clone()];
         names.push(name);
         for w in written {

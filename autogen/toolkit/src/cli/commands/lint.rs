@@ -38,7 +38,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
             continue;
         };
         let recorded = offline::record_one(backend, migration.as_ref(), Direction::Up).await?;
-        findings.extend(check(&recorded, &allow, ctx));
+        findings.extend(check(backend, &recorded, &allow, ctx));
     }
     report(ctx, &names, &findings);
     Ok(if findings.is_empty() {
@@ -85,7 +85,12 @@ fn known(id: &str) -> anyhow::Result<()> {
 
 /// The findings of one recorded migration, less the allowed ones (in the
 /// settings, on the command line, or in the file: `// autogen-lint: allow RULE`).
-pub fn check(recorded: &offline::MigrationSql, allow: &Allow, ctx: &Context) -> Vec<Finding> {
+pub fn check(
+    backend: sea_orm_migration::sea_orm::DbBackend,
+    recorded: &offline::MigrationSql,
+    allow: &Allow,
+    ctx: &Context,
+) -> Vec<Finding> {
     let statements: Vec<String> = recorded
         .statements
         .iter()
@@ -100,7 +105,7 @@ pub fn check(recorded: &offline::MigrationSql, allow: &Allow, ctx: &Context) -> 
     {
         allow.read_source(&recorded.name, &source);
     }
-    lint::lint(&recorded.name, recorded.transactional, &statements)
+    lint::lint(backend, &recorded.name, recorded.transactional, &statements)
         .into_iter()
         .filter(|f| !allow.allows(&f.migration, f.rule))
         .collect()

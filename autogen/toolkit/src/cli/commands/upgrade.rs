@@ -34,6 +34,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     session::connected(ctx, async |s: &Session| {
         let status = runtime::read_status::<M>(&s.db).await?;
         status.check_known()?;
+        verify_history::<M>(ctx, &s.db).await?;
         let steps = plan_up(&status, &target)?;
         if dry_run {
             return dry_run_up::<M>(ctx, s, &status, &steps).await;
@@ -67,6 +68,19 @@ pub async fn run<M: MigratorTrait + Squashed>(
         .await
     })
     .await
+}
+
+/// Refuse (or warn about, per `[migrations] on_edited` and
+/// `AUTOGEN_ON_EDITED`) applied migrations edited since they ran.
+async fn verify_history<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    db: &DatabaseConnection,
+) -> anyhow::Result<()> {
+    let on_edited = runtime::checksum::OnEdited::from_env_or(ctx.settings.migrations.on_edited)?;
+    let rows = runtime::checksum::read_applied(db).await?;
+    let v = runtime::checksum::verify::<M>(db.get_database_backend(), &rows).await;
+    runtime::check_edits(&v, on_edited)?;
+    Ok(())
 }
 
 fn nothing_to_upgrade(ctx: &Context, status: &Status) {
