@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 mod explain;
+pub mod loss;
 
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 
