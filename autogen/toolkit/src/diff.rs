@@ -107,7 +107,10 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
     let mut out = Diff::default();
     let kept;
-    let target = if opts.unmanaged_columns.is_empty() && opts.unmanaged_indexes.is_empty() {
+    let target = if opts.unmanaged_columns.is_empty()
+        && opts.unmanaged_indexes.is_empty()
+        && live.kept_indexes.is_empty()
+    {
         target
     } else {
         kept = keep_unmanaged(live, target, opts, &mut out.unmanaged);
@@ -265,8 +268,16 @@ fn keep_unmanaged(
         }
         let on_unmanaged =
             |cols: &[String]| cols.iter().any(|c| unmanaged.iter().any(|u| &u.name == c));
+        let kept = live.kept_indexes.get(name);
         for index in &from.indexes {
             let by_name = any(&opts.unmanaged_indexes, &index.name);
+            if kept.is_some_and(|k| k.contains(&index.name)) {
+                // Listed by the introspection already; kept as the database has it.
+                to.indexes
+                    .retain(|i| !i.same_as(index) && i.name != index.name);
+                to.indexes.push(index.clone());
+                continue;
+            }
             if !(by_name || on_unmanaged(&index.columns)) {
                 continue;
             }

@@ -199,6 +199,7 @@ pub async fn introspect_database<C: ConnectionTrait>(
             sequence: Default::default(),
             comment: comment.filter(|c| !c.is_empty()),
             renamed_from: None,
+            base_type: None,
         });
     }
 

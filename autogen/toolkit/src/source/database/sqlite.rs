@@ -93,6 +93,7 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             auto_increment: false,
             comment: None,
             renamed_from: None,
+            base_type: None,
             sequence: Default::default(),
         });
     }
