@@ -26,15 +26,23 @@ pub struct AtRisk {
 pub fn at_risk(changes: &[Change], live: &Schema, rebuilt: &BTreeSet<String>) -> Vec<AtRisk> {
     let mut out = Vec::new();
     let name = |t: &str| resolve(t, live, live);
+    let with = |change: &Change| {
+        let taken = taken_with(change, live);
+        if taken.is_empty() {
+            String::new()
+        } else {
+            format!(" (and with it {})", taken.join(", "))
+        }
+    };
     for change in changes {
         match change {
             Change::DropTable { table } => out.push(AtRisk {
-                what: format!("drop table {}", table.name),
+                what: format!("drop table {}{}", table.name, with(change)),
                 table: table.qualified(),
                 column: None,
             }),
             Change::DropColumn { table, column } => out.push(AtRisk {
-                what: format!("drop column {table}.{}", column.name),
+                what: format!("drop column {table}.{}{}", column.name, with(change)),
                 table: name(table),
                 column: Some(column.name.clone()),
             }),
@@ -87,6 +95,54 @@ pub fn at_risk(changes: &[Change], live: &Schema, rebuilt: &BTreeSet<String>) ->
         }
     }
     out
+}
+
+/// The unmanaged objects (`live.unmanaged`: indexes, triggers, views, ...)
+/// and sequences that `change` would take with it: a dropped table takes
+/// what is on it or reads it, a dropped column what names it. Found by name
+/// in their definitions, so a mention in a string counts too (reported,
+/// never hidden).
+pub fn taken_with(change: &Change, live: &Schema) -> Vec<String> {
+    let (table, column) = match change {
+        Change::DropTable { table } => (table.name.as_str(), None),
+        Change::DropColumn { table, column } => (table.as_str(), Some(column)),
+        _ => return Vec::new(),
+    };
+    let bare = table.rsplit('.').next().unwrap_or(table);
+    let mut out: Vec<String> = live
+        .unmanaged
+        .iter()
+        .filter(|item| {
+            let (head, def) = item.split_once(": ").unwrap_or((item.as_str(), ""));
+            let on_table = head
+                .split_once(" on ")
+                .is_some_and(|(_, on)| on == table || on == bare);
+            let mentions_table = has_word(def, bare);
+            match column {
+                None => on_table || mentions_table,
+                Some(c) => (on_table || mentions_table) && has_word(def, &c.name),
+            }
+        })
+        .map(|item| {
+            let head = item.split_once(": ").map_or(item.as_str(), |(h, _)| h);
+            head.to_owned()
+        })
+        .collect();
+    if let Some(c) = column
+        && c.auto_increment
+        && c.sequence == crate::schema::Sequence::Serial
+    {
+        out.push(format!(
+            "sequence {bare}_{}_seq (owned by the column)",
+            c.name
+        ));
+    }
+    out
+}
+
+fn has_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// The one line that refuses: what would lose data and how to accept it.
@@ -151,6 +207,40 @@ mod tests {
                 && !line.contains('\n'),
             "{line}"
         );
+    }
+
+    #[test]
+    fn a_dropped_column_names_what_it_takes_with_it() {
+        let mut live = schema(vec![table(
+            "product",
+            vec![col("search", ColumnType::Custom("tsvector".into()), true)],
+        )]);
+        live.unmanaged = vec![
+            "index idx_product_search on product: CREATE INDEX idx_product_search ON public.product USING gist (search)".into(),
+            "trigger product_search_update on product: CREATE TRIGGER product_search_update BEFORE INSERT ON public.product FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('search', 'pg_catalog.english', 'title')".into(),
+            "view product_stock: SELECT p.product_id, p.title FROM product p".into(),
+            "index idx_other on other: CREATE INDEX idx_other ON other (search)".into(),
+        ];
+        let drop = Change::DropColumn {
+            table: "product".into(),
+            column: col("search", ColumnType::Custom("tsvector".into()), true),
+        };
+        assert_eq!(
+            taken_with(&drop, &live),
+            [
+                "index idx_product_search on product",
+                "trigger product_search_update on product"
+            ]
+        );
+        let found = at_risk(&[drop], &live, &BTreeSet::new());
+        assert!(
+            found[0].what.contains("trigger product_search_update"),
+            "{found:?}"
+        );
+        let drop_table = Change::DropTable {
+            table: live.tables["product"].clone(),
+        };
+        assert!(taken_with(&drop_table, &live).contains(&"view product_stock".to_owned()));
     }
 
     #[test]

@@ -47,6 +47,19 @@ pub async fn run<M: MigratorTrait + Squashed>(
     if !(args.accept_data_loss || ctx.settings.accept_data_loss) {
         gate(ctx, args, &db, &cmp).await?;
     }
+    if !ctx.json {
+        for change in &cmp.diff.changes {
+            let taken = loss::taken_with(change, &cmp.live);
+            if !taken.is_empty() {
+                println!(
+                    "{} {} also drops what autogen does not manage: {}",
+                    output::red("WARNING:"),
+                    change.describe(),
+                    taken.join(", ")
+                );
+            }
+        }
+    }
     let dir = MigrationDir::open(&ctx.migration_dir)?;
     let mut parents = dir.heads()?;
     let now = chrono::Utc::now();

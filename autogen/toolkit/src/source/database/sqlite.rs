@@ -46,9 +46,19 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         let name: String = get(&row, "name")?;
         if kind != "table" {
             let on: String = get(&row, "tbl_name")?;
+            // With its SQL on one line, to tell what it uses.
+            let sql: Option<String> = get(&row, "sql")?;
+            let sql: String = sql
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(400)
+                .collect();
             out.unmanaged.push(match kind.as_str() {
-                "view" => format!("view {name}"),
-                _ => format!("trigger {name} on {on}"),
+                "view" => format!("view {name}: {sql}"),
+                _ => format!("trigger {name} on {on}: {sql}"),
             });
             continue;
         }
