@@ -93,6 +93,9 @@ pub fn compare_schemas(
     if decide_renames(&diff.rename_candidates, &mut options, renames)? {
         diff = differ::diff(&live, &target, &options);
     }
+    if backend == Backend::Postgres {
+        differ::hold_back_view_columns(&mut diff, &live);
+    }
     Ok(Comparison {
         backend,
         live,

@@ -304,6 +304,69 @@ fn keep_unmanaged(
     target
 }
 
+/// PostgreSQL cannot change the type of a column a view reads ("cannot
+/// alter type of a column used by a view or rule"), and the views are not
+/// the entities' to drop and make again: such type changes are left out
+/// (the rest of the column's change stays) and said in `diff.unmanaged`.
+/// Which columns a view reads is found by name in its definition.
+pub fn hold_back_view_columns(diff: &mut Diff, live: &Schema) {
+    let views: Vec<(&str, &str)> = live
+        .unmanaged
+        .iter()
+        .filter(|u| u.starts_with("view ") || u.starts_with("materialized view "))
+        .filter_map(|u| u.split_once(": "))
+        .collect();
+    if views.is_empty() {
+        return;
+    }
+    let word = |text: &str, w: &str| {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|x| x == w)
+    };
+    let mut kept = Vec::with_capacity(diff.changes.len());
+    for change in std::mem::take(&mut diff.changes) {
+        let Change::AlterColumn {
+            table,
+            from,
+            to,
+            changed,
+        } = &change
+        else {
+            kept.push(change);
+            continue;
+        };
+        let bare = table.rsplit('.').next().unwrap_or(table);
+        let readers: Vec<&str> = views
+            .iter()
+            .filter(|(_, def)| word(def, bare) && word(def, &from.name))
+            .map(|(head, _)| *head)
+            .collect();
+        if !changed.ty || readers.is_empty() {
+            kept.push(change);
+            continue;
+        }
+        diff.unmanaged.push(format!(
+            "type of {table}.{} kept as {} (the entity says {}): {} reads it; change it by hand around the view",
+            from.name,
+            from.ty.sql(),
+            to.ty.sql(),
+            readers.join(", ")
+        ));
+        let to = Column {
+            ty: from.ty.clone(),
+            base_type: from.base_type.clone(),
+            ..to.clone()
+        };
+        let rest = Change::alter_column(table.clone(), from.clone(), to);
+        if let Change::AlterColumn { changed, .. } = &rest
+            && changed.any()
+        {
+            kept.push(rest);
+        }
+    }
+    diff.changes = kept;
+}
+
 fn enum_used_by_unknown(live: &Schema, name: &str, unknown: &[String]) -> bool {
     enum_usages(live, name)
         .iter()

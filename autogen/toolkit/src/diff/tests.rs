@@ -330,3 +330,43 @@ fn an_ignored_column_is_unmanaged_never_dropped_and_keeps_its_index() {
     )]);
     assert!(diff(&live, &declared, &opts).changes.is_empty());
 }
+
+#[test]
+fn a_type_change_under_a_view_is_held_back_the_rest_stays() {
+    let live = schema(vec![table(
+        "product",
+        vec![
+            Column {
+                default: Some("'x'".into()),
+                ..col("title", ColumnType::String(Some(120)), false)
+            },
+            col("sku", ColumnType::Char(Some(12)), false),
+        ],
+    )]);
+    let target = schema(vec![table(
+        "product",
+        vec![
+            col("title", ColumnType::String(None), false),
+            col("sku", ColumnType::String(None), false),
+        ],
+    )]);
+    let mut live = live;
+    live.unmanaged
+        .push("view product_stock: SELECT p.product_id, p.title FROM (product p JOIN inventory i USING (product_id))".into());
+    let mut d = diff(&live, &target, &DiffOptions::default());
+    assert_eq!(d.changes.len(), 2);
+    hold_back_view_columns(&mut d, &live);
+    let described: Vec<String> = d.changes.iter().map(Change::describe).collect();
+    assert_eq!(
+        described,
+        [
+            "changed column 'product.title': default 'x' -> none",
+            "changed column 'product.sku': type char(12) -> varchar"
+        ]
+    );
+    assert!(
+        d.unmanaged[0].contains("product_stock"),
+        "{:?}",
+        d.unmanaged
+    );
+}
