@@ -21,8 +21,9 @@ pub struct AtRisk {
 
 /// The changes of `changes` (live → target) that need `--accept-data-loss`
 /// when their table holds rows: dropped tables and columns, narrowed types,
-/// enum values removed, and the tables `rebuilt` (SQLite copies a table to
-/// change it: every row is rewritten).
+/// enum values removed, the default of a NOT NULL column dropped (the
+/// application's inserts fail), and the tables `rebuilt` (SQLite copies a
+/// table to change it: every row is rewritten).
 pub fn at_risk(changes: &[Change], live: &Schema, rebuilt: &BTreeSet<String>) -> Vec<AtRisk> {
     let mut out = Vec::new();
     let name = |t: &str| resolve(t, live, live);
@@ -61,6 +62,24 @@ pub fn at_risk(changes: &[Change], live: &Schema, rebuilt: &BTreeSet<String>) ->
                 table: name(table),
                 column: Some(from.name.clone()),
             }),
+            // Not rows lost, but every writer that leaves the column out
+            // starts failing (sea-orm-cli writes no defaults at all).
+            Change::AlterColumn {
+                table, from, to, ..
+            } if from.default.is_some()
+                && to.default.is_none()
+                && !to.nullable
+                && !to.auto_increment =>
+            {
+                out.push(AtRisk {
+                    what: format!(
+                        "drop the default of NOT NULL column {table}.{} (inserts that leave it out fail)",
+                        to.name
+                    ),
+                    table: name(table),
+                    column: None,
+                })
+            }
             Change::AlterEnum {
                 name: enum_name,
                 usages,
@@ -162,8 +181,8 @@ pub fn refusal(found: &[&AtRisk]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::ColumnType;
     use crate::schema::build::{col, schema, table};
+    use crate::schema::{Column, ColumnType};
 
     #[test]
     fn drops_and_narrowings_are_at_risk_widenings_are_not() {
@@ -190,13 +209,23 @@ mod tests {
                 col("title", ColumnType::Text, false),
             ),
         ];
+        let mut changes = changes;
+        changes.push(Change::alter_column(
+            "product",
+            Column {
+                default: Some("now()".into()),
+                ..col("made", ColumnType::Timestamp, false)
+            },
+            col("made", ColumnType::Timestamp, false),
+        ));
         let found = at_risk(&changes, &live, &BTreeSet::new());
         let what: Vec<&str> = found.iter().map(|a| a.what.as_str()).collect();
         assert_eq!(
             what,
             [
                 "drop column product.note",
-                "narrow product.title from varchar(120) to varchar(20)"
+                "narrow product.title from varchar(120) to varchar(20)",
+                "drop the default of NOT NULL column product.made (inserts that leave it out fail)"
             ]
         );
         assert_eq!(found[0].column.as_deref(), Some("note"));
