@@ -229,7 +229,7 @@ pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
 /// `target` with the unmanaged columns, indexes and foreign keys of `live`
 /// as the database has them: what is not the entities' to say is then never
 /// a change (nor lost by a SQLite rebuild, which copies the target table).
-fn keep_unmanaged(
+pub fn keep_unmanaged(
     live: &Schema,
     target: &Schema,
     opts: &DiffOptions,

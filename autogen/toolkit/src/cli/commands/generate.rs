@@ -16,7 +16,6 @@ use crate::cli::status::db_backend;
 use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::offline;
 use crate::runtime::{Direction, Squashed};
-use crate::source::database;
 use crate::workspace::{MigrationDir, Written};
 use crate::{Comparison, Header};
 
@@ -148,14 +147,7 @@ async fn gate(
     db: &DatabaseConnection,
     cmp: &Comparison,
 ) -> anyhow::Result<()> {
-    let rebuilt = crate::plan::rebuilt_tables(&cmp.diff.changes, &cmp.live, cmp.backend);
-    let candidates = loss::at_risk(&cmp.diff.changes, &cmp.live, &rebuilt);
-    let mut found = Vec::new();
-    for candidate in &candidates {
-        if database::holds_rows(db, &candidate.table, candidate.column.as_deref()).await? {
-            found.push(candidate);
-        }
-    }
+    let found = cmp.data_loss(db).await?;
     if found.is_empty() {
         return Ok(());
     }
@@ -176,5 +168,5 @@ async fn gate(
             return Ok(());
         }
     }
-    anyhow::bail!("{}", loss::refusal(&found))
+    anyhow::bail!("{}", loss::refusal(&found.iter().collect::<Vec<_>>()))
 }
