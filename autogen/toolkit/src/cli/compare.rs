@@ -24,9 +24,16 @@ fn options(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
     };
     ctx.settings.apply_to(&mut opts);
     // Fields the entities mark `#[sea_orm(ignore)]` are unmanaged columns.
+    let prefixes: Vec<String> = ctx
+        .entity_source()
+        .registry_prefix
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .collect();
     opts.unmanaged_columns
-        .extend(crate::source::ignored::ignored_columns(
+        .extend(crate::source::ignored::ignored_for(
             std::path::Path::new("."),
+            &prefixes,
         ));
     for r in &args.renames {
         let parsed = r

@@ -17,6 +17,81 @@ pub fn ignored_columns(root: &Path) -> Vec<String> {
     out
 }
 
+/// The ignored fields of the entities registered under `prefixes`
+/// (`"entity::*"`, `"app::models::*"`): the sources of that crate's module,
+/// found from the workspace at `root`. A prefix whose crate is not found
+/// there has the whole workspace read instead (a field kept by mistake is
+/// reported; one dropped by mistake would lose data).
+pub fn ignored_for(root: &Path, prefixes: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for prefix in prefixes {
+        let mut path: Vec<&str> = prefix
+            .trim()
+            .trim_end_matches('*')
+            .trim_end_matches("::")
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .collect();
+        if path.is_empty() {
+            continue;
+        }
+        let krate = path.remove(0);
+        match crate_dir(root, krate, 0) {
+            Some(dir) => {
+                let mut src = dir.join("src");
+                for segment in &path {
+                    if src.join(segment).is_dir() {
+                        src = src.join(segment);
+                    } else {
+                        break;
+                    }
+                }
+                walk(&src, 0, &mut out);
+            }
+            None => walk(root, 0, &mut out),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The directory of the crate named `name` (package or library name,
+/// `-` and `_` alike) under `dir`.
+fn crate_dir(dir: &Path, name: &str, depth: usize) -> Option<std::path::PathBuf> {
+    if depth > 4 {
+        return None;
+    }
+    let norm = |s: &str| s.replace('-', "_");
+    if let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml"))
+        && let Ok(doc) = text.parse::<toml::Table>()
+    {
+        let named = |section: &str| {
+            doc.get(section)
+                .and_then(|s| s.get("name"))
+                .and_then(|n| n.as_str())
+                .is_some_and(|n| norm(n) == norm(name))
+        };
+        if named("package") || named("lib") {
+            return Some(dir.to_path_buf());
+        }
+    }
+    let entries = std::fs::read_dir(dir).ok()?;
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if entry.file_type().is_ok_and(|t| t.is_dir())
+            && !file_name.starts_with('.')
+            && file_name != "target"
+            && file_name != "node_modules"
+            && let Some(found) = crate_dir(&entry.path(), name, depth + 1)
+        {
+            return Some(found);
+        }
+    }
+    None
+}
+
 fn walk(dir: &Path, depth: usize, out: &mut Vec<String>) {
     if depth > 8 {
         return;
@@ -220,6 +295,30 @@ pub struct Model {
             in_source(text),
             ["product.search", "product.last_update", "product.type"]
         );
+    }
+
+    #[test]
+    fn the_registry_prefix_names_the_crate_and_module_to_read() {
+        let root = std::env::temp_dir().join(format!("autogen-ignored-{}", std::process::id()));
+        let models = root.join("db/entity/src/shop");
+        std::fs::create_dir_all(&models).expect("dirs");
+        std::fs::write(
+            root.join("db/entity/Cargo.toml"),
+            "[package]\nname = \"my-entity\"\n",
+        )
+        .expect("write");
+        let file = "#[sea_orm(table_name = \"cake\")]\npub struct Model {\n #[sea_orm(ignore)]\n pub note: String,\n}";
+        std::fs::write(models.join("cake.rs"), file).expect("write");
+        std::fs::write(
+            root.join("db/entity/src/other.rs"),
+            file.replace("cake", "pie"),
+        )
+        .expect("write");
+        let found = ignored_for(&root, &["my_entity::shop::*".to_owned()]);
+        let all = ignored_for(&root, &["my_entity::*".to_owned()]);
+        std::fs::remove_dir_all(&root).ok();
+        assert_eq!(found, ["cake.note"]);
+        assert_eq!(all, ["cake.note", "pie.note"]);
     }
 
     #[test]
