@@ -46,19 +46,10 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         let name: String = get(&row, "name")?;
         if kind != "table" {
             let on: String = get(&row, "tbl_name")?;
-            // With its SQL on one line, to tell what it uses.
-            let sql: Option<String> = get(&row, "sql")?;
-            let sql: String = sql
-                .unwrap_or_default()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .chars()
-                .take(400)
-                .collect();
+            // By name only: SQLite rewrites their SQL when a table is renamed.
             out.unmanaged.push(match kind.as_str() {
-                "view" => format!("view {name}: {sql}"),
-                _ => format!("trigger {name} on {on}: {sql}"),
+                "view" => format!("view {name}"),
+                _ => format!("trigger {name} on {on}"),
             });
             continue;
         }
