@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 mod explain;
+pub mod loss;
 
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 
@@ -245,7 +246,14 @@ impl Change {
             AlterColumn {
                 from, to, changed, ..
             } if changed.ty => {
-                if from.ty.widens_to(&to.ty) {
+                if from.base_type.as_ref().is_some_and(|b| b.widens_to(&to.ty)) {
+                    // A domain to its base type (or wider): its CHECK goes, no value fails.
+                    if from.base_type.as_ref() == Some(&to.ty) {
+                        Risk::Safe
+                    } else {
+                        Risk::Heavy
+                    }
+                } else if from.ty.widens_to(&to.ty) {
                     Risk::Heavy
                 } else if narrows(&from.ty, &to.ty) {
                     Risk::DataLoss
@@ -327,5 +335,45 @@ mod tests {
         );
         assert_eq!(drop(false).risk(), Risk::Safe);
         assert_eq!(drop(false).warning(), None);
+    }
+}
+
+#[cfg(test)]
+mod risk_labels {
+    use super::*;
+    use crate::schema::build::col;
+
+    fn alter(from: Column, to: Column) -> Change {
+        Change::alter_column("t", from, to)
+    }
+
+    #[test]
+    fn widenings_that_cannot_fail_are_not_may_fail() {
+        use ColumnType::*;
+        for (from, to) in [
+            (Custom("nvarchar(45)".into()), Text),
+            (Char(Some(20)), String(Some(255))),
+            (String(Some(20)), String(Some(40))),
+            (Boolean, Custom("tinyint".into())),
+        ] {
+            let change = alter(col("c", from.clone(), false), col("c", to.clone(), false));
+            assert_eq!(change.risk(), Risk::Heavy, "{} -> {}", from.sql(), to.sql());
+            assert!(
+                !change.warning().unwrap_or_default().contains("fail"),
+                "{:?}",
+                change.warning()
+            );
+        }
+    }
+
+    #[test]
+    fn a_domain_to_its_base_type_is_safe_and_back_may_fail() {
+        let domain = Column {
+            base_type: Some(ColumnType::Integer),
+            ..col("released", ColumnType::Custom("release_year".into()), true)
+        };
+        let base = col("released", ColumnType::Integer, true);
+        assert_eq!(alter(domain.clone(), base.clone()).risk(), Risk::Safe);
+        assert_eq!(alter(base, domain).risk(), Risk::MayFail);
     }
 }

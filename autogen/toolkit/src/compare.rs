@@ -89,9 +89,20 @@ pub fn compare_schemas(
     mut options: DiffOptions,
     renames: &mut dyn Renames,
 ) -> Result<Comparison, CompareError> {
+    // Unmanaged columns and indexes take the database's definition in the
+    // target itself: the plan (a SQLite rebuild copies the target table)
+    // then keeps them too, not only the diff.
+    let mut notes = Vec::new();
+    let target = differ::keep_unmanaged(&live, &target, &options, &mut notes);
+    options.unmanaged_columns.clear();
+    options.unmanaged_indexes.clear();
     let mut diff = differ::diff(&live, &target, &options);
     if decide_renames(&diff.rename_candidates, &mut options, renames)? {
         diff = differ::diff(&live, &target, &options);
+    }
+    diff.unmanaged = notes;
+    if backend == Backend::Postgres {
+        differ::hold_back_view_columns(&mut diff, &live);
     }
     Ok(Comparison {
         backend,
@@ -133,6 +144,24 @@ fn decide_renames(
 }
 
 impl Comparison {
+    /// What the data-loss gate stops at: the changes that would drop or
+    /// rewrite tables or columns holding rows, narrow their type, or drop
+    /// a NOT NULL column's default, on a table that holds rows in `db`
+    /// (one `LIMIT 1` query per such table; none when no change is risky).
+    pub async fn data_loss(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Vec<crate::change::loss::AtRisk>, SourceError> {
+        let rebuilt = crate::plan::rebuilt_tables(&self.diff.changes, &self.live, self.backend);
+        let mut found = Vec::new();
+        for candidate in crate::change::loss::at_risk(&self.diff.changes, &self.live, &rebuilt) {
+            if database::holds_rows(db, &candidate.table, candidate.column.as_deref()).await? {
+                found.push(candidate);
+            }
+        }
+        Ok(found)
+    }
+
     /// Nothing to do: the database is what the entities describe.
     pub fn in_sync(&self) -> bool {
         self.diff.changes.is_empty()

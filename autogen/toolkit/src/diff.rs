@@ -30,6 +30,13 @@ pub struct DiffOptions {
     pub exclude_schemas: Vec<String>,
     /// When not empty, only tables of these schemas (and of the connection's own) are compared.
     pub include_schemas: Vec<String>,
+    /// Columns the entities do not manage (`table.column` globs): fields
+    /// marked `#[sea_orm(ignore)]`, `[unmanaged] columns` in autogen.toml.
+    /// The database's definition is kept (never dropped nor altered), and
+    /// so are the indexes and foreign keys on them.
+    pub unmanaged_columns: Vec<String>,
+    /// Indexes and unique constraints the entities do not manage (name globs).
+    pub unmanaged_indexes: Vec<String>,
 }
 
 /// The result of a comparison.
@@ -40,6 +47,9 @@ pub struct Diff {
     pub unknown_tables: Vec<String>,
     /// Dropped + added pairs of the same type that may be renames.
     pub rename_candidates: Vec<RenameCandidate>,
+    /// Columns and indexes of the database left alone because they are
+    /// unmanaged (see [`DiffOptions::unmanaged_columns`]), described.
+    pub unmanaged: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +106,16 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 
 pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
     let mut out = Diff::default();
+    let kept;
+    let target = if opts.unmanaged_columns.is_empty()
+        && opts.unmanaged_indexes.is_empty()
+        && live.kept_indexes.is_empty()
+    {
+        target
+    } else {
+        kept = keep_unmanaged(live, target, opts, &mut out.unmanaged);
+        &kept
+    };
     let live_tables: BTreeMap<&str, &Table> = live
         .tables
         .iter()
@@ -204,6 +224,147 @@ pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
         }
     }
     out
+}
+
+/// `target` with the unmanaged columns, indexes and foreign keys of `live`
+/// as the database has them: what is not the entities' to say is then never
+/// a change (nor lost by a SQLite rebuild, which copies the target table).
+pub fn keep_unmanaged(
+    live: &Schema,
+    target: &Schema,
+    opts: &DiffOptions,
+    notes: &mut Vec<String>,
+) -> Schema {
+    let any = |patterns: &[String], name: &str| patterns.iter().any(|p| glob_match(p, name));
+    let mut target = target.clone();
+    for (name, to) in target.tables.iter_mut() {
+        let Some(from) = live.tables.get(name) else {
+            continue;
+        };
+        let unmanaged: Vec<&Column> = from
+            .columns
+            .iter()
+            .filter(|c| any(&opts.unmanaged_columns, &format!("{name}.{}", c.name)))
+            .collect();
+        for col in &unmanaged {
+            match to.columns.iter_mut().find(|c| c.name == col.name) {
+                Some(declared) => *declared = (*col).clone(),
+                None => {
+                    // At its place in the database, so that a rebuild keeps the order.
+                    let at = from
+                        .columns
+                        .iter()
+                        .position(|c| c.name == col.name)
+                        .unwrap_or(to.columns.len())
+                        .min(to.columns.len());
+                    to.columns.insert(at, (*col).clone());
+                }
+            }
+            notes.push(format!(
+                "column {name}.{} ({}): not declared by the entity (ignore / [unmanaged])",
+                col.name,
+                col.ty.sql()
+            ));
+        }
+        let on_unmanaged =
+            |cols: &[String]| cols.iter().any(|c| unmanaged.iter().any(|u| &u.name == c));
+        let kept = live.kept_indexes.get(name);
+        for index in &from.indexes {
+            let by_name = any(&opts.unmanaged_indexes, &index.name);
+            if kept.is_some_and(|k| k.contains(&index.name)) {
+                // Listed by the introspection already; kept as the database has it.
+                to.indexes
+                    .retain(|i| !i.same_as(index) && i.name != index.name);
+                to.indexes.push(index.clone());
+                continue;
+            }
+            if !(by_name || on_unmanaged(&index.columns)) {
+                continue;
+            }
+            to.indexes
+                .retain(|i| !i.same_as(index) && i.name != index.name);
+            to.indexes.push(index.clone());
+            notes.push(format!(
+                "{} {} on {name} ({}): unmanaged",
+                if index.unique {
+                    "unique index"
+                } else {
+                    "index"
+                },
+                index.name,
+                index.columns.join(", ")
+            ));
+        }
+        for fk in &from.foreign_keys {
+            if on_unmanaged(&fk.columns) && !to.foreign_keys.iter().any(|f| f.same_as(fk)) {
+                to.foreign_keys.push(fk.clone());
+            }
+        }
+    }
+    target
+}
+
+/// PostgreSQL cannot change the type of a column a view reads ("cannot
+/// alter type of a column used by a view or rule"), and the views are not
+/// the entities' to drop and make again: such type changes are left out
+/// (the rest of the column's change stays) and said in `diff.unmanaged`.
+/// Which columns a view reads is found by name in its definition.
+pub fn hold_back_view_columns(diff: &mut Diff, live: &Schema) {
+    let views: Vec<(&str, &str)> = live
+        .unmanaged
+        .iter()
+        .filter(|u| u.starts_with("view ") || u.starts_with("materialized view "))
+        .filter_map(|u| u.split_once(": "))
+        .collect();
+    if views.is_empty() {
+        return;
+    }
+    let word = |text: &str, w: &str| {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|x| x == w)
+    };
+    let mut kept = Vec::with_capacity(diff.changes.len());
+    for change in std::mem::take(&mut diff.changes) {
+        let Change::AlterColumn {
+            table,
+            from,
+            to,
+            changed,
+        } = &change
+        else {
+            kept.push(change);
+            continue;
+        };
+        let bare = table.rsplit('.').next().unwrap_or(table);
+        let readers: Vec<&str> = views
+            .iter()
+            .filter(|(_, def)| word(def, bare) && word(def, &from.name))
+            .map(|(head, _)| *head)
+            .collect();
+        if !changed.ty || readers.is_empty() {
+            kept.push(change);
+            continue;
+        }
+        diff.unmanaged.push(format!(
+            "type of {table}.{} kept as {} (the entity says {}): {} reads it; change it by hand around the view",
+            from.name,
+            from.ty.sql(),
+            to.ty.sql(),
+            readers.join(", ")
+        ));
+        let to = Column {
+            ty: from.ty.clone(),
+            base_type: from.base_type.clone(),
+            ..to.clone()
+        };
+        let rest = Change::alter_column(table.clone(), from.clone(), to);
+        if let Change::AlterColumn { changed, .. } = &rest
+            && changed.any()
+        {
+            kept.push(rest);
+        }
+    }
+    diff.changes = kept;
 }
 
 fn enum_used_by_unknown(live: &Schema, name: &str, unknown: &[String]) -> bool {

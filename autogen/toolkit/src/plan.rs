@@ -104,6 +104,16 @@ pub fn additions_only(from: &[String], to: &[String]) -> bool {
     kept.len() == from.len() && kept.iter().zip(from).all(|(a, b)| *a == b)
 }
 
+/// The tables `changes` rewrite whole on `backend` (SQLite's table rebuilds;
+/// none elsewhere): the data-loss gate asks whether they hold rows.
+pub fn rebuilt_tables(changes: &[Change], from: &Schema, backend: Backend) -> BTreeSet<String> {
+    if backend == Backend::Sqlite {
+        sqlite::rebuilt_tables(changes, from)
+    } else {
+        BTreeSet::new()
+    }
+}
+
 /// Steps that take a database from `from` to `to` by `changes` (already ordered).
 pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -> Vec<Step> {
     steps_in(changes, from, to, backend, false, false)

@@ -28,6 +28,11 @@ pub struct Schema {
     /// side those of them that exist. Tables in them are keyed `schema.table`.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub schemas: BTreeSet<String>,
+    /// Indexes (and unique constraints) per table key that have attributes
+    /// the model does not hold (PostgreSQL: DESC, NULLS NOT DISTINCT,
+    /// INCLUDE): compared by their columns, never dropped nor made again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kept_indexes: BTreeMap<String, Vec<String>>,
 }
 
 /// A table as SQL names it: its schema (`None`: the connection's) and its own name.
@@ -122,6 +127,10 @@ pub struct Column {
     /// Declared rename (`#[sea_orm(renamed_from = "old")]`), entity side only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The base type of a PostgreSQL domain column (`ty` is the domain):
+    /// taking the column to its base type cannot fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_type: Option<ColumnType>,
 }
 
 /// The flavour of a PostgreSQL auto-increment column. SeaORM 2 creates
@@ -287,6 +296,7 @@ pub(crate) mod build {
             sequence: Sequence::default(),
             comment: None,
             renamed_from: None,
+            base_type: None,
         }
     }
 
@@ -395,6 +405,15 @@ mod tests {
                 false,
             ),
             (custom("tsvector"), custom("tsvector"), true),
+            // Widenings that cannot fail on real schemas (issue 27).
+            (Char(Some(20)), String(Some(255)), true),
+            (Char(Some(20)), String(Some(10)), false),
+            (custom("nvarchar(45)"), Text, true),
+            (custom("nvarchar(45)"), String(Some(45)), true),
+            (custom("nvarchar(45)"), String(Some(20)), false),
+            (custom("nchar(2)"), custom("nvarchar(10)"), true),
+            (Boolean, custom("tinyint"), true),
+            (custom("tinyint"), Boolean, true),
             (custom("vector(3)"), custom("vector(4)"), false),
             (array(custom("cidr")), array(custom("inet")), true),
         ] {

@@ -42,6 +42,13 @@ pub struct Settings {
     /// The applied history: what `upgrade` does about an edited migration.
     #[serde(default)]
     pub migrations: Migrations,
+    /// Write migrations that lose data (drop or rewrite populated tables or
+    /// columns, narrow types) without asking, as `--accept-data-loss`.
+    #[serde(default)]
+    pub accept_data_loss: bool,
+    /// Objects the entities do not manage: never dropped nor changed.
+    #[serde(default)]
+    pub unmanaged: Unmanaged,
 }
 
 /// `[migrations]`: `on_edited = "refuse" | "warn"` (`AUTOGEN_ON_EDITED`
@@ -51,6 +58,22 @@ pub struct Settings {
 pub struct Migrations {
     #[serde(default)]
     pub on_edited: autogen_runtime::checksum::OnEdited,
+}
+
+/// `[unmanaged]`: what the database has that autogen leaves alone, as globs:
+/// `columns = ["product.search", "*.legacy_*"]`, `indexes = ["idx_product_search"]`,
+/// `tables = ["audit_*"]` (left out of the comparison, as `[tables] exclude`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unmanaged {
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// `table.column` globs.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Index (or unique constraint) name globs.
+    #[serde(default)]
+    pub indexes: Vec<String>,
 }
 
 /// `[online]`: how `autogen -m` writes migrations that must not block writes.
@@ -150,6 +173,11 @@ impl Settings {
             .extend(self.schemas.include.iter().cloned());
         opts.exclude_schemas
             .extend(self.schemas.exclude.iter().cloned());
+        opts.exclude.extend(self.unmanaged.tables.iter().cloned());
+        opts.unmanaged_columns
+            .extend(self.unmanaged.columns.iter().cloned());
+        opts.unmanaged_indexes
+            .extend(self.unmanaged.indexes.iter().cloned());
         if self.unknown_tables == Some(UnknownTables::Drop) {
             opts.drop_unknown = true;
         }

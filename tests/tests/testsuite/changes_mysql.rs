@@ -426,3 +426,37 @@ case!(
     "CREATE TABLE c (id int NOT NULL PRIMARY KEY COMMENT 'key', v text COMMENT 'value') COMMENT 'a table';",
     ["create_table"]
 );
+
+#[test]
+fn the_entity_side_accepts_a_foreign_key_cycle() {
+    // store.manager_id -> staff before staff exists: the scratch database
+    // runs the entities' DDL with its foreign-key checks off (errno 150
+    // "Foreign key constraint is incorrectly formed" otherwise), in its own
+    // session only: the live connection still checks afterwards.
+    let live = tests::support::MyDatabase::create();
+    tests::support::block_on(async {
+        let db = tests::support::connect(live.url()).await.expect("connect");
+        let ddl = [
+            "CREATE TABLE store (store_id int NOT NULL AUTO_INCREMENT PRIMARY KEY, manager_id int NULL, \
+              CONSTRAINT fk_store_manager FOREIGN KEY (manager_id) REFERENCES staff (staff_id))",
+            "CREATE TABLE staff (staff_id int NOT NULL AUTO_INCREMENT PRIMARY KEY, store_id int NOT NULL, \
+              CONSTRAINT fk_staff_store FOREIGN KEY (store_id) REFERENCES store (store_id))",
+        ]
+        .map(str::to_owned);
+        let schema = seaorm_autogen::source::entities::materialize_ddl(&db, &ddl)
+            .await
+            .expect("the cycle materializes");
+        assert_eq!(schema.tables["store"].foreign_keys[0].ref_table, "staff");
+        assert_eq!(schema.tables["staff"].foreign_keys[0].ref_table, "store");
+        use sea_orm_migration::sea_orm::ConnectionTrait;
+        let checks = db
+            .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT @@foreign_key_checks AS c",
+            ))
+            .await
+            .expect("query")
+            .and_then(|r| r.try_get::<i64>("", "c").ok());
+        assert_eq!(checks, Some(1), "checks are on again in the pool");
+    });
+}

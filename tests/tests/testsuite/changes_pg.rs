@@ -829,3 +829,17 @@ fn online_index_build_outwaits_a_long_transaction_elsewhere() {
         let _ = db.close().await;
     });
 }
+
+#[test]
+fn indexes_with_attributes_views_triggers_and_functions_are_kept() {
+    // NULLS NOT DISTINCT, DESC and INCLUDE are not in the model: the indexes
+    // are compared by their columns (the entity's plain unique index is the
+    // same one), never dropped nor made again weaker.
+    let before = "CREATE TABLE t (id serial PRIMARY KEY, a integer, b text, c integer); \
+        CREATE UNIQUE INDEX t_a ON t (a) NULLS NOT DISTINCT; CREATE INDEX t_b_desc ON t (b DESC); \
+        CREATE INDEX t_c_inc ON t (c) INCLUDE (b); CREATE VIEW v AS SELECT a FROM t; \
+        CREATE FUNCTION t_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; \
+        CREATE TRIGGER t_touch BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION t_touch();";
+    let after = "CREATE TABLE t (id serial PRIMARY KEY, a integer, b text, c integer); CREATE UNIQUE INDEX t_a ON t (a);";
+    prove_postgres(&Case::new("kept_attributes", before, after, &[]));
+}

@@ -138,3 +138,51 @@ fn bad_rename_flags_and_messages_are_refused() {
     );
     assert_eq!(listing(dir.path()), before, "a refused run writes nothing");
 }
+
+#[test]
+fn dropping_a_column_that_holds_data_needs_accept_data_loss() {
+    // A column the database has and no entity declares, holding data: with
+    // no terminal, `-m` refuses in one line naming the change and the flag,
+    // and writes nothing; `--accept-data-loss` writes the drop; a column
+    // marked unmanaged in autogen.toml is no change at all.
+    let db = PgDatabase::create();
+    let ag = Autogen::new(db.url());
+    let dir = copy_migration_src();
+    let d = dir.path().to_string_lossy().into_owned();
+    assert!(ag.run(&["upgrade"]).code == 0, "bring the database to head");
+    tests::support::execute(
+        db.url(),
+        "ALTER TABLE runbooks ADD COLUMN legacy_note text; \
+         INSERT INTO runbooks (id, name, category, legacy_note) VALUES (1, 'r', 'c', 'keep me')",
+    );
+    let before = listing(dir.path());
+    let run = ag.run(&["-m", "drop it", "--migration-dir", &d]);
+    let line = run.one_line_error();
+    assert!(
+        line.contains("drop column runbooks.legacy_note") && line.contains("--accept-data-loss"),
+        "{run}"
+    );
+    assert_eq!(listing(dir.path()), before, "a refused run writes nothing");
+
+    let accepted = ag.run(&["-m", "drop it", "--accept-data-loss", "--migration-dir", &d]);
+    assert_eq!(accepted.code, 0, "{accepted}");
+    assert!(listing(dir.path()).len() > before.len(), "{accepted}");
+    // Unmanaged in autogen.toml: left alone, said so, no change.
+    let root = tests::support::temp_dir();
+    std::fs::write(
+        root.path().join("autogen.toml"),
+        "[unmanaged]\ncolumns = [\"runbooks.legacy_*\"]\n",
+    )
+    .expect("settings");
+    let fresh = copy_migration_src();
+    let fresh = fresh.path().to_string_lossy().into_owned();
+    let run = ag
+        .in_dir(root.path())
+        .run(&["diff", "--migration-dir", &fresh]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout.contains("column runbooks.legacy_note")
+            && run.stdout.contains("No changes detected"),
+        "{run}"
+    );
+}

@@ -44,6 +44,7 @@ macro_rules! change_case {
 mod changes_mysql;
 mod changes_pg;
 mod changes_sqlite;
+mod legacy;
 mod portability;
 mod roundtrip;
 

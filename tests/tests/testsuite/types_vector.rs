@@ -38,6 +38,7 @@ fn embeddings(ty: &str) -> Schema {
         comment: None,
         renamed_from: None,
         sequence: Default::default(),
+        base_type: None,
     };
     let table = Table {
         name: "zoo_embeddings".into(),

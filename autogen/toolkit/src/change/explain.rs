@@ -94,6 +94,8 @@ impl Change {
                     to.ty.sql()
                 )
             }
+            // A domain to its base type: no rewrite, nothing can fail.
+            AlterColumn { changed, .. } if changed.ty && self.risk() == Risk::Safe => return None,
             AlterColumn {
                 table,
                 from,

@@ -23,6 +23,18 @@ fn options(ctx: &Context, args: &GenerateArgs) -> anyhow::Result<DiffOptions> {
         ..DiffOptions::default()
     };
     ctx.settings.apply_to(&mut opts);
+    // Fields the entities mark `#[sea_orm(ignore)]` are unmanaged columns.
+    let prefixes: Vec<String> = ctx
+        .entity_source()
+        .registry_prefix
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .collect();
+    opts.unmanaged_columns
+        .extend(crate::source::ignored::ignored_for(
+            std::path::Path::new("."),
+            &prefixes,
+        ));
     for r in &args.renames {
         let parsed = r
             .split_once('=')
@@ -134,7 +146,7 @@ pub fn changes_json(cmp: &Comparison) -> serde_json::Value {
     json!({
         "changes": cmp.diff.changes,
         "unknown_tables": cmp.diff.unknown_tables,
-        "unmanaged": cmp.live.unmanaged,
+        "unmanaged": cmp.live.unmanaged.iter().chain(&cmp.diff.unmanaged).collect::<Vec<_>>(),
     })
 }
 

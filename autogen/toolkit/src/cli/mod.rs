@@ -154,6 +154,11 @@ pub struct GenerateArgs {
     /// non-transactional migration of their own (default: `[online]` in autogen.toml).
     #[arg(long)]
     pub online: bool,
+    /// Write a migration that drops or rewrites tables or columns holding
+    /// rows, or narrows their type, without asking (default: ask on a
+    /// terminal, refuse without one; `accept_data_loss` in autogen.toml).
+    #[arg(long)]
+    pub accept_data_loss: bool,
 }
 
 impl GenerateArgs {
@@ -165,6 +170,7 @@ impl GenerateArgs {
             && self.exclude.is_empty()
             && !self.no_input
             && !self.online
+            && !self.accept_data_loss
     }
 }
 

@@ -281,3 +281,92 @@ fn globs_match_stars_and_question_marks() {
         assert_eq!(glob_match(pattern, name), expected, "{pattern} ~ {name}");
     }
 }
+
+#[test]
+fn an_ignored_column_is_unmanaged_never_dropped_and_keeps_its_index() {
+    let search = col("search", ColumnType::Custom("tsvector".into()), true);
+    let mut live = table(
+        "product",
+        vec![col("title", ColumnType::Text, false), search.clone()],
+    );
+    live.indexes.push(Index {
+        name: "idx_product_search".into(),
+        columns: vec!["search".into()],
+        unique: false,
+        constraint: false,
+    });
+    live.indexes.push(Index {
+        name: "idx_legacy".into(),
+        columns: vec!["title".into()],
+        unique: true,
+        constraint: false,
+    });
+    let target = table("product", vec![col("title", ColumnType::Text, false)]);
+    let (live, target) = (schema(vec![live]), schema(vec![target]));
+    // Without the marker: the column and both indexes go.
+    let plain = diff(&live, &target, &DiffOptions::default());
+    assert_eq!(ops(&plain), ["drop_index", "drop_index", "drop_column"]);
+    let opts = DiffOptions {
+        unmanaged_columns: vec!["product.search".into()],
+        unmanaged_indexes: vec!["idx_leg*".into()],
+        ..DiffOptions::default()
+    };
+    let d = diff(&live, &target, &opts);
+    assert!(d.changes.is_empty(), "{:?}", d.changes);
+    assert_eq!(d.unmanaged.len(), 3, "{:?}", d.unmanaged);
+    assert!(
+        d.unmanaged[0].contains("product.search"),
+        "{:?}",
+        d.unmanaged
+    );
+    assert!(d.unmanaged.iter().any(|u| u.contains("idx_product_search")));
+    // A declared column that is unmanaged is not altered to the entity's type either.
+    let declared = schema(vec![table(
+        "product",
+        vec![
+            col("title", ColumnType::Text, false),
+            col("search", ColumnType::Text, true),
+        ],
+    )]);
+    assert!(diff(&live, &declared, &opts).changes.is_empty());
+}
+
+#[test]
+fn a_type_change_under_a_view_is_held_back_the_rest_stays() {
+    let live = schema(vec![table(
+        "product",
+        vec![
+            Column {
+                default: Some("'x'".into()),
+                ..col("title", ColumnType::String(Some(120)), false)
+            },
+            col("sku", ColumnType::Char(Some(12)), false),
+        ],
+    )]);
+    let target = schema(vec![table(
+        "product",
+        vec![
+            col("title", ColumnType::String(None), false),
+            col("sku", ColumnType::String(None), false),
+        ],
+    )]);
+    let mut live = live;
+    live.unmanaged
+        .push("view product_stock: SELECT p.product_id, p.title FROM (product p JOIN inventory i USING (product_id))".into());
+    let mut d = diff(&live, &target, &DiffOptions::default());
+    assert_eq!(d.changes.len(), 2);
+    hold_back_view_columns(&mut d, &live);
+    let described: Vec<String> = d.changes.iter().map(Change::describe).collect();
+    assert_eq!(
+        described,
+        [
+            "changed column 'product.title': default 'x' -> none",
+            "changed column 'product.sku': type char(12) -> varchar"
+        ]
+    );
+    assert!(
+        d.unmanaged[0].contains("product_stock"),
+        "{:?}",
+        d.unmanaged
+    );
+}

@@ -82,7 +82,16 @@ pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
             if let (Some(before), Some(after)) =
                 (ctx.from.tables.get(table), ctx.to.tables.get(table))
             {
+                // The key as the database names it: a key both sides have
+                // keeps the live name (dropping it under the entity's name
+                // fails: `Can't DROP FOREIGN KEY fk-...`).
+                let live = if ctx.restoring { ctx.to } else { ctx.from };
+                let live_fks = live.tables.get(table).map(|t| t.foreign_keys.as_slice());
                 for fk in &after.foreign_keys {
+                    let fk = &match live_fks.and_then(|l| l.iter().find(|l| l.same_as(fk))) {
+                        Some(l) => l.clone(),
+                        None => fk.clone(),
+                    };
                     let needed = index.columns.starts_with(&fk.columns);
                     let other = before
                         .indexes
@@ -245,4 +254,58 @@ fn qt(table: &TableName) -> String {
 
 fn list(columns: &[String]) -> String {
     columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::change::Change;
+    use crate::config::Backend;
+    use crate::schema::build::{col, schema, table};
+    use crate::schema::{ColumnType, FkAction, ForeignKey, Index};
+    use crate::step::Step;
+
+    #[test]
+    fn a_key_kept_around_a_dropped_index_goes_by_the_database_name() {
+        let fk = |name: &str| ForeignKey {
+            name: name.into(),
+            columns: vec!["city_id".into()],
+            ref_table: "city".into(),
+            ref_schema: None,
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+        };
+        let index = Index {
+            name: "idx_fk_city_id".into(),
+            columns: vec!["city_id".into()],
+            unique: false,
+            constraint: false,
+        };
+        let mut live = table("address", vec![col("city_id", ColumnType::Integer, false)]);
+        live.foreign_keys.push(fk("fk_address_city"));
+        live.indexes.push(index.clone());
+        let mut target = live.clone();
+        target.indexes.clear();
+        target.foreign_keys = vec![fk("fk-address-city_id")];
+        let (live, target) = (schema(vec![live]), schema(vec![target]));
+        let change = Change::DropIndex {
+            table: "address".into(),
+            index,
+        };
+        let (_, up, down) = crate::plan::up_and_down(&[change], &live, &target, Backend::MySql);
+        let dropped = |steps: &[Step]| -> Vec<String> {
+            steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::DropForeignKey { name, .. } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(dropped(&up), ["fk_address_city"]);
+        assert!(
+            dropped(&down).iter().all(|n| n == "fk_address_city"),
+            "{down:?}"
+        );
+    }
 }

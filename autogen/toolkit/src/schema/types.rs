@@ -83,6 +83,12 @@ impl ColumnType {
             (String(Some(a)), String(Some(b))) => a <= b,
             (String(_), String(None) | Text) => true,
             (Char(Some(a)), Char(Some(b))) => a <= b,
+            // Trailing blanks of char(n) are not significant: never longer than n.
+            (Char(Some(a)), String(Some(b))) => a <= b,
+            // MySQL's BOOLEAN is TINYINT(1): the same storage either way.
+            (Boolean, Custom(t)) | (Custom(t), Boolean) if t == "tinyint" => true,
+            // SQLite and SQL Server spellings of a character type (`nvarchar(45)`).
+            (Custom(a), b) if text_like(a).is_some() && text_widens(text_like(a), b) => true,
             (Char(_), String(None) | Text) => true,
             (Text, String(None)) => true,
             (Date, Timestamp | TimestampTz) => true,
@@ -92,6 +98,50 @@ impl ColumnType {
             (Custom(a), Custom(b)) => custom_widens_to(a, b),
             _ => false,
         }
+    }
+}
+
+/// The length of a character type spelled as the model does not
+/// (`nvarchar(45)`, `nchar(2)`, `national varchar(10)`, `clob`): `Some(None)`
+/// for no length, `None` for other types.
+fn text_like(ty: &str) -> Option<Option<u32>> {
+    let lower = ty.trim().to_ascii_lowercase();
+    let (base, arg) = match lower.split_once('(') {
+        Some((b, rest)) => (
+            b.trim(),
+            rest.trim_end_matches(')').trim().parse::<u32>().ok(),
+        ),
+        None => (lower.as_str(), None),
+    };
+    matches!(
+        base,
+        "nvarchar"
+            | "nchar"
+            | "national varchar"
+            | "national character"
+            | "national char"
+            | "varying character"
+            | "native character"
+            | "character"
+            | "clob"
+    )
+    .then_some(arg)
+}
+
+/// A character type of length `from` fits in `to`.
+fn text_widens(from: Option<Option<u32>>, to: &ColumnType) -> bool {
+    let Some(from) = from else {
+        return false;
+    };
+    match (from, to) {
+        (_, ColumnType::Text | ColumnType::String(None)) => true,
+        (Some(a), ColumnType::String(Some(b))) => a <= *b,
+        (from, ColumnType::Custom(b)) => match (from, text_like(b)) {
+            (_, Some(None)) => true,
+            (Some(a), Some(Some(b))) => a <= b,
+            _ => false,
+        },
+        _ => false,
     }
 }
 

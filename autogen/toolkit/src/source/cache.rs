@@ -31,6 +31,7 @@ const CODE: u64 = fnv_const(&[
     include_str!("database/postgres.rs"),
     include_str!("database/postgres/defaults.rs"),
     include_str!("database/sqlite.rs"),
+    include_str!("database/mysql.rs"),
     include_str!("entities.rs"),
     include_str!("incremental.rs"),
     include_str!("../recorder.rs"),

@@ -356,7 +356,7 @@ async fn materialize_postgres(
             .iter()
             .map(|(nsp, s)| (quoted_prefix(s), quoted_prefix(nsp))),
     );
-    for stmt in ddl {
+    for stmt in &defer_foreign_keys(ddl) {
         let mut stmt = stmt.clone();
         for (from, to) in &renames {
             if stmt.contains(from.as_str()) {
@@ -370,6 +370,92 @@ async fn materialize_postgres(
     let schema = database::postgres::introspect_namespaces(&txn, &scratch, &others).await;
     txn.rollback().await.map_err(fail)?;
     schema
+}
+
+/// `ddl` with the foreign keys of every `CREATE TABLE` taken out and added
+/// after all tables exist. Entities with a foreign-key cycle (store.manager_id
+/// -> staff, staff.store_id -> store) are created in some order, and a key to
+/// a table not created yet would resolve through the search path to the
+/// live table of that name: the scratch schema must only see itself.
+pub fn defer_foreign_keys(ddl: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(ddl.len());
+    let mut keys = Vec::new();
+    for stmt in ddl {
+        match split_foreign_keys(stmt) {
+            Some((create, table, fks)) if !fks.is_empty() => {
+                out.push(create);
+                keys.extend(
+                    fks.into_iter()
+                        .map(|fk| format!("ALTER TABLE {table} ADD {fk}")),
+                );
+            }
+            _ => out.push(stmt.clone()),
+        }
+    }
+    out.extend(keys);
+    out
+}
+
+/// A `CREATE TABLE name ( items )` statement without its foreign-key items,
+/// the table as written, and those items. `None`: not such a statement.
+fn split_foreign_keys(stmt: &str) -> Option<(String, String, Vec<String>)> {
+    let rest = stmt.strip_prefix("CREATE TABLE ")?;
+    let open = rest.find('(')?;
+    let table = rest[..open]
+        .trim()
+        .trim_start_matches("IF NOT EXISTS ")
+        .trim()
+        .to_owned();
+    // Top-level items between the outer parentheses (quotes and nesting skipped).
+    let body_start = "CREATE TABLE ".len() + open + 1;
+    let bytes: Vec<char> = stmt[body_start..].chars().collect();
+    let (mut depth, mut quote, mut items, mut cur, mut end) =
+        (0i32, None::<char>, Vec::new(), String::new(), None);
+    for (i, &c) in bytes.iter().enumerate() {
+        match quote {
+            Some(q) => {
+                cur.push(c);
+                if c == q {
+                    quote = None;
+                }
+                continue;
+            }
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                cur.push(c);
+                continue;
+            }
+            None => {}
+        }
+        match c {
+            '(' => {
+                depth += 1;
+                cur.push(c);
+            }
+            ')' if depth == 0 => {
+                items.push(std::mem::take(&mut cur));
+                end = Some(i);
+                break;
+            }
+            ')' => {
+                depth -= 1;
+                cur.push(c);
+            }
+            ',' if depth == 0 => items.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    let end = end?;
+    let tail: String = bytes[end + 1..].iter().collect();
+    let is_fk = |item: &str| {
+        let t = item.trim_start();
+        t.starts_with("FOREIGN KEY")
+            || (t.starts_with("CONSTRAINT ") && t.contains(" FOREIGN KEY ("))
+    };
+    let (fks, kept): (Vec<String>, Vec<String>) = items.into_iter().partition(|i| is_fk(i));
+    let fks: Vec<String> = fks.into_iter().map(|f| f.trim().to_owned()).collect();
+    let create = format!("{}{}){}", &stmt[..body_start], kept.join(","), tail);
+    Some((create, table, fks))
 }
 
 /// `"name".`, as SeaORM's PostgreSQL DDL qualifies a table of schema `name`.
@@ -452,12 +538,21 @@ async fn materialize_mysql(db: &DatabaseConnection, ddl: &[String]) -> Result<Sc
         conn.execute_unprepared(&format!("USE `{scratch}`"))
             .await
             .map_err(fail)?;
+        // Foreign-key cycles (store.manager_id -> staff, staff.store_id ->
+        // store) cannot be created table by table with checks on: errno 150.
+        // Off in this session only, for the scratch database's DDL.
+        conn.execute_unprepared("SET SESSION foreign_key_checks = 0")
+            .await
+            .map_err(fail)?;
         for stmt in ddl {
             conn.execute_unprepared(stmt).await.map_err(fail)?;
         }
         database::mysql::introspect_database(&conn, &scratch).await
     }
     .await;
+    let checks = conn
+        .execute_unprepared("SET SESSION foreign_key_checks = 1")
+        .await;
     let back = conn
         .execute_unprepared(&format!("USE `{}`", own.replace('`', "``")))
         .await;
@@ -465,6 +560,7 @@ async fn materialize_mysql(db: &DatabaseConnection, ddl: &[String]) -> Result<Sc
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{scratch}`"))
         .await;
     let _ = conn.rollback().await;
+    checks.map_err(fail)?;
     back.map_err(fail)?;
     dropped.map_err(fail)?;
     result
@@ -517,5 +613,36 @@ pub fn annotate(schema: &mut Schema, tables: &[TableCreateStatement], backend: D
             }
             column.renamed_from = renamed_from;
         }
+    }
+}
+
+#[cfg(test)]
+mod deferred_keys {
+    use super::*;
+
+    #[test]
+    fn foreign_keys_are_added_after_every_table_exists() {
+        let ddl = vec![
+            r#"CREATE TABLE "store" ( "store_id" serial NOT NULL PRIMARY KEY, "manager_id" integer, "name" varchar(45) CHECK ("name" <> ','), CONSTRAINT "fk-store-manager_id" FOREIGN KEY ("manager_id") REFERENCES "staff" ("staff_id") ON DELETE NO ACTION ON UPDATE NO ACTION )"#.to_owned(),
+            r#"CREATE TABLE "staff" ( "staff_id" serial NOT NULL PRIMARY KEY, "store_id" integer NOT NULL, FOREIGN KEY ("store_id") REFERENCES "store" ("store_id") )"#.to_owned(),
+            r#"CREATE INDEX "i" ON "staff" ("store_id")"#.to_owned(),
+        ];
+        let out = defer_foreign_keys(&ddl);
+        assert_eq!(out.len(), 5, "{out:#?}");
+        assert!(
+            !out[0].contains("FOREIGN KEY") && out[0].contains(r#"CHECK ("name" <> ',')"#),
+            "{}",
+            out[0]
+        );
+        assert!(!out[1].contains("FOREIGN KEY"), "{}", out[1]);
+        assert_eq!(out[2], ddl[2]);
+        assert_eq!(
+            out[3],
+            r#"ALTER TABLE "store" ADD CONSTRAINT "fk-store-manager_id" FOREIGN KEY ("manager_id") REFERENCES "staff" ("staff_id") ON DELETE NO ACTION ON UPDATE NO ACTION"#
+        );
+        assert_eq!(
+            out[4],
+            r#"ALTER TABLE "staff" ADD FOREIGN KEY ("store_id") REFERENCES "store" ("store_id")"#
+        );
     }
 }

@@ -4,6 +4,7 @@ mod cache;
 pub use cache::set_dir as set_cache_dir;
 pub mod database;
 pub mod entities;
+pub mod ignored;
 mod incremental;
 
 use thiserror::Error;

@@ -20,6 +20,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     output::detected(&cmp.diff.changes);
     output::unknown_tables(&cmp.diff.unknown_tables);
     output::unmanaged(&cmp.live.unmanaged);
+    output::unmanaged(&cmp.diff.unmanaged);
     output::warn_undecided(&cmp.diff.rename_candidates);
     if cmp.diff.changes.is_empty() {
         println!("No changes detected");

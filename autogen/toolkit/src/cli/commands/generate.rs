@@ -2,10 +2,13 @@
 //! generated from the difference between the entities and the database,
 //! then lint what was written.
 
+use std::io::{BufRead, IsTerminal, Write};
+
 use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::Header;
+use crate::change::loss;
 use crate::cli::commands::lint;
 use crate::cli::compare::{changes_json, compare, lock_dir, plan_options};
 use crate::cli::status::db_backend;
@@ -13,6 +16,7 @@ use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::offline;
 use crate::runtime::{Direction, Squashed};
 use crate::workspace::{MigrationDir, Written};
+use crate::{Comparison, Header};
 
 pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
@@ -21,11 +25,12 @@ pub async fn run<M: MigratorTrait + Squashed>(
 ) -> anyhow::Result<Outcome> {
     // Held until the files are registered: the parent is the head seen here.
     let _lock = lock_dir(ctx)?;
-    let (_db, cmp) = compare::<M>(ctx, args, true).await?;
+    let (db, cmp) = compare::<M>(ctx, args, true).await?;
     if !ctx.json {
         output::detected(&cmp.diff.changes);
         output::unknown_tables(&cmp.diff.unknown_tables);
         output::unmanaged(&cmp.live.unmanaged);
+        output::unmanaged(&cmp.diff.unmanaged);
         output::warn_undecided(&cmp.diff.rename_candidates);
     }
     if cmp.diff.changes.is_empty() {
@@ -37,6 +42,22 @@ pub async fn run<M: MigratorTrait + Squashed>(
         return Ok(Outcome::Ok);
     }
     let plan = cmp.plan_with(&plan_options(ctx, args, cmp.backend)?);
+    if !(args.accept_data_loss || ctx.settings.accept_data_loss) {
+        gate(ctx, args, &db, &cmp).await?;
+    }
+    if !ctx.json {
+        for change in &cmp.diff.changes {
+            let taken = loss::taken_with(change, &cmp.live);
+            if !taken.is_empty() {
+                println!(
+                    "{} {} also drops what autogen does not manage: {}",
+                    output::red("WARNING:"),
+                    change.describe(),
+                    taken.join(", ")
+                );
+            }
+        }
+    }
     let dir = MigrationDir::open(&ctx.migration_dir)?;
     let mut parents = dir.heads()?;
     let now = chrono::Utc::now();
@@ -114,4 +135,38 @@ pub async fn run<M: MigratorTrait + Squashed>(
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// The data-loss gate: a change that drops or rewrites a table or column
+/// holding rows, or narrows its type, is asked about on a terminal and
+/// refused without one, before anything is written. Rows are looked for
+/// only in the tables such changes touch (one `LIMIT 1` query each).
+async fn gate(
+    ctx: &Context,
+    args: &GenerateArgs,
+    db: &DatabaseConnection,
+    cmp: &Comparison,
+) -> anyhow::Result<()> {
+    let found = cmp.data_loss(db).await?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let ask = !args.no_input && !ctx.json && std::io::stdin().is_terminal();
+    if ask {
+        for f in &found {
+            println!(
+                "{} this migration would {} (it holds data)",
+                output::red("DATA LOSS:"),
+                f.what
+            );
+        }
+        print!("Write it anyway? [y/N] ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if matches!(line.trim(), "y" | "Y" | "yes") {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("{}", loss::refusal(&found.iter().collect::<Vec<_>>()))
 }

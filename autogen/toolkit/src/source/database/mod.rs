@@ -44,3 +44,28 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         )),
     }
 }
+
+/// Whether `table` holds a row (with `column` not NULL, when given): one
+/// `SELECT 1 ... LIMIT 1`, which stops at the first row found. The
+/// data-loss gate asks this for each table a change would empty or rewrite.
+pub async fn holds_rows<C: ConnectionTrait>(
+    db: &C,
+    table: &crate::schema::TableName,
+    column: Option<&str>,
+) -> Result<bool, SourceError> {
+    use sea_orm_migration::sea_query::{Alias, Expr, ExprTrait, Query};
+    let mut select = Query::select();
+    select.expr(Expr::val(1));
+    match &table.schema {
+        Some(schema) => select.from((Alias::new(schema), Alias::new(&table.name))),
+        None => select.from(Alias::new(&table.name)),
+    };
+    if let Some(column) = column {
+        select.and_where(Expr::col(Alias::new(column)).is_not_null());
+    }
+    select.limit(1);
+    let row = db.query_one(&select).await.map_err(|e| {
+        SourceError::Introspect(format!("cannot tell whether {table} holds rows: {e}"))
+    })?;
+    Ok(row.is_some())
+}

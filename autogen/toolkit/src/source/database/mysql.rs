@@ -61,6 +61,16 @@ const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME
     WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL \
     ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
 
+/// What the model does not manage, listed (never compared, never dropped):
+/// triggers, views (with their definition, to tell what they use), routines.
+const OTHERS: &str = "SELECT 'trigger' AS kind, TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS table_name, \
+    LEFT(ACTION_STATEMENT, 400) AS definition FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? \
+    UNION ALL SELECT 'view', TABLE_NAME, NULL, LEFT(VIEW_DEFINITION, 400) \
+    FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? \
+    UNION ALL SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, NULL, NULL \
+    FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? \
+    ORDER BY 1, 2";
+
 /// MariaDB names a CHECK per table (a JSON column's is named after the
 /// column in every table that has one), and says which table it is on.
 const CHECKS_MARIADB: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, \
@@ -118,7 +128,7 @@ pub async fn introspect_database<C: ConnectionTrait>(
         let name: String = get(&row, "name")?;
         let kind: String = get(&row, "kind")?;
         if kind == "VIEW" {
-            out.unmanaged.push(format!("view {name}"));
+            // Listed with its definition below.
             continue;
         }
         if kind != "BASE TABLE" {
@@ -199,6 +209,7 @@ pub async fn introspect_database<C: ConnectionTrait>(
             sequence: Default::default(),
             comment: comment.filter(|c| !c.is_empty()),
             renamed_from: None,
+            base_type: None,
         });
     }
 
@@ -300,6 +311,28 @@ pub async fn introspect_database<C: ConnectionTrait>(
             continue;
         }
         t.indexes.push(index);
+    }
+    let others = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            OTHERS,
+            [database.into(), database.into(), database.into()],
+        ))
+        .await?;
+    for row in others {
+        let kind: String = get(&row, "kind")?;
+        let name: String = get(&row, "name")?;
+        let mut item = format!("{kind} {name}");
+        if let Some(table) = get::<Option<String>>(&row, "table_name")? {
+            item.push_str(&format!(" on {table}"));
+        }
+        if let Some(def) = get::<Option<String>>(&row, "definition")? {
+            item.push_str(&format!(
+                ": {}",
+                def.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
+        }
+        out.unmanaged.push(item);
     }
     out.unmanaged.sort();
     Ok(out)

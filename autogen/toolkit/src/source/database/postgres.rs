@@ -1,5 +1,5 @@
-//! PostgreSQL catalog → [`Schema`] in five queries (tables, columns,
-//! constraints, indexes, enums), independent of the number of tables; a
+//! PostgreSQL catalog → [`Schema`] in six queries (tables, columns,
+//! constraints, indexes, enums, and the objects only listed as unmanaged), independent of the number of tables; a
 //! sixth tells which schemas exist when entities name schemas of their own.
 //! Set-based throughout: comments are joined rather than fetched per row
 //! (`col_description` is a query per column), and definitions are deparsed
@@ -27,7 +27,8 @@ SELECT n.nspname::text AS nsp, c.relname::text AS table_name, a.attname::text AS
        format_type(a.atttypid, a.atttypmod) AS formatted,
        t.typtype::text AS typtype, t.typname::text AS typname,
        a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_expr,
-       a.attidentity::text AS identity, ds.description AS comment
+       a.attidentity::text AS identity, ds.description AS comment,
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -45,7 +46,10 @@ SELECT n.nspname::text AS nsp, c.relname::text AS table_name, con.conname::text 
        array_to_json(ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord))::text AS ref_columns,
        con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
-       CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid) END AS definition
+       CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid) END AS definition,
+       CASE WHEN con.contype = 'u' AND EXISTS (SELECT 1 FROM pg_index x WHERE x.indexrelid = con.conindid
+                 AND (x.indnkeyatts < x.indnatts OR coalesce((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false)))
+            THEN pg_get_constraintdef(con.oid) END AS attrs
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -57,9 +61,14 @@ ORDER BY n.nspname, c.relname, con.conname"#;
 const INDEXES: &str = r#"
 SELECT n.nspname::text AS nsp, t.relname::text AS table_name, i.relname::text AS name, ix.indisunique AS is_unique,
        array_to_json(ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num ORDER BY k.ord))::text AS columns,
+             JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num
+             WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord))::text AS columns,
        (ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL OR am.amname <> 'btree') AS unmanaged,
+       (0 <> ANY(ix.indoption::int2[]) OR ix.indnkeyatts < ix.indnatts
+            OR coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::bool, false)) AS attrs,
        CASE WHEN ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL OR am.amname <> 'btree'
+                 OR 0 <> ANY(ix.indoption::int2[]) OR ix.indnkeyatts < ix.indnatts
+                 OR coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::bool, false)
             THEN pg_get_indexdef(ix.indexrelid) END AS definition
 FROM pg_index ix
 JOIN pg_class i ON i.oid = ix.indexrelid
@@ -69,6 +78,33 @@ JOIN pg_am am ON am.oid = i.relam
 WHERE n.nspname = ANY($1) AND t.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, t.relname, i.relname"#;
+
+/// What the model does not manage but a change may take with it, listed
+/// (never compared, never dropped): triggers, views, functions, domains and
+/// extensions of the schemas read.
+const OTHERS: &str = r#"
+SELECT 'trigger' AS kind, t.tgname::text AS name, c.relname::text AS table_name, pg_get_triggerdef(t.oid) AS definition
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname = ANY($1)
+UNION ALL
+SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, c.relname::text, NULL,
+       left(regexp_replace(pg_get_viewdef(c.oid), '\s+', ' ', 'g'), 400)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)
+UNION ALL
+SELECT 'function', p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'domain', t.typname::text, NULL, format_type(t.typbasetype, t.typtypmod)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'd' AND n.nspname = ANY($1)
+UNION ALL
+SELECT 'extension', e.extname::text, NULL, e.extversion::text
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE n.nspname = ANY($1)
+ORDER BY 1, 2"#;
 
 const NAMESPACES: &str = "SELECT nspname::text AS nsp FROM pg_namespace WHERE nspname = ANY($1)";
 
@@ -177,6 +213,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         } else {
             parse_type(&formatted)
         };
+        let base_type = get::<Option<String>>(&row, "base_type")?.map(|b| parse_type(&b));
         let identity: String = get(&row, "identity")?;
         let mut default: Option<String> = get(&row, "default_expr")?;
         let serial = default
@@ -200,6 +237,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             },
             comment: get(&row, "comment")?,
             renamed_from: None,
+            base_type,
         });
     }
 
@@ -219,12 +257,25 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
                 t.primary_key = columns;
                 t.primary_key_name = name;
             }
-            "u" => t.indexes.push(Index {
-                name,
-                columns,
-                unique: true,
-                constraint: true,
-            }),
+            "u" => {
+                // NULLS NOT DISTINCT and INCLUDE are not in the model: the
+                // constraint is compared by its columns and never dropped.
+                if let Some(def) = get::<Option<String>>(&row, "attrs")? {
+                    out.unmanaged.push(format!(
+                        "constraint {name} on {table}: {def} (kept as it is)"
+                    ));
+                    out.kept_indexes
+                        .entry(table.clone())
+                        .or_default()
+                        .push(name.clone());
+                }
+                t.indexes.push(Index {
+                    name,
+                    columns,
+                    unique: true,
+                    constraint: true,
+                })
+            }
             "f" => t.foreign_keys.push({
                 let ref_nsp: String = get::<Option<String>>(&row, "ref_nsp")?.unwrap_or_default();
                 let ref_table: String =
@@ -274,12 +325,40 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             ));
             continue;
         }
+        if get::<bool>(&row, "attrs")? {
+            // DESC, NULLS NOT DISTINCT, INCLUDE: not in the model, so the
+            // index is compared by its columns and never dropped or made again.
+            let def: Option<String> = get(&row, "definition")?;
+            out.unmanaged.push(format!(
+                "index {name} on {table}: {} (kept as it is)",
+                def.unwrap_or_default()
+            ));
+            out.kept_indexes
+                .entry(table.clone())
+                .or_default()
+                .push(name.clone());
+        }
         t.indexes.push(Index {
             name,
             columns: json_list(&get::<String>(&row, "columns")?)?,
             unique: get(&row, "is_unique")?,
             constraint: false,
         });
+    }
+
+    for row in query(OTHERS).await? {
+        let kind: String = get(&row, "kind")?;
+        let name: String = get(&row, "name")?;
+        let table: Option<String> = get(&row, "table_name")?;
+        let def: Option<String> = get(&row, "definition")?;
+        let mut item = format!("{kind} {name}");
+        if let Some(table) = table {
+            item.push_str(&format!(" on {table}"));
+        }
+        if let Some(def) = def {
+            item.push_str(&format!(": {def}"));
+        }
+        out.unmanaged.push(item);
     }
 
     let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();

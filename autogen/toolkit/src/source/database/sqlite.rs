@@ -46,6 +46,7 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         let name: String = get(&row, "name")?;
         if kind != "table" {
             let on: String = get(&row, "tbl_name")?;
+            // By name only: SQLite rewrites their SQL when a table is renamed.
             out.unmanaged.push(match kind.as_str() {
                 "view" => format!("view {name}"),
                 _ => format!("trigger {name} on {on}"),
@@ -93,6 +94,7 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             auto_increment: false,
             comment: None,
             renamed_from: None,
+            base_type: None,
             sequence: Default::default(),
         });
     }
