@@ -229,6 +229,10 @@ pub enum Command {
         /// Depend on the toolkit at this checkout (path dependency) instead of crates.io.
         #[arg(long, value_name = "DIR")]
         toolkit_path: Option<PathBuf>,
+        /// The crate that holds the `Migrator` and the migration files,
+        /// when several crates depend on sea-orm-migration.
+        #[arg(long, value_name = "NAME")]
+        migration_crate: Option<String>,
     },
 }
 
@@ -415,9 +419,14 @@ async fn run_with<M: MigratorTrait + Squashed>(
             Box::pin(commands::squash::run::<M>(&ctx, &message)).await
         }
         Some(Command::Reset { yes }) => Box::pin(commands::reset::run::<M>(&ctx, yes)).await,
-        Some(Command::Init { toolkit_path }) => {
-            commands::init::run(Path::new("."), toolkit_path.as_deref())
-        }
+        Some(Command::Init {
+            toolkit_path,
+            migration_crate,
+        }) => commands::init::run(
+            Path::new("."),
+            toolkit_path.as_deref(),
+            migration_crate.as_deref(),
+        ),
     }
 }
 
