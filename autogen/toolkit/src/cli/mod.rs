@@ -149,9 +149,11 @@ pub enum Command {
     Adopt {
         #[command(flatten)]
         args: GenerateArgs,
-        /// Write the extra-index list (a Rust module) to FILE.
-        #[arg(long, value_name = "FILE")]
-        write: Option<PathBuf>,
+        /// Write the extra-index list (a Rust module) and give it to the
+        /// migration crate's autogen binary; default FILE:
+        /// <migration src>/bin/autogen/indexes.rs.
+        #[arg(long, value_name = "FILE", num_args = 0..=1)]
+        write: Option<Option<PathBuf>>,
     },
     /// Write a migration: from the entities (default) or an empty template.
     Revision {
@@ -392,7 +394,8 @@ async fn run_with<M: MigratorTrait + Squashed>(
         Some(Command::Diff(args)) => Box::pin(commands::diff::run::<M>(&ctx, &args)).await,
         Some(Command::Check(args)) => Box::pin(commands::check::run::<M>(&ctx, &args)).await,
         Some(Command::Adopt { args, write }) => {
-            Box::pin(commands::adopt::run::<M>(&ctx, &args, write.as_deref())).await
+            let write = write.as_ref().map(Option::as_deref);
+            Box::pin(commands::adopt::run::<M>(&ctx, &args, write)).await
         }
         Some(Command::Revision { args, empty, .. }) => {
             Box::pin(commands::revision::run::<M>(&ctx, &args, empty)).await
