@@ -73,8 +73,9 @@ pub fn missing(comparison: &Comparison) -> Missing {
                 changed,
             } => {
                 let mut left = *changed;
+                // The database's default, where the entity has none or
+                // another (MySQL's `ON UPDATE` included).
                 if changed.default
-                    && to.default.is_none()
                     && let Some(default) = &from.default
                 {
                     attributes.push((table.clone(), to.name.clone(), attribute(default)));

@@ -88,7 +88,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
         }
     }
     if !missing.attributes.is_empty() {
-        println!("Defaults the database has and the entities do not declare; add to the fields:");
+        println!("Defaults the database has and the entities do not declare; set on the fields:");
         for (table, column, attribute) in &missing.attributes {
             println!("  {table}.{column}: {attribute}");
         }
