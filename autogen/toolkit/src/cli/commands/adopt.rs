@@ -114,6 +114,12 @@ pub async fn run<M: MigratorTrait + Squashed>(
 /// A file directly in `src/bin/` would be built as a binary of its own.
 fn destination(migration_src: &Path, given: Option<&Path>) -> anyhow::Result<PathBuf> {
     let Some(path) = given else {
+        if !migration_src.join(BIN).is_file() {
+            anyhow::bail!(
+                "{} does not exist (the binary `autogen init` writes): pass --write FILE and give the module to your autogen binary with `.with_indexes(<module>::all)`; nothing was written",
+                migration_src.join(BIN).display()
+            );
+        }
         return Ok(migration_src.join(INDEXES));
     };
     let in_bin = path
@@ -274,11 +280,20 @@ mod tests {
 
     #[test]
     fn the_index_list_goes_beside_the_binary_never_into_src_bin() {
-        let src = Path::new("migration/src");
-        assert_eq!(
-            destination(src, None).expect("default"),
-            PathBuf::from("migration/src/bin/autogen/indexes.rs")
+        let dir = std::env::temp_dir().join(format!("autogen-adopt-{}", std::process::id()));
+        let src = dir.join("migration/src");
+        let no_binary = destination(&src, None).expect_err("no binary to wire");
+        assert!(
+            no_binary.to_string().contains("--write FILE"),
+            "{no_binary}"
         );
+        std::fs::create_dir_all(src.join("bin")).expect("mkdir");
+        std::fs::write(src.join(BIN), "fn main() {}\n").expect("write");
+        assert_eq!(
+            destination(&src, None).expect("default"),
+            src.join("bin/autogen/indexes.rs")
+        );
+        let src = src.as_path();
         let refused = destination(src, Some(Path::new("migration/src/bin/indexes.rs")))
             .expect_err("a binary");
         assert!(
@@ -287,6 +302,7 @@ mod tests {
         );
         assert!(destination(src, Some(Path::new("indexes.txt"))).is_err());
         assert!(destination(src, Some(Path::new("migration/indexes.rs"))).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
