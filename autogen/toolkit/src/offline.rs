@@ -187,6 +187,8 @@ async fn record_checked<M: MigratorTrait>(
             .iter()
             .find(|m| m.name() == name)
             .ok_or_else(|| OfflineError::Unknown(name.clone()))?;
+        // The assumed schema before it: a migration left out leaves it so.
+        let before = assumed.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let (conn, log) = recording(backend, assumed);
         let manager = SchemaManager::new(&conn);
         let result = match direction {
@@ -214,6 +216,7 @@ async fn record_checked<M: MigratorTrait>(
                     "it fails on what it reads back ({e}), which an offline script answers with no rows"
                 ),
             };
+            *assumed.lock().unwrap_or_else(|p| p.into_inner()) = before;
             out.push(MigrationSql {
                 name: name.clone(),
                 transactional: transactional(migration.as_ref(), backend),
