@@ -31,9 +31,17 @@ pub enum AdoptError {
     )]
     NoMigrationCrate,
     #[error(
-        "several migration crates ({0}): autogen init adopts a workspace with one, nothing was changed"
+        "several crates hold a `Migrator` with migration files ({0}): name the one autogen writes to with `autogen init --migration-crate NAME`, nothing was changed"
     )]
     SeveralMigrationCrates(String),
+    #[error(
+        "--migration-crate {0}: no member of this workspace by that name depends on sea-orm-migration (members that do: {1}), nothing was changed"
+    )]
+    UnknownMigrationCrate(String, String),
+    #[error(
+        "the only entities found ({0}) are in crates that depend on the migration crate {1}, which cannot depend on them in turn: move the entities to a crate of their own, nothing was changed"
+    )]
+    EntitiesDependOnMigration(String, String),
     #[error(
         "no entity crate found (a library depending on sea-orm whose sources derive DeriveEntityModel or use #[sea_orm::model]): generate one with `sea-orm-cli generate entity`, nothing was changed"
     )]
@@ -61,6 +69,10 @@ pub struct Crate {
 pub struct Adoption {
     pub entities: Vec<Crate>,
     pub migration: Crate,
+    /// The command that runs the workspace's `autogen` binary from its root
+    /// (`cargo run --bin autogen --`, or with `-p <migration crate>` where
+    /// that crate is not a default member).
+    pub command: String,
     /// Files to write (new or changed), with their previous content.
     pub edits: Vec<Written>,
 }
@@ -69,37 +81,52 @@ impl Adoption {
     /// Find the crates of the workspace at `root` and compute the edits.
     /// `toolkit` is a checkout of this toolkit to depend on by path.
     pub fn plan(root: &Path, toolkit: Option<&Path>) -> Result<Self, AdoptError> {
+        Self::plan_with(root, toolkit, None)
+    }
+
+    /// [`Adoption::plan`], with the migration crate named (`--migration-crate`)
+    /// instead of found.
+    pub fn plan_with(
+        root: &Path,
+        toolkit: Option<&Path>,
+        migration_crate: Option<&str>,
+    ) -> Result<Self, AdoptError> {
         let manifest = root.join("Cargo.toml");
         if !manifest.is_file() {
             return Err(AdoptError::NoManifest(root.to_owned()));
         }
         let members = members(root)?;
-        let migrations: Vec<&Member> = members.iter().filter(|m| m.is_migration(root)).collect();
-        let migration = match migrations.as_slice() {
-            [] => return Err(AdoptError::NoMigrationCrate),
-            [one] => *one,
-            several => match several.iter().find(|m| m.krate.package == "migration") {
-                Some(m) => *m,
-                None => {
-                    return Err(AdoptError::SeveralMigrationCrates(
-                        several
-                            .iter()
-                            .map(|m| m.krate.package.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ));
-                }
-            },
-        };
-        let entities: Vec<&Member> = members
+        let migration = pick_migration(&members, root, migration_crate)?;
+        // Every other crate with entities, except those that depend on the
+        // migration crate (an app's database crate running `Migrator::up`):
+        // the migration crate cannot depend on them in turn.
+        let with_entities: Vec<&Member> = members
             .iter()
-            .filter(|m| !m.depends_on("sea-orm-migration") && m.has_entities(root))
+            .filter(|m| m.krate.package != migration.krate.package && m.has_entities(root))
+            .collect();
+        let entities: Vec<&Member> = with_entities
+            .iter()
+            .copied()
+            .filter(|m| !m.depends_on(&migration.krate.package))
             .collect();
         if entities.is_empty() {
-            return Err(AdoptError::NoEntityCrate);
+            if with_entities.is_empty() {
+                return Err(AdoptError::NoEntityCrate);
+            }
+            return Err(AdoptError::EntitiesDependOnMigration(
+                names(&with_entities),
+                migration.krate.package.clone(),
+            ));
         }
+        // The toolkit checkout, relative to the migration crate's manifest
+        // (a path dependency that still resolves when the workspace moves).
         let toolkit = match toolkit {
-            Some(t) => Some(fs::canonicalize(t).map_err(|e| AdoptError::Read(t.to_owned(), e))?),
+            Some(t) => {
+                let t = fs::canonicalize(t).map_err(|e| AdoptError::Read(t.to_owned(), e))?;
+                let at = root.join(&migration.krate.dir);
+                let at = fs::canonicalize(&at).map_err(|e| AdoptError::Read(at, e))?;
+                Some(relative_between(&at, &t))
+            }
             None => None,
         };
         let mut edits = Vec::new();
@@ -137,9 +164,15 @@ impl Adoption {
                 settings_file(&entities, &migration_src),
             );
         }
+        let command = if default_members(root, &members)?.contains(&migration.krate.package) {
+            "cargo run --bin autogen --".to_owned()
+        } else {
+            format!("cargo run -p {} --bin autogen --", migration.krate.package)
+        };
         Ok(Self {
             entities: entities.into_iter().map(|m| m.krate.clone()).collect(),
             migration: migration.krate.clone(),
+            command,
             edits,
         })
     }
@@ -164,6 +197,103 @@ fn push_edit(edits: &mut Vec<Written>, path: PathBuf, before: &str, after: Strin
             after,
         });
     }
+}
+
+fn names(members: &[&Member]) -> String {
+    members
+        .iter()
+        .map(|m| m.krate.package.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The migration crate: the one named, else the one crate that implements
+/// `MigratorTrait` next to its migration files (an app's crate that only
+/// runs `Migrator::up` is not one), else `migration` among several.
+fn pick_migration<'a>(
+    members: &'a [Member],
+    root: &Path,
+    named: Option<&str>,
+) -> Result<&'a Member, AdoptError> {
+    let using: Vec<&Member> = members
+        .iter()
+        .filter(|m| m.depends_on("sea-orm-migration"))
+        .collect();
+    if let Some(name) = named {
+        return using
+            .iter()
+            .copied()
+            .find(|m| m.krate.package == name || m.krate.lib == name)
+            .ok_or_else(|| AdoptError::UnknownMigrationCrate(name.to_owned(), names(&using)));
+    }
+    let holding: Vec<&Member> = using
+        .iter()
+        .copied()
+        .filter(|m| m.holds_migrations(root))
+        .collect();
+    match holding.as_slice() {
+        [one] => return Ok(one),
+        [] => {}
+        several => {
+            return several
+                .iter()
+                .copied()
+                .find(|m| m.krate.package == "migration")
+                .ok_or_else(|| AdoptError::SeveralMigrationCrates(names(several)));
+        }
+    }
+    // No crate with migration files yet (a fresh `sea-orm-cli migrate init`
+    // emptied): one naming `Migrator` in its lib.rs.
+    let implementing: Vec<&Member> = using
+        .iter()
+        .copied()
+        .filter(|m| m.implements_migrator(root))
+        .collect();
+    let naming: Vec<&Member> = if implementing.is_empty() {
+        using
+            .iter()
+            .copied()
+            .filter(|m| m.is_migration(root))
+            .collect()
+    } else {
+        implementing
+    };
+    match naming.as_slice() {
+        [] => Err(AdoptError::NoMigrationCrate),
+        [one] => Ok(one),
+        several => several
+            .iter()
+            .copied()
+            .find(|m| m.krate.package == "migration")
+            .ok_or_else(|| AdoptError::SeveralMigrationCrates(names(several))),
+    }
+}
+
+/// The packages `cargo run` picks from at the root: `[workspace]
+/// default-members`, else the root package, else every member.
+fn default_members(root: &Path, members: &[Member]) -> Result<Vec<String>, AdoptError> {
+    let (_, doc) = read(&root.join("Cargo.toml"))?;
+    let by_dir = |dir: &Path| {
+        members
+            .iter()
+            .find(|m| m.krate.dir == dir)
+            .map(|m| m.krate.package.clone())
+    };
+    if let Some(defaults) = doc
+        .get("workspace")
+        .and_then(|w| w.get("default-members"))
+        .and_then(Item::as_array)
+    {
+        return Ok(defaults
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(|d| by_dir(Path::new(d.trim_end_matches('/'))))
+            .collect());
+    }
+    if doc.get("package").is_some() {
+        return Ok(by_dir(Path::new("")).into_iter().collect());
+    }
+    Ok(members.iter().map(|m| m.krate.package.clone()).collect())
 }
 
 /// A member crate with its parsed manifest.
@@ -195,6 +325,21 @@ impl Member {
         self.depends_on("sea-orm-migration")
             && fs::read_to_string(root.join(&self.krate.dir).join("src/lib.rs"))
                 .is_ok_and(|lib| lib.contains("Migrator"))
+    }
+
+    fn implements_migrator(&self, root: &Path) -> bool {
+        fs::read_to_string(root.join(&self.krate.dir).join("src/lib.rs"))
+            .is_ok_and(|lib| lib.contains("impl MigratorTrait for"))
+    }
+
+    /// Implements `MigratorTrait` in its lib.rs and has migration files
+    /// (`impl MigrationTrait for`) in its sources.
+    fn holds_migrations(&self, root: &Path) -> bool {
+        let src = root.join(&self.krate.dir).join("src");
+        self.implements_migrator(root)
+            && rust_files(&src)
+                .iter()
+                .any(|f| fs::read_to_string(f).is_ok_and(|t| t.contains("impl MigrationTrait for")))
     }
 
     fn has_entities(&self, root: &Path) -> bool {
@@ -440,6 +585,29 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
     out.join(to)
 }
 
+/// `to` relative to `from` (both absolute, canonical): `../..` up to their
+/// common ancestor, then down. Paths with nothing in common (two Windows
+/// drives) stay absolute.
+fn relative_between(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<Component<'_>> = from.components().collect();
+    let to: Vec<Component<'_>> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return to.iter().collect();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 fn slash(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
@@ -556,6 +724,162 @@ mod tests {
         assert_eq!(
             relative(Path::new("crates/migration"), Path::new("crates/entity")),
             PathBuf::from("../../crates/entity")
+        );
+    }
+
+    /// A workspace on disk, file by file, in a directory of its own.
+    fn workspace(tag: &str, files: &[(&str, &str)]) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("autogen-init-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        for (path, text) in files {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            fs::write(path, text).expect("write");
+        }
+        root
+    }
+
+    const ENTITY: (&str, &str) = (
+        "entity/Cargo.toml",
+        "[package]\nname = \"entity\"\n\n[dependencies]\nsea-orm = \"2.0\"\n",
+    );
+    const ENTITY_LIB: (&str, &str) = ("entity/src/lib.rs", "pub mod cake;\n");
+    const CAKE: (&str, &str) = (
+        "entity/src/cake.rs",
+        "#[derive(DeriveEntityModel)]\npub struct Model {}\n",
+    );
+    const MIGRATION: (&str, &str) = (
+        "migration/Cargo.toml",
+        "[package]\nname = \"migration\"\n\n[dependencies]\nsea-orm-migration = \"2.0\"\n",
+    );
+    const MIGRATOR: &str = "pub struct Migrator;\nimpl MigratorTrait for Migrator {}\n";
+    const MIGRATION_FILE: &str = "pub struct Migration;\nimpl MigrationTrait for Migration {}\n";
+
+    #[test]
+    fn an_app_crate_that_runs_migrator_up_is_not_taken_for_the_migration_crate() {
+        // The root package is the app; its `db` crate depends on
+        // sea-orm-migration and the migration crate to run `Migrator::up`.
+        let root = workspace(
+            "appdb",
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"app\"\n\n[workspace]\nmembers = [\"entity\", \"db\", \"tools/*\"]\n",
+                ),
+                ("src/main.rs", "fn main() {}\n"),
+                ENTITY,
+                ENTITY_LIB,
+                CAKE,
+                (
+                    "db/Cargo.toml",
+                    "[package]\nname = \"db\"\n\n[dependencies]\nsea-orm-migration = \"2.0\"\nstore-migrations = { path = \"../tools/migrations\" }\n",
+                ),
+                (
+                    "db/src/lib.rs",
+                    "use migration::Migrator;\npub async fn boot() { Migrator::up(db, None).await }\n",
+                ),
+                (
+                    "tools/migrations/Cargo.toml",
+                    "[package]\nname = \"store-migrations\"\n\n[lib]\nname = \"migration\"\n\n[dependencies]\nsea-orm-migration = \"2.0\"\n",
+                ),
+                ("tools/migrations/src/lib.rs", MIGRATOR),
+                (
+                    "tools/migrations/src/m20240101_000001_init.rs",
+                    MIGRATION_FILE,
+                ),
+            ],
+        );
+        let toolkit = root.join("vendor/autogen");
+        fs::create_dir_all(&toolkit).expect("mkdir");
+        let adoption = Adoption::plan(&root, Some(&toolkit)).expect("adopted");
+        assert_eq!(adoption.migration.package, "store-migrations");
+        assert_eq!(
+            adoption.command, "cargo run -p store-migrations --bin autogen --",
+            "the root package is the only default member"
+        );
+        let manifest = adoption
+            .edits
+            .iter()
+            .find(|w| w.path.ends_with("tools/migrations/Cargo.toml"))
+            .expect("the migration manifest is edited");
+        assert!(
+            manifest
+                .after
+                .contains(r#"seaorm-autogen = { path = "../../vendor/autogen/autogen/toolkit" }"#),
+            "the toolkit path is relative to the manifest:\n{}",
+            manifest.after
+        );
+        assert!(!manifest.after.contains(&*root.to_string_lossy()));
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn two_crates_with_migrations_are_refused_naming_the_flag_which_picks_one() {
+        let root = workspace(
+            "two",
+            &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"entity\", \"migration\", \"audit\"]\ndefault-members = [\"migration\"]\n",
+                ),
+                ENTITY,
+                ENTITY_LIB,
+                CAKE,
+                MIGRATION,
+                ("migration/src/lib.rs", MIGRATOR),
+                ("migration/src/m20240101_000001_init.rs", MIGRATION_FILE),
+                (
+                    "audit/Cargo.toml",
+                    "[package]\nname = \"audit\"\n\n[dependencies]\nsea-orm-migration = \"2.0\"\n",
+                ),
+                ("audit/src/lib.rs", MIGRATOR),
+                ("audit/src/m20240101_000001_audit.rs", MIGRATION_FILE),
+            ],
+        );
+        // `migration` wins by name among several; a crate named otherwise needs the flag.
+        let adoption = Adoption::plan(&root, None).expect("adopted");
+        assert_eq!(adoption.migration.package, "migration");
+        assert_eq!(adoption.command, "cargo run --bin autogen --");
+        fs::rename(root.join("migration"), root.join("store")).expect("rename");
+        let text = fs::read_to_string(root.join("Cargo.toml")).expect("read");
+        fs::write(
+            root.join("Cargo.toml"),
+            text.replace("\"migration\"", "\"store\""),
+        )
+        .expect("write");
+        let text = fs::read_to_string(root.join("store/Cargo.toml")).expect("read");
+        fs::write(
+            root.join("store/Cargo.toml"),
+            text.replace("name = \"migration\"", "name = \"store\""),
+        )
+        .expect("write");
+        let refused = Adoption::plan(&root, None).expect_err("ambiguous");
+        assert!(
+            refused.to_string().contains("(store, audit)")
+                && refused.to_string().contains("--migration-crate NAME"),
+            "{refused}"
+        );
+        let adoption = Adoption::plan_with(&root, None, Some("audit")).expect("named");
+        assert_eq!(adoption.migration.package, "audit");
+        assert_eq!(adoption.command, "cargo run -p audit --bin autogen --");
+        let unknown = Adoption::plan_with(&root, None, Some("nope")).expect_err("unknown");
+        assert!(unknown.to_string().contains("store, audit"), "{unknown}");
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn relative_paths_between_absolute_directories() {
+        assert_eq!(
+            relative_between(Path::new("/work/app/migration"), Path::new("/work/autogen")),
+            PathBuf::from("../../autogen")
+        );
+        assert_eq!(
+            relative_between(Path::new("/work/app"), Path::new("/work/app/vendor/ag")),
+            PathBuf::from("vendor/ag")
+        );
+        assert_eq!(
+            relative_between(Path::new("/work/app"), Path::new("/work/app")),
+            PathBuf::from(".")
         );
     }
 }

@@ -16,7 +16,7 @@
 use autogen_runtime::bookkeeping;
 use autogen_runtime::{Direction, MIGRATION_TABLE};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 use thiserror::Error;
 
@@ -49,6 +49,23 @@ pub struct MigrationSql {
     /// Run in a transaction of its own (as `upgrade` does), or not.
     pub transactional: bool,
     pub statements: Vec<Recorded>,
+    /// Why the migration is left out of the script (it failed on what it
+    /// read back, which a recording answers with no rows: rows inserted
+    /// through entities); none: it is in the script.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<String>,
+}
+
+impl MigrationSql {
+    /// The one line a command prints for a migration left out of its script.
+    pub fn left_out_line(&self) -> Option<String> {
+        self.left_out.as_ref().map(|why| {
+            format!(
+                "migration {} is left out of the script: {why}; the script does not record it as applied, so `autogen upgrade` applies it afterwards",
+                self.name
+            )
+        })
+    }
 }
 
 /// A connection that records instead of executing, and its log.
@@ -170,17 +187,44 @@ async fn record_checked<M: MigratorTrait>(
             .iter()
             .find(|m| m.name() == name)
             .ok_or_else(|| OfflineError::Unknown(name.clone()))?;
+        // The assumed schema before it: a migration left out leaves it so.
+        let before = assumed.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let (conn, log) = recording(backend, assumed);
         let manager = SchemaManager::new(&conn);
         let result = match direction {
             Direction::Up => migration.up(&manager).await,
             Direction::Down => migration.down(&manager).await,
         };
-        result.map_err(|e| OfflineError::Failed {
-            name: name.clone(),
-            reason: e.to_string(),
-        })?;
         let statements = take(&log);
+        if let Err(e) = result {
+            // A migration that read something back (an entity insert reads
+            // the new row) and failed on the offline answer, no rows, is left
+            // out with its reason; any other failure is the migration's own.
+            let read_back = statements.iter().any(|l| matches!(l, Recorded::Query(_)))
+                || matches!(e, DbErr::RecordNotFound(_) | DbErr::RecordNotInserted);
+            if !read_back {
+                return Err(OfflineError::Failed {
+                    name: name.clone(),
+                    reason: e.to_string(),
+                });
+            }
+            let why = match &e {
+                DbErr::RecordNotFound(_) | DbErr::RecordNotInserted => format!(
+                    "it writes rows through entities (`ActiveModel::insert` and the like read the new row back: {e}), which an offline script cannot answer"
+                ),
+                _ => format!(
+                    "it fails on what it reads back ({e}), which an offline script answers with no rows"
+                ),
+            };
+            *assumed.lock().unwrap_or_else(|p| p.into_inner()) = before;
+            out.push(MigrationSql {
+                name: name.clone(),
+                transactional: transactional(migration.as_ref(), backend),
+                statements: Vec::new(),
+                left_out: Some(why),
+            });
+            continue;
+        }
         if refuse_rebuilds
             && backend == DbBackend::Sqlite
             && let Some(table) = statements.iter().find_map(rebuilt_table)
@@ -196,6 +240,7 @@ async fn record_checked<M: MigratorTrait>(
             name: name.clone(),
             transactional: transactional(migration.as_ref(), backend),
             statements,
+            left_out: None,
         });
     }
     Ok(out)
@@ -302,6 +347,12 @@ pub fn render(script: &Script<'_>) -> String {
             Direction::Down => "downgrade",
         };
         out.push_str(&format!("\n-- {} ({verb})\n", m.name));
+        if let Some(why) = &m.left_out {
+            out.push_str(&format!(
+                "-- LEFT OUT: {why}. Run `autogen {verb}` for it; this script does not record it.\n"
+            ));
+            continue;
+        }
         if m.transactional {
             out.push_str("BEGIN;\n");
         }
@@ -364,6 +415,7 @@ pub async fn record_one(
         name: migration.name().to_owned(),
         transactional: transactional(migration, backend),
         statements: take(&log),
+        left_out: None,
     })
 }
 
@@ -535,6 +587,124 @@ mod tests {
         assert!(err.to_string().contains("m9 is not in this build"), "{err}");
     }
 
+    /// An entity a seed migration inserts rows through.
+    mod seed_cake {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+        #[sea_orm(table_name = "seed_cake")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i32,
+            pub name: String,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    struct Seed;
+
+    impl sea_orm_migration::MigrationName for Seed {
+        fn name(&self) -> &str {
+            "m2_seed_cakes"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Seed {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
+            use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+            seed_cake::ActiveModel {
+                name: Set("plain".into()),
+                ..Default::default()
+            }
+            .insert(manager.get_connection())
+            .await?;
+            Ok(())
+        }
+    }
+
+    struct Seeds;
+
+    impl MigratorTrait for Seeds {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            vec![Box::new(CreatesT), Box::new(Seed), Box::new(CreatesMore)]
+        }
+    }
+
+    struct CreatesMore;
+
+    impl sea_orm_migration::MigrationName for CreatesMore {
+        fn name(&self) -> &str {
+            "m3_create_more"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreatesMore {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
+            use sea_orm::sea_query::{ColumnDef, Table};
+            manager
+                .create_table(
+                    Table::create()
+                        .table("more")
+                        .col(ColumnDef::new("id").integer().not_null().primary_key())
+                        .to_owned(),
+                )
+                .await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_seed_migration_inserting_through_entities_is_left_out_by_name_and_the_rest_goes_on()
+    {
+        for backend in [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite] {
+            let names: Vec<String> = Seeds::migrations()
+                .iter()
+                .map(|m| m.name().to_owned())
+                .collect();
+            let migrations = record::<Seeds>(
+                backend,
+                &names,
+                Direction::Up,
+                &share(Assumed::empty("test")),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+            let lines: Vec<String> = migrations
+                .iter()
+                .filter_map(MigrationSql::left_out_line)
+                .collect();
+            assert_eq!(lines.len(), 1, "{backend:?}: {lines:?}");
+            assert!(
+                lines[0].starts_with("migration m2_seed_cakes is left out of the script: it writes rows through entities")
+                    && !lines[0].contains('\n'),
+                "{backend:?}: {}",
+                lines[0]
+            );
+            let script = render(&Script {
+                backend,
+                direction: Direction::Up,
+                notes: &lines,
+                install: &[],
+                prelude: &[],
+                migrations: &migrations,
+            });
+            assert!(
+                script.contains("CREATE TABLE") && script.contains("m3_create_more"),
+                "{backend:?}: the migrations around it are in the script:\n{script}"
+            );
+            assert!(
+                script.contains("-- LEFT OUT: ")
+                    && !script.contains(&bookkeeping(backend, "m2_seed_cakes", Direction::Up)),
+                "{backend:?}: the seed migration is not recorded as applied:\n{script}"
+            );
+        }
+    }
+
     #[test]
     fn scripts_wrap_transactional_migrations() {
         let migrations = [MigrationSql {
@@ -544,6 +714,7 @@ mod tests {
                 Recorded::Execute("CREATE TABLE \"a\" ()".into()),
                 Recorded::Query("SELECT 1".into()),
             ],
+            left_out: None,
         }];
         let text = render(&Script {
             backend: DbBackend::Postgres,

@@ -5,10 +5,13 @@
 //!
 //! Indexes the entity attributes cannot express go into an extra-index list
 //! (`Project::with_indexes`); a default the entity lacks is an attribute on
-//! its column. Pure: it reads a [`Comparison`], it writes nothing.
+//! its column, in the form SeaORM's derive accepts. Every other change the
+//! first migration would make is listed as not covered, so that nothing of
+//! it comes as a surprise. Pure: it reads a [`Comparison`], it writes nothing.
 
 use crate::Comparison;
 use crate::change::Change;
+use crate::source::database::mysql::ON_UPDATE;
 use crate::step::{DefaultValue, lit};
 
 /// What the entities lack, as code to add.
@@ -22,11 +25,35 @@ pub struct Missing {
     /// `(table, column, attribute)`: the `#[sea_orm(...)]` attribute that
     /// declares a default the database has.
     pub attributes: Vec<(String, String, String)>,
+    /// What the first migration would also do that these declarations do
+    /// not cover: `(kind, description)`, e.g. `("type change", "changed
+    /// column 'film.title': type varchar(255) -> text")`.
+    pub uncovered: Vec<(&'static str, String)>,
 }
 
 impl Missing {
     pub fn is_empty(&self) -> bool {
-        self.indexes == 0 && self.attributes.is_empty()
+        self.indexes == 0 && self.attributes.is_empty() && self.uncovered.is_empty()
+    }
+
+    /// "2 type changes and 9 foreign-key changes" (kinds in first-seen order).
+    pub fn uncovered_summary(&self) -> String {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for (kind, _) in &self.uncovered {
+            match counts.iter_mut().find(|(k, _)| k == kind) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((kind, 1)),
+            }
+        }
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+            .collect();
+        match parts.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
     }
 }
 
@@ -35,34 +62,52 @@ impl Missing {
 pub fn missing(comparison: &Comparison) -> Missing {
     let mut indexes = Vec::new();
     let mut attributes = Vec::new();
+    let mut uncovered = Vec::new();
     for change in &comparison.diff.changes {
         match change {
-            Change::DropIndex { table, index } => {
-                let mut code = format!(
-                    "Index::create()\n.name({})\n.table({})",
-                    lit(&index.name),
-                    lit(table)
-                );
-                for c in &index.columns {
-                    code.push_str(&format!("\n.col({})", lit(c)));
-                }
-                if index.unique {
-                    code.push_str("\n.unique()");
-                }
-                code.push_str("\n.to_owned()");
-                indexes.push(code);
-            }
+            Change::DropIndex { table, index } => indexes.push(index_code(table, index)),
             Change::AlterColumn {
                 table,
                 from,
                 to,
                 changed,
-            } if changed.default && to.default.is_none() => {
-                if let Some(default) = &from.default {
+            } => {
+                let mut left = *changed;
+                // The database's default, where the entity has none or
+                // another (MySQL's `ON UPDATE` included).
+                if changed.default
+                    && let Some(default) = &from.default
+                {
                     attributes.push((table.clone(), to.name.clone(), attribute(default)));
+                    left.default = false;
                 }
+                if !left.any() {
+                    continue;
+                }
+                // Described without the part the attribute covers.
+                let mut rest_to = to.clone();
+                if !left.default {
+                    rest_to.default = from.default.clone();
+                }
+                let rest = Change::AlterColumn {
+                    table: table.clone(),
+                    from: from.clone(),
+                    to: rest_to,
+                    changed: left,
+                };
+                let kind = [
+                    (left.ty, "type change"),
+                    (left.nullable, "nullability change"),
+                    (left.default, "default change"),
+                    (left.auto_increment, "auto-increment change"),
+                    (left.comment, "comment change"),
+                ]
+                .into_iter()
+                .find_map(|(on, kind)| on.then_some(kind))
+                .unwrap_or("column change");
+                uncovered.push((kind, rest.describe()));
             }
-            _ => {}
+            other => uncovered.push((kind(other), other.describe())),
         }
     }
     let index_module = if indexes.is_empty() {
@@ -72,7 +117,7 @@ pub fn missing(comparison: &Comparison) -> Missing {
             "//! Indexes the database has that the entity attributes cannot express\n\
              //! (written by `autogen adopt`): given to the autogen binary with\n\
              //! `Project::with_indexes(<this module>::all)`.\n\n\
-             use sea_orm::sea_query::{{Index, IndexCreateStatement}};\n\n\
+             use sea_orm_migration::sea_orm::sea_query::{{Index, IndexCreateStatement}};\n\n\
              pub fn all() -> Vec<IndexCreateStatement> {{\nvec![\n{},\n]\n}}\n",
             indexes.join(",\n")
         )
@@ -81,23 +126,93 @@ pub fn missing(comparison: &Comparison) -> Missing {
         indexes: indexes.len(),
         index_module,
         attributes,
+        uncovered,
+    }
+}
+
+/// The entries a module of [`Missing::index_module`] holds, to add to one
+/// written earlier: the text of `module` with `entries` appended to its
+/// `vec![...]` (None when `module` is not such a module).
+pub fn append_indexes(module: &str, entries: &Missing) -> Option<String> {
+    let new = entries.index_module.split_once("vec![\n")?.1;
+    let new = new.rsplit_once("]")?.0.trim_end().trim_end_matches(',');
+    let close = module.rfind(']')?;
+    module.find("vec![")?;
+    let head = module[..close].trim_end();
+    let sep = if head.ends_with('[') || head.ends_with(',') {
+        "\n"
+    } else {
+        ",\n"
+    };
+    Some(format!("{head}{sep}{new},\n{}", &module[close..]))
+}
+
+/// sea-query code creating `index` on `table`.
+fn index_code(table: &str, index: &crate::schema::Index) -> String {
+    let mut code = format!(
+        "Index::create()\n.name({})\n.table({})",
+        lit(&index.name),
+        lit(table)
+    );
+    for c in &index.columns {
+        code.push_str(&format!("\n.col({})", lit(c)));
+    }
+    if index.unique {
+        code.push_str("\n.unique()");
+    }
+    code.push_str("\n.to_owned()");
+    code
+}
+
+/// The kind of a change the suggestions leave, for the summary line.
+fn kind(change: &Change) -> &'static str {
+    match change {
+        Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => "foreign-key change",
+        Change::AddIndex { .. } | Change::DropIndex { .. } => "index change",
+        Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. } => {
+            "table change"
+        }
+        Change::AddColumn { .. }
+        | Change::DropColumn { .. }
+        | Change::RenameColumn { .. }
+        | Change::AlterColumn { .. } => "column change",
+        Change::AlterPrimaryKey { .. } => "primary-key change",
+        Change::AlterTableComment { .. } => "comment change",
+        Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => {
+            "enum change"
+        }
+        Change::CreateSchema { .. } | Change::DropSchema { .. } => "schema change",
     }
 }
 
 /// The `#[sea_orm(...)]` attribute declaring `default` (as introspected).
+/// SeaORM's derive parses `default_expr` as a Rust expression and sea-query
+/// writes any expression but a keyword or value in parentheses, so MySQL's
+/// `ON UPDATE ...` (kept with the default in the model) goes to `extra`.
 fn attribute(default: &str) -> String {
-    match DefaultValue::parse(default) {
-        DefaultValue::Bool(b) => format!("#[sea_orm(default_value = {b})]"),
-        DefaultValue::Int(n) => format!("#[sea_orm(default_value = {n})]"),
-        DefaultValue::Str(s) => format!("#[sea_orm(default_value = {})]", lit(&s)),
-        DefaultValue::CurrentTimestamp => {
-            "#[sea_orm(default_expr = \"Expr::current_timestamp()\")]".to_owned()
-        }
-        DefaultValue::Raw(sql) => format!(
-            "#[sea_orm(default_expr = {})]",
-            lit(&format!("Expr::cust({})", lit(&sql)))
-        ),
+    let (default, on_update) = match default.split_once(ON_UPDATE) {
+        Some((d, u)) => (d, Some(u)),
+        None => (default, None),
+    };
+    let mut parts = Vec::new();
+    if !(on_update.is_some() && default.trim().eq_ignore_ascii_case("null")) {
+        parts.push(match DefaultValue::parse(default) {
+            DefaultValue::Bool(b) => format!("default_value = {b}"),
+            DefaultValue::Int(n) => format!("default_value = {n}"),
+            DefaultValue::Str(s) => format!("default_value = {}", lit(&s)),
+            DefaultValue::CurrentTimestamp => {
+                "default_expr = \"Expr::current_timestamp()\"".to_owned()
+            }
+            DefaultValue::Raw(sql) => format!(
+                "default_expr = {}",
+                lit(&format!("Expr::cust({})", lit(&sql)))
+            ),
+        });
     }
+    if let Some(update) = on_update {
+        parts.push(format!("extra = {}", lit(&format!("ON UPDATE {update}"))));
+    }
+    format!("#[sea_orm({})]", parts.join(", "))
 }
 
 #[cfg(test)]
@@ -185,5 +300,113 @@ mod tests {
         )
         .expect("compare");
         assert!(missing(&comparison).is_empty());
+    }
+
+    #[test]
+    fn mysql_on_update_goes_to_extra_where_the_derive_and_sea_query_accept_it() {
+        assert_eq!(
+            attribute("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+            "#[sea_orm(default_expr = \"Expr::current_timestamp()\", extra = \"ON UPDATE CURRENT_TIMESTAMP\")]"
+        );
+        assert_eq!(
+            attribute("NULL ON UPDATE CURRENT_TIMESTAMP"),
+            "#[sea_orm(extra = \"ON UPDATE CURRENT_TIMESTAMP\")]"
+        );
+        assert_eq!(
+            attribute("uuid()"),
+            "#[sea_orm(default_expr = \"Expr::cust(\\\"uuid()\\\")\")]"
+        );
+    }
+
+    #[test]
+    fn what_the_suggestions_leave_is_named_and_counted() {
+        use crate::schema::{FkAction, ForeignKey};
+        let mut live = table(
+            "film",
+            vec![
+                Column {
+                    default: Some("'untitled'".into()),
+                    ..col("title", ColumnType::String(Some(255)), false)
+                },
+                col("language_id", ColumnType::Integer, false),
+            ],
+        );
+        live.foreign_keys.push(ForeignKey {
+            name: "film_language_id_fkey".into(),
+            columns: vec!["language_id".into()],
+            ref_table: "language".into(),
+            ref_schema: None,
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::SetNull,
+            on_update: FkAction::NoAction,
+        });
+        let language = table("language", vec![]);
+        let entities = table(
+            "film",
+            vec![
+                col("title", ColumnType::Text, false),
+                col("language_id", ColumnType::Integer, false),
+            ],
+        );
+        let comparison = compare_schemas(
+            Backend::Postgres,
+            schema(vec![live, language.clone()]),
+            schema(vec![entities, language]),
+            DiffOptions::default(),
+            &mut NoRenames,
+        )
+        .expect("compare");
+        let missing = missing(&comparison);
+        assert_eq!(
+            missing.attributes,
+            vec![(
+                "film".to_owned(),
+                "title".to_owned(),
+                "#[sea_orm(default_value = \"untitled\")]".to_owned()
+            )]
+        );
+        let kinds: Vec<&str> = missing.uncovered.iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, ["foreign-key change", "type change"], "{missing:?}");
+        assert!(
+            missing.uncovered[1].1.contains("type varchar(255) -> text")
+                && !missing.uncovered[1].1.contains("default"),
+            "the covered default is not repeated: {}",
+            missing.uncovered[1].1
+        );
+        assert_eq!(
+            missing.uncovered_summary(),
+            "1 foreign-key change and 1 type change"
+        );
+    }
+
+    #[test]
+    fn a_second_write_appends_to_the_index_list() {
+        let index = |name: &str| Index {
+            name: name.into(),
+            columns: vec!["a".into()],
+            unique: false,
+            constraint: false,
+        };
+        let with = |names: &[&str]| {
+            let mut live = table("t", vec![col("a", ColumnType::Integer, false)]);
+            live.indexes = names.iter().map(|n| index(n)).collect();
+            let comparison = compare_schemas(
+                Backend::Sqlite,
+                schema(vec![live]),
+                schema(vec![table("t", vec![col("a", ColumnType::Integer, false)])]),
+                DiffOptions::default(),
+                &mut NoRenames,
+            )
+            .expect("compare");
+            missing(&comparison)
+        };
+        let first = crate::render::rustfmt(&with(&["ix_one"]).index_module).expect("rustfmt");
+        let merged = append_indexes(&first, &with(&["ix_two"])).expect("appended");
+        let merged = crate::render::rustfmt(&merged).expect("still Rust");
+        assert!(
+            merged.contains("\"ix_one\"") && merged.contains("\"ix_two\""),
+            "{merged}"
+        );
+        assert!(append_indexes("fn main() {}", &with(&["ix_two"])).is_none());
     }
 }

@@ -378,3 +378,151 @@ fn a_sea_orm_cli_workspace_is_adopted_by_init_then_generates_and_applies_on_pg_a
     let autogen = Autogen::new(&url).binary(autogen_bin).in_dir(root);
     round_trip(&autogen, migration_bin, root, &url);
 }
+
+/// The binary `autogen init` writes (as in `seaorm_autogen::adopt`), for
+/// `adopt --write` to wire.
+const INIT_BINARY: &str = r#"use seaorm_autogen::cli::{self, Project};
+use entity as _;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    cli::init_logging();
+    let project = Project::new("entity::*", "migration/src");
+    cli::main::<migration::Migrator>(project).await
+}
+"#;
+
+/// A copy of this workspace's `migration/src` with the binary `init` writes.
+fn migration_src_copy(root: &Path) -> PathBuf {
+    let src = root.join("src");
+    let from = workspace_root().join("migration/src");
+    for entry in std::fs::read_dir(&from)
+        .expect("ls migration/src")
+        .flatten()
+    {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), src.join(entry.file_name()))
+                .or_else(|_| {
+                    std::fs::create_dir_all(&src)?;
+                    std::fs::copy(entry.path(), src.join(entry.file_name()))
+                })
+                .expect("copy");
+        }
+    }
+    std::fs::create_dir_all(src.join("bin")).expect("mkdir");
+    std::fs::write(src.join("bin/autogen.rs"), INIT_BINARY).expect("write the binary");
+    src
+}
+
+/// A database at head whose schema then gained, by hand, what a legacy
+/// database has (an index, a default, a wider type): `check` sends to
+/// `adopt`, `adopt` declares what it can and names the rest, `adopt --write`
+/// puts the index list beside the binary and wires it; `current` on a
+/// database with nothing recorded names `stamp head`.
+#[test]
+fn a_database_with_undeclared_objects_is_sent_to_adopt_whose_write_wires_the_binary() {
+    let pg = PgDatabase::create();
+    let dir = temp_dir();
+    let src = migration_src_copy(dir.path());
+    let src_arg = src.to_str().expect("utf-8 path");
+    let autogen = Autogen::new(pg.url()).in_dir(dir.path());
+    let with_dir = |args: &[&str]| {
+        let mut all = vec!["--migration-dir", src_arg];
+        all.extend_from_slice(args);
+        autogen.run(&all)
+    };
+
+    let current = with_dir(&["current"]);
+    assert!(
+        current.ok().stdout.contains("`autogen stamp head`"),
+        "{current}"
+    );
+    with_dir(&["upgrade"]).ok();
+    tests::support::execute(
+        pg.url(),
+        "CREATE INDEX ix_legacy_runbooks_category_created ON runbooks (category, created_at); \
+         ALTER TABLE runbooks ALTER COLUMN description SET DEFAULT 'none yet'; \
+         ALTER TABLE runbooks ALTER COLUMN category TYPE varchar(200)",
+    );
+
+    let check = with_dir(&["check"]);
+    assert_eq!(check.code, 1, "{check}");
+    assert!(
+        check.stdout.contains(
+            "2 of them are indexes and defaults the database has and the entities do not declare"
+        ) && check.stdout.contains("run `autogen adopt`"),
+        "{check}"
+    );
+
+    let adopt = with_dir(&["adopt"]);
+    adopt.ok();
+    assert!(
+        adopt
+            .stdout
+            .contains(".name(\"ix_legacy_runbooks_category_created\")")
+            && adopt
+                .stdout
+                .contains("runbooks.description: #[sea_orm(default_value = \"none yet\")]")
+            && adopt
+                .stdout
+                .contains("1 type change is not covered by these suggestions")
+            && adopt
+                .stdout
+                .contains("changed column 'runbooks.category': type varchar(200) -> varchar(100)"),
+        "{adopt}"
+    );
+
+    let refused = with_dir(&["adopt", "--write", &format!("{src_arg}/bin/indexes.rs")]);
+    assert!(
+        refused.one_line_error().contains("binary of its own"),
+        "{refused}"
+    );
+    assert!(!src.join("bin/indexes.rs").exists());
+
+    let written = with_dir(&["adopt", "--write"]);
+    written.ok();
+    let module = src.join("bin/autogen/indexes.rs");
+    assert!(
+        written.stdout.contains(&format!(
+            "Wrote 1 index declaration(s) to {}",
+            module.display()
+        )),
+        "{written}"
+    );
+    let text = std::fs::read_to_string(&module).expect("the index list");
+    assert!(
+        text.contains("use sea_orm_migration::sea_orm::sea_query::{Index, IndexCreateStatement};")
+            && text.contains("\"ix_legacy_runbooks_category_created\""),
+        "{text}"
+    );
+    let bin = std::fs::read_to_string(src.join("bin/autogen.rs")).expect("the binary");
+    assert!(
+        bin.contains("mod indexes;\n")
+            && bin.contains(
+                "Project::new(\"entity::*\", \"migration/src\").with_indexes(indexes::all);"
+            ),
+        "{bin}"
+    );
+}
+
+/// MariaDB's `ON UPDATE CURRENT_TIMESTAMP` is suggested as `extra`, which
+/// SeaORM's derive and sea-query accept (as `default_expr` it made every
+/// command fail with an SQL syntax error).
+#[test]
+fn a_mysql_on_update_default_is_suggested_in_a_form_that_compiles_and_runs() {
+    let my = tests::support::MyDatabase::create();
+    let autogen = Autogen::new(my.url());
+    autogen.run(&["upgrade"]).ok();
+    tests::support::execute(
+        my.url(),
+        "ALTER TABLE runbook_versions MODIFY created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP",
+    );
+    let adopt = autogen.run(&["adopt"]);
+    adopt.ok();
+    assert!(
+        adopt.stdout.contains(
+            "runbook_versions.created_at: #[sea_orm(default_expr = \"Expr::current_timestamp()\", extra = \"ON UPDATE CURRENT_TIMESTAMP\")]"
+        ),
+        "{adopt}"
+    );
+}

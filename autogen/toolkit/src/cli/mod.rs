@@ -185,9 +185,11 @@ pub enum Command {
     Adopt {
         #[command(flatten)]
         args: GenerateArgs,
-        /// Write the extra-index list (a Rust module) to FILE.
-        #[arg(long, value_name = "FILE")]
-        write: Option<PathBuf>,
+        /// Write the extra-index list (a Rust module) and give it to the
+        /// migration crate's autogen binary; default FILE:
+        /// <migration src>/bin/autogen/indexes.rs.
+        #[arg(long, value_name = "FILE", num_args = 0..=1)]
+        write: Option<Option<PathBuf>>,
     },
     /// Write a migration: from the entities (default) or an empty template.
     Revision {
@@ -285,6 +287,10 @@ pub enum Command {
         /// Depend on the toolkit at this checkout (path dependency) instead of crates.io.
         #[arg(long, value_name = "DIR")]
         toolkit_path: Option<PathBuf>,
+        /// The crate that holds the `Migrator` and the migration files,
+        /// when several crates depend on sea-orm-migration.
+        #[arg(long, value_name = "NAME")]
+        migration_crate: Option<String>,
     },
     /// Print a shell completion script: `autogen completions bash > /etc/bash_completion.d/autogen`.
     Completions {
@@ -519,7 +525,8 @@ async fn run_with<M: MigratorTrait + Squashed>(
         Some(Command::Diff(args)) => Box::pin(commands::diff::run::<M>(&ctx, &args)).await,
         Some(Command::Check(args)) => Box::pin(commands::check::run::<M>(&ctx, &args)).await,
         Some(Command::Adopt { args, write }) => {
-            Box::pin(commands::adopt::run::<M>(&ctx, &args, write.as_deref())).await
+            let write = write.as_ref().map(Option::as_deref);
+            Box::pin(commands::adopt::run::<M>(&ctx, &args, write)).await
         }
         Some(Command::Revision { args, empty, .. }) => {
             Box::pin(commands::revision::run::<M>(&ctx, &args, empty)).await
@@ -549,9 +556,14 @@ async fn run_with<M: MigratorTrait + Squashed>(
         Some(Command::Test) => Box::pin(commands::harness::run::<M>(&ctx)).await,
         Some(Command::Validate) => Box::pin(commands::validate::run::<M>(&ctx)).await,
         Some(Command::Repair { yes }) => Box::pin(commands::repair::run::<M>(&ctx, yes)).await,
-        Some(Command::Init { toolkit_path }) => {
-            commands::init::run(Path::new("."), toolkit_path.as_deref())
-        }
+        Some(Command::Init {
+            toolkit_path,
+            migration_crate,
+        }) => commands::init::run(
+            Path::new("."),
+            toolkit_path.as_deref(),
+            migration_crate.as_deref(),
+        ),
         Some(Command::Completions { .. } | Command::Man { .. }) => Ok(Outcome::Ok),
     }
 }

@@ -40,8 +40,20 @@ pub async fn run<M: MigratorTrait + Squashed>(
             println!("Detected INVALID index {i} (an interrupted CREATE INDEX CONCURRENTLY)");
         }
         output::detected(&cmp.diff.changes);
+        // On a database adopted with `autogen stamp` (never built by these
+        // migrations), most of the list is what the entities do not declare:
+        // `-m` would drop it, `adopt` turns it into declarations.
+        let missing = crate::undeclared::missing(&cmp);
+        let undeclared = missing.indexes + missing.attributes.len();
+        let next = if undeclared > 0 {
+            format!(
+                "{undeclared} of them are indexes and defaults the database has and the entities do not declare (a database adopted with `autogen stamp`?): run `autogen adopt` to declare them first, since `autogen -m` would drop them; then `autogen -m \"message\"` for the rest"
+            )
+        } else {
+            "run `autogen -m \"message\"` to generate a migration".to_owned()
+        };
         println!(
-            "{} the database and the entities differ by {} change(s): run `autogen -m \"message\"` to generate a migration",
+            "{} the database and the entities differ by {} change(s): {next}",
             output::red("FAILED:"),
             cmp.diff.changes.len()
         );

@@ -38,7 +38,7 @@ pub async fn run<M: MigratorTrait + Squashed>(ctx: &Context) -> anyhow::Result<O
     }
     if current.is_empty() {
         println!(
-            "<base> (empty database: {} migration(s) pending, head is {})",
+            "<base> (no migration recorded: {} pending, head is {}): `autogen upgrade` applies them; a database that was built without them is adopted with `autogen stamp head`, then `autogen adopt` and `autogen check`",
             pending.len(),
             heads.join(", ")
         );

@@ -129,6 +129,13 @@ async fn downgrade_sql<M: MigratorTrait + Squashed>(
         "Offline SQL: nothing was run. Rolling back drops what the migrations created, with its data.".to_owned(),
     ];
     notes.extend(note);
+    for line in migrations
+        .iter()
+        .filter_map(offline::MigrationSql::left_out_line)
+    {
+        eprintln!("warning: {line}");
+        notes.push(line);
+    }
     print!(
         "{}",
         offline::render(&Script {

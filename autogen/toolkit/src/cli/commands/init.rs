@@ -6,8 +6,12 @@ use std::path::Path;
 use crate::adopt::Adoption;
 use crate::cli::{Outcome, output};
 
-pub fn run(root: &Path, toolkit: Option<&Path>) -> anyhow::Result<Outcome> {
-    let adoption = Adoption::plan(root, toolkit)?;
+pub fn run(
+    root: &Path,
+    toolkit: Option<&Path>,
+    migration_crate: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    let adoption = Adoption::plan_with(root, toolkit, migration_crate)?;
     let names = |crates: &[crate::adopt::Crate]| {
         crates
             .iter()
@@ -20,8 +24,10 @@ pub fn run(root: &Path, toolkit: Option<&Path>) -> anyhow::Result<Outcome> {
         names(&adoption.entities),
         names(std::slice::from_ref(&adoption.migration))
     );
+    let run = &adoption.command;
     if adoption.edits.is_empty() {
         println!("autogen is already set up in this workspace: nothing changed");
+        println!("Run it with `{run} <command>` from this directory");
         return Ok(Outcome::Ok);
     }
     adoption.write()?;
@@ -37,8 +43,9 @@ pub fn run(root: &Path, toolkit: Option<&Path>) -> anyhow::Result<Outcome> {
         );
     }
     output::diffs(&adoption.edits);
+    println!("Run it with `{run} <command>` from this directory.");
     println!(
-        "Next: on a database that hand-written migrations built, `cargo run --bin autogen -- adopt` lists the indexes and defaults it has that the entities do not declare (declare them first, or the first migration drops them); then `cargo run --bin autogen -- -m \"message\"` generates a migration from the entities"
+        "Next, on an existing database: `{run} adopt --write` declares the indexes and lists the defaults the entities lack, `{run} stamp head` marks a database the migrations did not build as up to date, `{run} check` then reports nothing; afterwards `{run} -m \"message\"` generates a migration from the entities"
     );
     Ok(Outcome::Ok)
 }

@@ -34,6 +34,11 @@ pub async fn run<M: MigratorTrait + Squashed>(
                     position(&status),
                     stamped.len()
                 );
+                if status.at_head() && !stamped.is_empty() {
+                    println!(
+                        "Next: `autogen check` compares it with the entities; `autogen adopt` turns what the database has and the entities lack into declarations"
+                    );
+                }
             }
             Ok(Outcome::Ok)
         })

@@ -268,6 +268,13 @@ async fn upgrade_sql<M: MigratorTrait + Squashed>(
         notes.push("The database is at the target already: no migration to apply.".to_owned());
     }
     notes.extend(note);
+    for line in migrations
+        .iter()
+        .filter_map(offline::MigrationSql::left_out_line)
+    {
+        eprintln!("warning: {line}");
+        notes.push(line);
+    }
     print!(
         "{}",
         offline::render(&Script {
