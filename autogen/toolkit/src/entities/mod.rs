@@ -50,9 +50,11 @@ pub struct EntityFiles {
 /// Choices the caller makes from the project around the entities.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// PostgreSQL: the entity crate already builds with sea-orm's
-    /// `postgres-use-serial-pk` (auto-increment keys are `serial`).
-    pub serial_feature: bool,
+    /// PostgreSQL, sea-orm's `postgres-use-serial-pk` feature (auto-increment
+    /// keys are `serial`): `Some(true)` the entity crate has it, `Some(false)`
+    /// it must not be used (every `serial` is spelled in the column type),
+    /// `None` the writer enables it when every auto-increment key is `serial`.
+    pub serial_feature: Option<bool>,
 }
 
 /// Entities for every table of `schema` (read from a `backend` database).
@@ -68,8 +70,9 @@ pub fn write(schema: &Schema, backend: DbBackend, options: &Options) -> EntityFi
         })
     };
     let serial = pg
-        && (options.serial_feature
-            || (single_auto(Sequence::Serial) && !single_auto(Sequence::Identity)));
+        && options
+            .serial_feature
+            .unwrap_or_else(|| single_auto(Sequence::Serial) && !single_auto(Sequence::Identity));
     if serial {
         out.features.insert("postgres-use-serial-pk");
     }

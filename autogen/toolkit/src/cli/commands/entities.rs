@@ -27,7 +27,8 @@ pub async fn run(ctx: &Context, dir: &Path, force: bool) -> anyhow::Result<Outco
     let serial_feature = manifest
         .as_deref()
         .and_then(|m| fs::read_to_string(m).ok())
-        .is_some_and(|t| t.contains("postgres-use-serial-pk"));
+        .is_some_and(|t| t.contains("postgres-use-serial-pk"))
+        .then_some(true);
 
     let (_url, db) = ctx.connect().await?;
     let backend = db.get_database_backend();
