@@ -17,6 +17,7 @@
 
 pub mod changes;
 pub mod fixtures;
+pub mod legacy;
 pub mod random;
 pub mod rendered;
 pub mod support;
