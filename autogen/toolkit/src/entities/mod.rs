@@ -196,19 +196,8 @@ fn entity_file(
 ) -> String {
     let key = &table.name;
     let composite = table.primary_key.len() > 1;
-    // Field order: the table's, unless the key's order differs from it;
-    // then the key columns come first, in key order (SeaORM orders a
-    // composite key by its fields).
-    let pk_positions: Vec<usize> = table
-        .primary_key
-        .iter()
-        .filter_map(|k| table.columns.iter().position(|c| &c.name == k))
-        .collect();
-    let mut order: Vec<usize> = (0..table.columns.len()).collect();
-    if pk_positions.windows(2).any(|w| w[0] > w[1]) {
-        order = pk_positions.clone();
-        order.extend((0..table.columns.len()).filter(|i| !pk_positions.contains(i)));
-    }
+    let named = fields_of(table);
+    let order: Vec<usize> = named.iter().map(|(i, _)| *i).collect();
 
     // Indexes: single-column uniques and plain indexes as attributes,
     // composite uniques as `unique_key` groups when their column order is the
@@ -252,20 +241,10 @@ fn entity_file(
         extra.push(index_statement(table, index));
     }
 
-    let mut idents = Scope::with_reserved(&[]);
-    let mut variants: BTreeSet<String> = BTreeSet::new();
     let mut fields = Vec::new();
     let mut variant_of: BTreeMap<&str, String> = BTreeMap::new();
-    for &i in &order {
+    for (i, ident) in named {
         let col = &table.columns[i];
-        let mut base = snake(&col.name);
-        let ident = loop {
-            let candidate = idents.claim(&base);
-            if variants.insert(camel(&candidate)) {
-                break candidate;
-            }
-            base = format!("{base}_");
-        };
         variant_of.insert(&col.name, camel(&ident));
         let in_pk = table.primary_key.contains(&col.name);
         let mut attrs = Vec::new();
@@ -593,7 +572,18 @@ fn relations(
 
 /// The Column variants of another table, as its own entity names them.
 fn target_variants(table: &Table) -> BTreeMap<&str, String> {
-    // The same claiming as `entity_file`, in the same order.
+    fields_of(table)
+        .into_iter()
+        .map(|(i, ident)| (table.columns[i].name.as_str(), camel(&ident)))
+        .collect()
+}
+
+/// The fields of `table`'s model: `(column index, identifier)` in field
+/// order, which is the table's unless its key's order differs (then the key
+/// columns come first, in key order: SeaORM orders a composite key by its
+/// fields). Identifiers are unique, and so are the `Column` variants SeaORM
+/// makes of them (CamelCase; never `Self`).
+fn fields_of(table: &Table) -> Vec<(usize, String)> {
     let pk_positions: Vec<usize> = table
         .primary_key
         .iter()
@@ -604,22 +594,27 @@ fn target_variants(table: &Table) -> BTreeMap<&str, String> {
         order = pk_positions.clone();
         order.extend((0..table.columns.len()).filter(|i| !pk_positions.contains(i)));
     }
-    let mut idents = Scope::with_reserved(&[]);
-    let mut variants: BTreeSet<String> = BTreeSet::new();
-    let mut out = BTreeMap::new();
-    for i in order {
-        let col = &table.columns[i];
-        let mut base = snake(&col.name);
-        let ident = loop {
-            let candidate = idents.claim(&base);
-            if variants.insert(camel(&candidate)) {
-                break candidate;
-            }
-            base = format!("{base}_");
-        };
-        out.insert(col.name.as_str(), camel(&ident));
-    }
-    out
+    let mut idents = Scope::default();
+    let mut variants: BTreeSet<String> = BTreeSet::from(["Self".to_owned()]);
+    order
+        .into_iter()
+        .map(|i| {
+            let base = snake(&table.columns[i].name);
+            let mut n = 1;
+            let ident = loop {
+                let candidate = idents.claim(&if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}_{n}")
+                });
+                n += 1;
+                if variants.insert(camel(&candidate)) {
+                    break candidate;
+                }
+            };
+            (i, ident)
+        })
+        .collect()
 }
 
 /// One extra index as a sea-query statement (Rust source).
@@ -692,4 +687,208 @@ fn root_module(entities: &[(String, String)], enums: bool) -> String {
         s.push_str(&format!("pub mod {};\n", escape(module)));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::build::{col, schema, table};
+    use crate::schema::{FkAction, ForeignKey};
+
+    fn file<'a>(written: &'a EntityFiles, name: &str) -> &'a str {
+        written
+            .files
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, c)| c.as_str())
+            .unwrap_or_else(|| panic!("no {name} in {:?}", written.files))
+    }
+
+    fn index(name: &str, columns: &[&str], unique: bool) -> Index {
+        Index {
+            name: name.into(),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            unique,
+            constraint: false,
+        }
+    }
+
+    #[test]
+    fn defaults_and_on_update_are_declared_as_seaorm_accepts_them() {
+        for (backend, default, want) in [
+            (
+                DbBackend::Postgres,
+                "CURRENT_TIMESTAMP",
+                vec![r#"default_expr = "sea_orm::sea_query::Expr::cust(\"CURRENT_TIMESTAMP\")""#],
+            ),
+            (
+                DbBackend::Postgres,
+                "'it''s'::character varying",
+                vec![
+                    r#"default_expr = "sea_orm::sea_query::Expr::cust(\"'it''s'::character varying\")""#,
+                ],
+            ),
+            (
+                DbBackend::MySql,
+                "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP",
+                vec![
+                    r#"default_expr = "sea_orm::sea_query::Expr::cust(\"CURRENT_TIMESTAMP\")""#,
+                    r#"extra = "ON UPDATE CURRENT_TIMESTAMP""#,
+                ],
+            ),
+            (
+                DbBackend::MySql,
+                "NULL ON UPDATE CURRENT_TIMESTAMP",
+                vec![r#"extra = "ON UPDATE CURRENT_TIMESTAMP""#],
+            ),
+            (DbBackend::Sqlite, "9.99", vec![r#"Expr::cust(\"9.99\")"#]),
+        ] {
+            let mut c = col("at", ColumnType::Timestamp, true);
+            c.default = Some(default.into());
+            let written = write(
+                &schema(vec![table("t", vec![c])]),
+                backend,
+                &Options::default(),
+            );
+            let text = file(&written, "t.rs");
+            for w in &want {
+                assert!(
+                    text.contains(w),
+                    "{backend:?} {default}: {w} not in\n{text}"
+                );
+            }
+            if default.starts_with("NULL") {
+                assert!(!text.contains("default_expr"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn indexes_go_to_attributes_or_to_the_extra_list_in_database_order() {
+        let mut t = table(
+            "shop",
+            vec![
+                col("a", ColumnType::Integer, false),
+                col("b", ColumnType::Integer, false),
+                col("c", ColumnType::Integer, false),
+            ],
+        );
+        t.indexes = vec![
+            index("u_a", &["a"], true),
+            index("i_a", &["a"], false), // a is unique already: extra
+            index("i_b", &["b"], false),
+            index("i_b2", &["b"], false), // a second index on b: extra
+            index("u_bc", &["b", "c"], true), // field order: unique_key
+            index("u_cb", &["c", "b"], true), // not field order: extra
+            index("i_ca", &["c", "a"], false),
+        ];
+        let written = write(&schema(vec![t]), DbBackend::Postgres, &Options::default());
+        let text = file(&written, "shop.rs");
+        assert!(
+            text.contains("column_type = \"Integer\", unique)]\n    pub a"),
+            "{text}"
+        );
+        assert!(
+            text.contains("indexed, unique_key = \"u_bc\")]\n    pub b"),
+            "{text}"
+        );
+        assert!(
+            text.contains("unique_key = \"u_bc\")]\n    pub c"),
+            "{text}"
+        );
+        assert_eq!(written.extra_indexes, 4);
+        let extra = file(&written, "autogen_indexes.rs");
+        let names: Vec<usize> = ["\"i_a\"", "\"i_b2\"", "\"u_cb\"", "\"i_ca\""]
+            .iter()
+            .map(|n| extra.find(n).unwrap_or_else(|| panic!("{n} in {extra}")))
+            .collect();
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "database order: {extra}"
+        );
+        assert!(extra.contains(".col(\"c\")\n            .col(\"b\")\n            .unique()"));
+    }
+
+    #[test]
+    fn a_composite_key_keeps_its_order_and_serial_its_flavour() {
+        let mut t = table("pairs", vec![col("x", ColumnType::Integer, false)]);
+        t.primary_key = vec!["x".into(), "id".into()];
+        t.columns[0].sequence = Sequence::Serial;
+        let written = write(&schema(vec![t]), DbBackend::Postgres, &Options::default());
+        let text = file(&written, "pairs.rs");
+        let x = text.find("pub x").expect("x");
+        let id = text.find("pub id").expect("id");
+        assert!(x < id, "key order x, id: {text}");
+        assert!(
+            text.contains(
+                "primary_key, auto_increment = false, column_type = \"custom(\\\"serial\\\")\""
+            ),
+            "{text}"
+        );
+        // Every auto-increment key serial: the cargo feature instead.
+        let mut t = table("plain", vec![]);
+        t.columns[0].sequence = Sequence::Serial;
+        let written = write(&schema(vec![t]), DbBackend::Postgres, &Options::default());
+        assert!(written.features.contains("postgres-use-serial-pk"));
+        assert!(
+            file(&written, "plain.rs")
+                .contains("#[sea_orm(primary_key, column_type = \"Integer\")]")
+        );
+    }
+
+    #[test]
+    fn hostile_names_are_data() {
+        let mut t = table(
+            "type",
+            vec![
+                col("self", ColumnType::Text, false),
+                col("\"); panic!(\"", ColumnType::Text, false),
+                col("Fn", ColumnType::Text, false),
+            ],
+        );
+        t.comment = Some("a \"quoted\" comment\nover two lines".into());
+        t.foreign_keys.push(ForeignKey {
+            name: "fk".into(),
+            columns: vec!["self".into()],
+            ref_table: "type".into(),
+            ref_schema: None,
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        });
+        let written = write(&schema(vec![t]), DbBackend::Postgres, &Options::default());
+        let text = file(&written, "type.rs");
+        assert!(written.root.contains("pub mod r#type;"), "{}", written.root);
+        assert!(text.contains("table_name = \"type\""));
+        assert!(
+            text.contains("comment = \"a \\\"quoted\\\" comment\\nover two lines\""),
+            "{text}"
+        );
+        assert!(text.contains("column_name = \"self\""), "{text}");
+        assert!(text.contains("pub self_2: String"), "{text}");
+        assert!(
+            text.contains("column_name = \"\\\"); panic!(\\\"\""),
+            "{text}"
+        );
+        assert!(text.contains("pub panic: String"), "{text}");
+        assert!(text.contains("pub r#fn: String"), "{text}");
+        assert!(
+            text.contains("belongs_to = \"Entity\", from = \"Column::Self2\", to = \"Column::Id\""),
+            "{text}"
+        );
+        assert!(!text.contains("panic!(\"\n"), "{text}");
+    }
+
+    #[test]
+    fn a_table_without_a_key_is_listed_not_written() {
+        let mut t = table("log", vec![col("line", ColumnType::Text, false)]);
+        t.primary_key.clear();
+        let written = write(&schema(vec![t]), DbBackend::Sqlite, &Options::default());
+        assert!(written.entities.is_empty());
+        assert!(
+            written.undeclared[0].contains("table log: no primary key"),
+            "{:?}",
+            written.undeclared
+        );
+    }
 }

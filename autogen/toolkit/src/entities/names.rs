@@ -45,8 +45,10 @@ pub fn snake(name: &str) -> String {
     } else {
         trimmed
     };
+    // `x_`, not `_`: SeaORM makes CamelCase variants of field names, and
+    // `_2fa` would give `2fa`.
     if out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
+        out.insert_str(0, "x_");
     }
     out
 }
@@ -137,7 +139,7 @@ mod tests {
             ("first_name", "first_name", "FirstName"),
             ("FirstName", "first_name", "FirstName"),
             ("order items", "order_items", "OrderItems"),
-            ("2fa-codes", "_2fa_codes", "X2faCodes"),
+            ("2fa-codes", "x_2fa_codes", "X2faCodes"),
             ("ümlaut", "mlaut", "Mlaut"),
             ("\"; drop table x; --", "drop_table_x", "DropTableX"),
             ("___", "x", "X"),
