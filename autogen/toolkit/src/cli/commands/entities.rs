@@ -101,15 +101,17 @@ pub async fn run(ctx: &Context, dir: &Path, force: bool) -> anyhow::Result<Outco
     let features: Vec<&str> = written.features.iter().copied().collect();
     let mut notes = Vec::new();
     match &manifest {
-        Some(m) if !features.is_empty() => {
-            if crate::adopt::enable_features_in(m, "sea-orm", &features)? {
-                notes.push(format!(
-                    "Enabled sea-orm feature(s) {} in {}",
-                    features.join(", "),
-                    m.display()
-                ));
-            }
+        Some(m)
+            if !features.is_empty()
+                && crate::adopt::enable_features_in(m, "sea-orm", &features)? =>
+        {
+            notes.push(format!(
+                "Enabled sea-orm feature(s) {} in {}",
+                features.join(", "),
+                m.display()
+            ));
         }
+        Some(_) => {}
         None if !features.is_empty() => notes.push(format!(
             "Enable sea-orm feature(s) {} in the entity crate's Cargo.toml",
             features.join(", ")
@@ -197,7 +199,7 @@ async fn catalog_objects<C: ConnectionTrait>(db: &C) -> anyhow::Result<Vec<Strin
 /// Give the extra-index module to the autogen binary (`Project::with_indexes`),
 /// when the entities are a crate root and the binary is where `init` puts it.
 fn wire_indexes(ctx: &Context, manifest: Option<&Path>, root: &str) -> anyhow::Result<String> {
-    let lib = manifest.and_then(|m| crate::adopt::lib_name(m));
+    let lib = manifest.and_then(crate::adopt::lib_name);
     let bin: PathBuf = ctx.migration_dir.join("bin/autogen.rs");
     let (Some(lib), "lib.rs") = (lib, root) else {
         return Ok(format!(
