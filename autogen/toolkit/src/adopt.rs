@@ -470,6 +470,41 @@ fn enable_feature(doc: &mut DocumentMut, dep: &str, feature: &str) {
     }
 }
 
+/// Enable `features` of dependency `dep` in the manifest at `path`, keeping
+/// its layout (`autogen entities`); whether the file changed.
+pub(crate) fn enable_features_in(
+    path: &Path,
+    dep: &str,
+    features: &[&str],
+) -> Result<bool, AdoptError> {
+    let (text, mut doc) = read(path)?;
+    for f in features {
+        enable_feature(&mut doc, dep, f);
+    }
+    let after = doc.to_string();
+    if after == text {
+        return Ok(false);
+    }
+    fs::write(path, after).map_err(|e| AdoptError::Write(path.into(), e))?;
+    Ok(true)
+}
+
+/// The name Rust code uses for the crate of the manifest at `path`.
+pub(crate) fn lib_name(path: &Path) -> Option<String> {
+    let (_, doc) = read(path).ok()?;
+    if let Some(name) = doc
+        .get("lib")
+        .and_then(|l| l.get("name"))
+        .and_then(Item::as_str)
+    {
+        return Some(name.to_owned());
+    }
+    doc.get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(Item::as_str)
+        .map(|n| n.replace('-', "_"))
+}
+
 fn add_features(t: &mut dyn toml_edit::TableLike, features: &[&str]) {
     if t.get("features").and_then(Item::as_array).is_none() {
         t.insert("features", Item::Value(Value::Array(Array::new())));

@@ -22,6 +22,7 @@ pub mod change;
 pub mod cli;
 mod compare;
 pub mod diff;
+pub mod entities;
 pub mod lint;
 pub mod offline;
 pub mod plan;

@@ -57,6 +57,7 @@ mod types_vector;
 
 // Introspection and the entity side.
 mod entity_cache;
+mod entity_writer;
 mod introspection_equiv;
 mod introspection_equiv_mysql;
 

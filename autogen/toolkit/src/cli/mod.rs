@@ -282,6 +282,16 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Write SeaORM entities for every table of the live database (replacing
+    /// the generated files in DIR, regenerating its lib.rs and prelude.rs).
+    Entities {
+        /// The entity crate's source directory.
+        #[arg(long, default_value = "entity/src", value_name = "DIR")]
+        dir: PathBuf,
+        /// Overwrite files in DIR that were not generated.
+        #[arg(long)]
+        force: bool,
+    },
     /// Set up autogen in the SeaORM workspace of the current directory.
     Init {
         /// Depend on the toolkit at this checkout (path dependency) instead of crates.io.
@@ -324,6 +334,7 @@ impl Command {
             Self::Merge { .. } => "merge",
             Self::Squash { .. } => "squash",
             Self::Reset { .. } => "reset",
+            Self::Entities { .. } => "entities",
             Self::Init { .. } => "init",
             Self::Completions { .. } => "completions",
             Self::Man { .. } => "man",
@@ -553,6 +564,9 @@ async fn run_with<M: MigratorTrait + Squashed>(
             Box::pin(commands::squash::run::<M>(&ctx, &message)).await
         }
         Some(Command::Reset { yes }) => Box::pin(commands::reset::run::<M>(&ctx, yes)).await,
+        Some(Command::Entities { dir, force }) => {
+            Box::pin(commands::entities::run(&ctx, &dir, force)).await
+        }
         Some(Command::Test) => Box::pin(commands::harness::run::<M>(&ctx)).await,
         Some(Command::Validate) => Box::pin(commands::validate::run::<M>(&ctx)).await,
         Some(Command::Repair { yes }) => Box::pin(commands::repair::run::<M>(&ctx, yes)).await,

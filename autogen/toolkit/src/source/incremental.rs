@@ -159,13 +159,35 @@ impl Units<'_> {
                 ddl.extend(unit.statements[1..].iter().map(|s| (*s).to_owned()));
             }
         }
-        for unit in self
+        // A foreign key to a table created later (a cycle: store.manager_id
+        // -> staff, staff.store_id -> store) cannot be inline: the name would
+        // resolve to the live table of the same name behind the scratch
+        // schema, or to nothing. Such tables are created without their keys,
+        // which are added once every table exists.
+        let order: Vec<&Unit> = self
             .tables
             .iter()
             .filter(|u| full.contains(u.table.as_str()))
-        {
-            ddl.extend(unit.statements.iter().map(|s| (*s).to_owned()));
+            .collect();
+        let mut later_keys = Vec::new();
+        for (at, unit) in order.iter().enumerate() {
+            let forward = unit
+                .references
+                .iter()
+                .any(|r| order[at..].iter().any(|u| &u.table == r));
+            match (forward, split_foreign_keys(unit.statements[0])) {
+                (true, Some((create, keys))) => {
+                    ddl.push(create);
+                    ddl.extend(unit.statements[1..].iter().map(|s| (*s).to_owned()));
+                    later_keys.extend(
+                        keys.into_iter()
+                            .map(|k| format!("ALTER TABLE \"{}\" ADD {k}", unit.table)),
+                    );
+                }
+                _ => ddl.extend(unit.statements.iter().map(|s| (*s).to_owned())),
+            }
         }
+        ddl.extend(later_keys);
         Ok((ddl, stand_ins.into_iter().map(str::to_owned).collect()))
     }
 }
@@ -175,6 +197,12 @@ impl Units<'_> {
 /// pair of parentheses, foreign keys as `CONSTRAINT "name" FOREIGN KEY ...`
 /// items of their own.
 fn without_foreign_keys(stmt: &str) -> Option<String> {
+    split_foreign_keys(stmt).map(|(create, _)| create)
+}
+
+/// `CREATE TABLE` without its foreign key constraints, and those constraints
+/// (`CONSTRAINT "name" FOREIGN KEY ...`), as [`without_foreign_keys`] reads them.
+fn split_foreign_keys(stmt: &str) -> Option<(String, Vec<String>)> {
     let open = stmt.find('(')?;
     let (head, body) = stmt.split_at(open);
     let mut items = Vec::new();
@@ -206,15 +234,17 @@ fn without_foreign_keys(stmt: &str) -> Option<String> {
             .unwrap_or(item);
         rest.starts_with("FOREIGN KEY")
     };
-    let kept: Vec<&str> = items
+    let (keys, kept): (Vec<&str>, Vec<&str>) = items
         .iter()
         .map(|item| item.trim())
-        .filter(|item| !is_foreign_key(item))
-        .collect();
+        .partition(|item| is_foreign_key(item));
     if kept.is_empty() || kept.iter().any(|item| item.contains("REFERENCES")) {
         return None;
     }
-    Some(format!("{head}( {} {tail}", kept.join(", ")))
+    Some((
+        format!("{head}( {} {tail}", kept.join(", ")),
+        keys.into_iter().map(str::to_owned).collect(),
+    ))
 }
 
 /// Cached tables for `keys`: `Some` where present.
@@ -296,6 +326,27 @@ mod tests {
         let (subset, stand_ins) = units.subset(&[2]).expect("closed");
         assert_eq!(stand_ins, BTreeSet::from(["parents".to_owned()]));
         assert!(subset.iter().any(|s| s == &ddl[2]), "children in full");
+    }
+
+    #[test]
+    fn a_foreign_key_cycle_is_created_without_keys_then_keyed() {
+        let ddl: Vec<String> = [
+            r#"CREATE TABLE "staff" ( "id" integer NOT NULL PRIMARY KEY, "store_id" integer, CONSTRAINT "fk-staff" FOREIGN KEY ("store_id") REFERENCES "store" ("id") )"#,
+            r#"CREATE TABLE "store" ( "id" integer NOT NULL PRIMARY KEY, "manager_id" integer, CONSTRAINT "fk-store" FOREIGN KEY ("manager_id") REFERENCES "staff" ("id") )"#,
+        ]
+        .map(String::from)
+        .to_vec();
+        let units = split(&ddl).expect("SeaORM's shape");
+        let (subset, stand_ins) = units.subset(&[0, 1]).expect("closed");
+        assert!(stand_ins.is_empty());
+        assert_eq!(
+            subset,
+            [
+                r#"CREATE TABLE "staff" ( "id" integer NOT NULL PRIMARY KEY, "store_id" integer )"#,
+                ddl[1].as_str(),
+                r#"ALTER TABLE "staff" ADD CONSTRAINT "fk-staff" FOREIGN KEY ("store_id") REFERENCES "store" ("id")"#,
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod check;
 pub mod current;
 pub mod diff;
 pub mod downgrade;
+pub mod entities;
 pub mod generate;
 pub mod harness;
 pub mod heads;
