@@ -18,8 +18,8 @@
 pub mod changes;
 pub mod fixtures;
 pub mod legacy;
-pub mod written;
 pub mod random;
 pub mod rendered;
 pub mod support;
+pub mod written;
 pub mod zoo;
