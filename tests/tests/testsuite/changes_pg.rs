@@ -737,11 +737,21 @@ fn online_index_build_retries_over_an_invalid_leftover() {
         let kinds: Vec<PartKind> = plan.parts.iter().map(|p| p.kind).collect();
         assert_eq!(kinds, [PartKind::Online]);
 
+        // The migration's pre-check refuses the duplicates before building,
+        // so the leftover is made as an interrupted earlier build made it.
         let e = plan
             .apply(&db, "online", Direction::Up)
             .await
+            .expect_err("duplicates are refused by the pre-check");
+        assert!(e.reason.contains("is not unique"), "{e}");
+        let e = db
+            .execute_unprepared(r#"CREATE UNIQUE INDEX CONCURRENTLY "idx-t-a" ON t (a)"#)
+            .await
             .expect_err("duplicates make the unique build fail");
-        assert!(e.reason.contains("could not create unique index"), "{e}");
+        assert!(
+            e.to_string().contains("could not create unique index"),
+            "{e}"
+        );
         assert_eq!(
             count(&db, &index_count(false)).await,
             "1",

@@ -6,7 +6,7 @@ use crate::cli_common;
 
 use std::process::Command;
 
-use cli_common::{Autogen, rows, schema, snapshot};
+use cli_common::{Autogen, rows, schema, schema_as_scripted, snapshot};
 use tests::support::{HEAD, TestDb, block_on, temp_dir};
 
 fn psql(url: &str, script: &str) {
@@ -55,7 +55,7 @@ fn upgrade_sql_run_by_psql_gives_the_schema_of_upgrade() {
     );
 
     psql(&db.url(), &run.stdout);
-    assert_eq!(schema(&db.url()), schema(&reference.url()));
+    assert_eq!(schema(&db.url()), schema_as_scripted(&reference.url()));
     assert_eq!(rows(&db), vec![HEAD]);
     // The database it produced is at head for the real commands too.
     let check = Autogen::new(&db.url()).run(&["check"]);
@@ -110,7 +110,7 @@ fn upgrade_sql_on_sqlite_gives_the_schema_of_upgrade() {
         "--sql created the SQLite file"
     );
     run_on_sqlite(&db.url(), &run.stdout);
-    assert_eq!(schema(&db.url()), schema(&reference.url()));
+    assert_eq!(schema(&db.url()), schema_as_scripted(&reference.url()));
     assert_eq!(rows(&db), vec![HEAD]);
 }
 
@@ -343,7 +343,7 @@ fn dry_run_and_sql_handle_a_migration_that_asks_the_database() {
             "postgres" => psql(&db.url(), &sql.stdout),
             _ => run_on_sqlite(&db.url(), &sql.stdout),
         }
-        assert_eq!(schema(&db.url()), schema(&reference.url()));
+        assert_eq!(schema(&db.url()), schema_as_scripted(&reference.url()));
         assert_eq!(rows(&db), rows(&reference));
 
         // A database at the old head: the answers come from the live catalog.

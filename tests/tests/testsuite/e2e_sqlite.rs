@@ -98,6 +98,12 @@ impl Workspace {
         self.run("autogen", &["-m", message])
     }
 
+    /// `-m` for a change that rebuilds a populated table (the data-loss gate
+    /// asks for the flag).
+    fn generate_accepting_loss(&self, message: &str) -> String {
+        self.run("autogen", &["-m", message, "--accept-data-loss"])
+    }
+
     fn migrate(&self) -> String {
         self.run("app", &["--migrate-only"])
     }
@@ -222,7 +228,7 @@ fn used_by_flow_on_the_sqlite_default_with_a_rebuild() {
         "#[sea_orm(column_type = \"String(StringLen::N(100))\", nullable)]\n    pub new_field: Option<String>,",
         "#[sea_orm(column_type = \"String(StringLen::N(100))\", default_value = \"x\")]\n    pub new_field: String,",
     );
-    let out = ws.generate("new_field not null");
+    let out = ws.generate_accepting_loss("new_field not null");
     assert!(out.contains("now NOT NULL"), "{out}");
     let file = ws.migration("new_field_not_null");
     assert!(

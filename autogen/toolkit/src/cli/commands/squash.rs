@@ -57,12 +57,6 @@ pub async fn run<M: MigratorTrait + Squashed>(
             list.join("; ")
         );
     }
-    if !cmp.live.unmanaged.is_empty() {
-        bail!(
-            "the database has objects the entities cannot describe ({}): a base generated from the entities would not create them, so squash by hand",
-            cmp.live.unmanaged.join(", ")
-        );
-    }
     // What the old migrations create beyond the schema (views, functions,
     // triggers, seed rows) would vanish from databases built from the base.
     progress.step("reading what the old migrations create");
@@ -75,6 +69,14 @@ pub async fn run<M: MigratorTrait + Squashed>(
         bail!(
             "the migrations create what a base generated from the entities would not ({}): carry those statements into a migration after the squash, or squash by hand",
             list.join("; ")
+        );
+    }
+    // Anything else the database has and no entity describes (made by hand
+    // rather than by a migration) would be missing from the base too.
+    if !cmp.live.unmanaged.is_empty() {
+        bail!(
+            "the database has objects the entities cannot describe ({}): a base generated from the entities would not create them, so squash by hand",
+            cmp.live.unmanaged.join(", ")
         );
     }
     progress.step("rendering the base migration");
