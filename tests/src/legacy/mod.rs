@@ -4,8 +4,10 @@
 //! unique indexes, a store<->staff foreign-key cycle, a trigger, a view, a
 //! tsvector column, rows) and the entities `sea-orm-cli 2.0.4 generate
 //! entity` wrote for it, committed unedited (the same fixtures as the
-//! acceptance check `existing`). The MariaDB ones are left out: they do not
-//! compile (a MEDIUMINT UNSIGNED key became `ignore` + `String`).
+//! acceptance check `existing`). The MariaDB entities are left out: they do
+//! not compile (a MEDIUMINT UNSIGNED key became `ignore` + `String`); its
+//! `mysql/schema.sql` is read by the `entity_writer` tests, which write
+//! entities that do (`tests/src/written`).
 
 pub mod postgres;
 pub mod sqlite;

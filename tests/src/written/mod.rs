@@ -1,5 +1,5 @@
 //! What `autogen entities` writes for the hand-written legacy shop databases
-//! of `tests/fixtures/legacy/<backend>.sql` (store <-> staff foreign-key
+//! of `tests/src/legacy/<backend>/schema.sql` (store <-> staff foreign-key
 //! cycle, char/varchar/numeric, a domain and tsvector on PostgreSQL,
 //! unsigned and MEDIUMINT keys, YEAR and SET on MariaDB, NVARCHAR and
 //! DATETIME on SQLite, defaults, ON UPDATE, plain, unique and composite

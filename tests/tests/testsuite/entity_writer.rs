@@ -1,5 +1,5 @@
 //! `autogen entities` on a hand-written legacy database per backend
-//! (`tests/fixtures/legacy/<backend>.sql`): the writer's files are exactly
+//! (`tests/src/legacy/<backend>/schema.sql`): the writer's files are exactly
 //! the ones compiled into this crate (`tests/src/written/<backend>/`;
 //! `AUTOGEN_BLESS=1` rewrites them), and those entities, with their extra
 //! indexes, describe the live database with no change at all. What they
@@ -112,7 +112,7 @@ fn written_entities_describe_a_legacy_postgres_database_exactly() {
     // build for every test): each serial key is spelled in its column type.
     prove(
         db.url(),
-        include_str!("../../fixtures/legacy/postgres.sql"),
+        include_str!("../../src/legacy/postgres/schema.sql"),
         "pg",
         Options {
             serial_feature: Some(false),
@@ -127,7 +127,7 @@ fn written_entities_describe_a_legacy_mariadb_database_exactly() {
     let db = MyDatabase::create();
     prove(
         db.url(),
-        include_str!("../../fixtures/legacy/mysql.sql"),
+        include_str!("../../src/legacy/mysql/schema.sql"),
         "mysql",
         Options::default(),
         tests::written::mysql::autogen_indexes::all,
@@ -140,7 +140,7 @@ fn written_entities_describe_a_legacy_sqlite_database_exactly() {
     let file = SqliteFile::create();
     prove(
         &file.url(),
-        include_str!("../../fixtures/legacy/sqlite.sql"),
+        include_str!("../../src/legacy/sqlite/schema.sql"),
         "sqlite",
         Options::default(),
         tests::written::sqlite::autogen_indexes::all,
@@ -157,7 +157,7 @@ fn the_entities_command_replaces_generated_files_and_refuses_hand_written_ones()
     let file = SqliteFile::create();
     block_on(async {
         let db = connect(&file.url()).await.expect("connect");
-        db.execute_unprepared(include_str!("../../fixtures/legacy/sqlite.sql"))
+        db.execute_unprepared(include_str!("../../src/legacy/sqlite/schema.sql"))
             .await
             .expect("load the legacy schema");
         let _ = db.close().await;
