@@ -153,8 +153,9 @@ pub fn in_source(text: &str) -> Vec<String> {
     out
 }
 
-/// Where the attribute's parenthesis closes (strings skipped).
-fn attr_end(text: &str) -> Option<usize> {
+/// Where the parenthesis open before `text` closes (strings skipped): the
+/// end of an attribute, or of a call's arguments.
+pub(crate) fn attr_end(text: &str) -> Option<usize> {
     let mut depth = 1usize;
     let mut in_str = false;
     let mut escaped = false;

@@ -242,28 +242,9 @@ fn wire(source: &str, declaration: &str, call: &str) -> Wired {
     let Some(start) = source.find("Project::new(") else {
         return Wired::NoProject;
     };
-    // The closing parenthesis of `Project::new(...)` (its arguments are string literals).
-    let mut depth = 0usize;
-    let mut end = None;
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in source[start..].char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_str => escaped = true,
-            '"' => in_str = !in_str,
-            '(' if !in_str => depth += 1,
-            ')' if !in_str => {
-                depth -= 1;
-                if depth == 0 {
-                    end = Some(start + i + 1);
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    let Some(end) = end else {
+    // Just past the closing parenthesis of `Project::new(...)` (strings skipped).
+    let args = start + "Project::new(".len();
+    let Some(end) = crate::source::ignored::attr_end(&source[args..]).map(|i| args + i + 1) else {
         return Wired::NoProject;
     };
     let mut out = format!("{}{call}{}", &source[..end], &source[end..]);
