@@ -44,10 +44,25 @@ pub fn canonical_default(expr: &str) -> String {
         }
         if casts.len() > 1 {
             let last = casts[casts.len() - 1];
+            // `('now'::text)::date` converts at every insert; `'now'::date`
+            // is folded to one date when the default is stored. Text made a
+            // date or time at run time is kept as it is.
+            if time_type(last) && casts[..casts.len() - 1].iter().any(|c| string_type(c)) {
+                return e.to_owned();
+            }
             return format!("{literal}::{last}");
         }
     }
     e.to_owned()
+}
+
+fn string_type(t: &str) -> bool {
+    matches!(t, "text" | "character varying" | "bpchar" | "character")
+}
+
+/// Types whose input function reads the clock (`'now'`, `'today'`).
+fn time_type(t: &str) -> bool {
+    t == "date" || t.starts_with("timestamp") || t.starts_with("time")
 }
 
 /// Parentheses in `s` close in order (so `(a) || (b)` is not unwrapped).
@@ -140,6 +155,12 @@ mod tests {
             ("'pending'::run_status", "'pending'::text"),
             ("('a'::text || 'b'::text)", "'a'::text"),
             ("0", "1"),
+            // Evaluated at each insert, against a date fixed when stored.
+            ("('now'::text)::date", "'now'::date"),
+            (
+                "('today'::text)::timestamp without time zone",
+                "'today'::timestamp without time zone",
+            ),
         ] {
             assert_ne!(canonical_default(a), canonical_default(b), "{a} vs {b}");
         }
