@@ -121,6 +121,21 @@ pub fn write(schema: &Schema, backend: DbBackend, options: &Options) -> EntityFi
     out
 }
 
+/// The objects listed as undeclared from two sources, once each: sorted, and
+/// `trigger t on x` left out where `trigger t on x: CREATE TRIGGER ...` says more.
+pub fn merge_listed(mut items: Vec<String>, more: Vec<String>) -> Vec<String> {
+    items.extend(more);
+    items.sort();
+    items.dedup();
+    let all = items.clone();
+    items.retain(|u| {
+        !all.iter().any(|o| {
+            o.len() > u.len() && o.starts_with(u.as_str()) && o[u.len()..].starts_with(':')
+        })
+    });
+    items
+}
+
 struct Ctx<'a> {
     schema: &'a Schema,
     backend: DbBackend,
@@ -546,19 +561,26 @@ fn relations(
         let Some(other_module) = ctx.module_of.get(key) else {
             continue;
         };
-        let pointing = other
+        let pointing: Vec<&ForeignKey> = other
             .foreign_keys
             .iter()
             .filter(|fk| &fk.ref_table == own)
-            .count();
-        if pointing != 1 {
+            .collect();
+        let [fk] = pointing.as_slice() else {
             continue;
-        }
+        };
+        // One row there per row here when its key columns are unique there
+        // (its primary key, or a unique index on exactly them): has_one.
+        let kind = if one_to_one(other, &fk.columns) {
+            "has_one"
+        } else {
+            "has_many"
+        };
         let variant = names.claim_camel(&camel(other_module));
         variants.push((
             variant.clone(),
             format!(
-                "has_many = {}",
+                "{kind} = {}",
                 lit(&format!("super::{}::Entity", escape(other_module)))
             ),
         ));
@@ -568,6 +590,15 @@ fn relations(
         let _ = my_module;
     }
     Relations { variants, related }
+}
+
+/// Whether `columns` of `table` hold each value at most once: they are its
+/// primary key or a unique index's columns (in any order).
+fn one_to_one(table: &Table, columns: &[String]) -> bool {
+    let same = |other: &[String]| {
+        other.len() == columns.len() && columns.iter().all(|c| other.contains(c))
+    };
+    same(&table.primary_key) || table.indexes.iter().any(|i| i.unique && same(&i.columns))
 }
 
 /// The Column variants of another table, as its own entity names them.
@@ -877,6 +908,73 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("panic!(\"\n"), "{text}");
+    }
+
+    #[test]
+    fn a_unique_foreign_key_is_has_one_and_a_plain_one_has_many() {
+        let fk = |name: &str, column: &str| ForeignKey {
+            name: name.into(),
+            columns: vec![column.into()],
+            ref_table: "person".into(),
+            ref_schema: None,
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        };
+        let person = table("person", vec![col("name", ColumnType::Text, false)]);
+        let mut passport = table(
+            "passport",
+            vec![col("person_id", ColumnType::Integer, false)],
+        );
+        passport.indexes = vec![index("u_person", &["person_id"], true)];
+        passport.foreign_keys.push(fk("fk_passport", "person_id"));
+        let mut post = table("post", vec![col("person_id", ColumnType::Integer, false)]);
+        post.indexes = vec![index("i_person", &["person_id"], false)];
+        post.foreign_keys.push(fk("fk_post", "person_id"));
+        // A key that is also the foreign key: one row at most.
+        let mut profile = table("profile", vec![]);
+        profile.foreign_keys.push(fk("fk_profile", "id"));
+        let written = write(
+            &schema(vec![person, passport, post, profile]),
+            DbBackend::Postgres,
+            &Options::default(),
+        );
+        let text = file(&written, "person.rs");
+        for want in [
+            "has_one = \"super::passport::Entity\"",
+            "has_many = \"super::post::Entity\"",
+            "has_one = \"super::profile::Entity\"",
+        ] {
+            assert!(text.contains(want), "{want} not in\n{text}");
+        }
+        assert!(
+            text.contains("impl Related<super::passport::Entity> for Entity"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_object_listed_twice_is_listed_once_with_its_definition() {
+        let merged = merge_listed(
+            vec![
+                "trigger last_updated on actor: CREATE TRIGGER last_updated BEFORE UPDATE ON public.actor".into(),
+                "view staff_list: SELECT 1".into(),
+            ],
+            vec![
+                "trigger last_updated on actor".into(),
+                "trigger last_updated on actor_info".into(),
+                "view staff_list".into(),
+                "view staff_list".into(),
+            ],
+        );
+        assert_eq!(
+            merged,
+            [
+                "trigger last_updated on actor: CREATE TRIGGER last_updated BEFORE UPDATE ON public.actor",
+                "trigger last_updated on actor_info",
+                "view staff_list: SELECT 1",
+            ]
+        );
     }
 
     #[test]
