@@ -22,7 +22,21 @@ pub async fn run<M: MigratorTrait + Squashed>(
         v["in_sync"] = json!(in_sync);
         v["invalid_indexes"] = json!(invalid);
         println!("{v}");
-    } else if in_sync {
+        return Ok(if in_sync {
+            Outcome::Ok
+        } else {
+            Outcome::Differs
+        });
+    }
+    // What is left alone is said here too, as `diff` and `-m` say it: a
+    // clean check on an adopted database still has its unmanaged objects.
+    if !cmp.diff.changes.is_empty() {
+        output::detected(&cmp.diff.changes);
+    }
+    output::unknown_tables(&cmp.diff.unknown_tables);
+    output::unmanaged(&cmp.live.unmanaged);
+    output::unmanaged(&cmp.diff.unmanaged);
+    if in_sync {
         println!("No changes detected");
     } else if cmp.diff.changes.is_empty() {
         for i in &invalid {
@@ -39,7 +53,6 @@ pub async fn run<M: MigratorTrait + Squashed>(
         for i in &invalid {
             println!("Detected INVALID index {i} (an interrupted CREATE INDEX CONCURRENTLY)");
         }
-        output::detected(&cmp.diff.changes);
         // On a database adopted with `autogen stamp` (never built by these
         // migrations), most of the list is what the entities do not declare:
         // `-m` would drop it, `adopt` turns it into declarations.
