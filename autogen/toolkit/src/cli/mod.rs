@@ -291,6 +291,10 @@ pub enum Command {
         /// Overwrite files in DIR that were not generated.
         #[arg(long)]
         force: bool,
+        /// PostgreSQL: also write the tables of this schema (repeatable;
+        /// their entities carry `schema_name`).
+        #[arg(long = "schema", value_name = "NAME")]
+        schemas: Vec<String>,
     },
     /// Set up autogen in the SeaORM workspace of the current directory.
     Init {
@@ -564,9 +568,11 @@ async fn run_with<M: MigratorTrait + Squashed>(
             Box::pin(commands::squash::run::<M>(&ctx, &message)).await
         }
         Some(Command::Reset { yes }) => Box::pin(commands::reset::run::<M>(&ctx, yes)).await,
-        Some(Command::Entities { dir, force }) => {
-            Box::pin(commands::entities::run(&ctx, &dir, force)).await
-        }
+        Some(Command::Entities {
+            dir,
+            force,
+            schemas,
+        }) => Box::pin(commands::entities::run(&ctx, &dir, force, &schemas)).await,
         Some(Command::Test) => Box::pin(commands::harness::run::<M>(&ctx)).await,
         Some(Command::Validate) => Box::pin(commands::validate::run::<M>(&ctx)).await,
         Some(Command::Repair { yes }) => Box::pin(commands::repair::run::<M>(&ctx, yes)).await,

@@ -15,7 +15,12 @@ use serde_json::json;
 use crate::cli::{Context, Outcome};
 use crate::entities::{self, INDEX_MODULE, Options};
 
-pub async fn run(ctx: &Context, dir: &Path, force: bool) -> anyhow::Result<Outcome> {
+pub async fn run(
+    ctx: &Context,
+    dir: &Path,
+    force: bool,
+    schemas: &[String],
+) -> anyhow::Result<Outcome> {
     if !dir.is_dir() {
         bail!(
             "{} is not a directory: pass the entity crate's source directory with --dir (e.g. --dir entity/src); nothing was written",
@@ -32,11 +37,27 @@ pub async fn run(ctx: &Context, dir: &Path, force: bool) -> anyhow::Result<Outco
 
     let (_url, db) = ctx.connect().await?;
     let backend = db.get_database_backend();
-    let schema = crate::source::database::introspect(&db).await?;
+    if !schemas.is_empty() && backend != DbBackend::Postgres {
+        bail!(
+            "--schema names PostgreSQL schemas: on this database the entities are those of the database in the URL; nothing was written"
+        );
+    }
+    let wanted: BTreeSet<String> = schemas.iter().cloned().collect();
+    let schema = crate::source::database::introspect_with(&db, &wanted).await?;
+    if !wanted.is_empty() {
+        let own = crate::source::database::postgres::current_schema(&db).await?;
+        if let Some(missing) = wanted
+            .iter()
+            .find(|s| **s != own && !schema.schemas.contains(*s))
+        {
+            bail!(
+                "schema {missing} does not exist in this database (--schema); nothing was written"
+            );
+        }
+    }
     let mut written = entities::write(&schema, backend, &Options { serial_feature });
-    written.undeclared.extend(catalog_objects(&db).await?);
-    written.undeclared.sort();
-    written.undeclared.dedup();
+    let listed = std::mem::take(&mut written.undeclared);
+    written.undeclared = entities::merge_listed(listed, catalog_objects(&db).await?);
 
     // The root module: lib.rs when the directory is a crate's src (or holds
     // one), mod.rs when it holds only that.
