@@ -10,4 +10,5 @@
 
 pub mod mysql;
 pub mod pg;
+pub mod pg_samples;
 pub mod sqlite;

@@ -14,7 +14,7 @@ use sea_orm_migration::sea_query::IndexCreateStatement;
 use seaorm_autogen::config::Backend;
 use seaorm_autogen::diff::DiffOptions;
 use seaorm_autogen::entities::{self, Options};
-use seaorm_autogen::source::database::introspect;
+use seaorm_autogen::source::database::{introspect, introspect_with};
 use seaorm_autogen::source::entities::{EntitySource, materialize};
 use seaorm_autogen::{NoRenames, compare_schemas};
 use tests::support::{MyDatabase, PgDatabase, SqliteFile, block_on, connect};
@@ -30,13 +30,30 @@ fn prove(
     extra_indexes: fn() -> Vec<IndexCreateStatement>,
     undeclared: &[&str],
 ) {
+    prove_tables(url, sql, module, options, extra_indexes, undeclared, 5, &[]);
+}
+
+/// [`prove`] for `tables` tables, reading the other PostgreSQL `schemas` too
+/// (what `autogen entities --schema` does).
+#[allow(clippy::too_many_arguments)]
+fn prove_tables(
+    url: &str,
+    sql: &str,
+    module: &str,
+    options: Options,
+    extra_indexes: fn() -> Vec<IndexCreateStatement>,
+    undeclared: &[&str],
+    tables: usize,
+    schemas: &[&str],
+) {
     block_on(async {
         let db = connect(url).await.expect("connect");
         db.execute_unprepared(sql)
             .await
             .expect("load the legacy schema");
         let backend = db.get_database_backend();
-        let live = introspect(&db).await.expect("introspect");
+        let schemas = schemas.iter().map(|s| (*s).to_owned()).collect();
+        let live = introspect_with(&db, &schemas).await.expect("introspect");
         let written = entities::write(&live, backend, &options);
         for item in undeclared {
             assert!(
@@ -45,7 +62,11 @@ fn prove(
                 written.undeclared
             );
         }
-        assert_eq!(written.entities.len(), 5, "{module}: one entity per table");
+        assert_eq!(
+            written.entities.len(),
+            tables,
+            "{module}: one entity per table"
+        );
 
         // The committed files are what the writer writes today.
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -80,7 +101,7 @@ fn prove(
             .expect("materialize the written entities");
         assert_eq!(
             target.tables.len(),
-            5,
+            tables,
             "{module}: the written entities' tables"
         );
         let comparison = compare_schemas(
@@ -119,6 +140,55 @@ fn written_entities_describe_a_legacy_postgres_database_exactly() {
         },
         tests::written::pg::autogen_indexes::all,
         &["USING gist (search)"],
+    );
+}
+
+/// What the public sample databases showed beyond the legacy shop
+/// (`tests/src/legacy/postgres/samples.sql`): a clock-reading default, a
+/// table of another schema (written with `schema_name`), a one-to-one table
+/// (has_one), and a partitioned table whose serial key part and defaults
+/// live on the parent (its partitions get no entity).
+#[test]
+fn written_entities_describe_partitions_other_schemas_and_one_to_one_exactly() {
+    let db = PgDatabase::create();
+    prove_tables(
+        db.url(),
+        include_str!("../../src/legacy/postgres/samples.sql"),
+        "pg_samples",
+        Options {
+            serial_feature: Some(false),
+        },
+        tests::written::pg_samples::autogen_indexes::all,
+        &[],
+        4,
+        &["sales"],
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/written/pg_samples");
+    let read =
+        |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    let customer = read("customer.rs");
+    for want in [
+        "has_one = \"super::customer_card::Entity\"",
+        "has_many = \"super::payment::Entity\"",
+        "Expr::cust(\\\"('now'::text)::date\\\")",
+    ] {
+        assert!(
+            customer.contains(want),
+            "{want} not in customer.rs:\n{customer}"
+        );
+    }
+    let region = read("sales_region.rs");
+    assert!(
+        region.contains("table_name = \"region\", schema_name = \"sales\""),
+        "{region}"
+    );
+    let written = std::fs::read_dir(&dir)
+        .expect("the written files")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect::<Vec<_>>();
+    assert!(
+        !written.iter().any(|f| f.starts_with("payment_p")),
+        "a partition got an entity: {written:?}"
     );
 }
 
@@ -214,4 +284,109 @@ fn the_entities_command_replaces_generated_files_and_refuses_hand_written_ones()
     );
     let store = std::fs::read_to_string(src.join("store.rs")).expect("store.rs");
     assert!(store.contains("table_name = \"store\""), "{store}");
+}
+
+/// `check` says what it leaves alone, as `diff` and `-m` do: on a database
+/// in sync with the entities plus a view and a trigger of the user's own,
+/// it exits 0 and names both (they are never compared, never dropped).
+#[test]
+fn check_prints_the_unmanaged_notes_of_a_database_in_sync() {
+    use crate::cli_common::Autogen;
+    let file = SqliteFile::create();
+    let ag = Autogen::new(&file.url());
+    ag.run(&["upgrade"]).ok();
+    block_on(async {
+        let db = connect(&file.url()).await.expect("connect");
+        db.execute_unprepared(
+            "CREATE VIEW runbook_names AS SELECT name FROM runbooks;
+             CREATE TRIGGER runbooks_touch AFTER UPDATE ON runbooks BEGIN SELECT 1; END;",
+        )
+        .await
+        .expect("a view and a trigger");
+        let _ = db.close().await;
+    });
+    let check = ag.run(&["check"]);
+    check.ok();
+    for object in ["view runbook_names", "trigger runbooks_touch on runbooks"] {
+        assert!(
+            check
+                .stdout
+                .lines()
+                .any(|l| l == format!("note: not managed by the entities, left alone: {object}")),
+            "{object} not noted:\n{check}"
+        );
+    }
+    assert!(
+        check.stdout.trim_end().ends_with("No changes detected"),
+        "{check}"
+    );
+}
+
+/// A default that reads the clock at each insert (sakila's
+/// `customer.create_date date DEFAULT ('now'::text)::date`) is written as the
+/// database stores it: spelled `'now'::date` it would be folded, when the
+/// entity's table is created, into the date of that day (a change `check`
+/// reported on every later day).
+#[test]
+fn a_default_that_reads_the_clock_is_written_as_stored_and_round_trips() {
+    let db = PgDatabase::create();
+    block_on(async {
+        let conn = connect(db.url()).await.expect("connect");
+        conn.execute_unprepared(
+            "CREATE TABLE customer (customer_id serial PRIMARY KEY,
+               create_date date DEFAULT ('now'::text)::date NOT NULL,
+               seen timestamp DEFAULT ('today'::text)::timestamp without time zone)",
+        )
+        .await
+        .expect("the table");
+        let live = introspect(&conn).await.expect("introspect");
+        let written = entities::write(
+            &live,
+            sea_orm_migration::sea_orm::DbBackend::Postgres,
+            &Options::default(),
+        );
+        let text = &written
+            .files
+            .iter()
+            .find(|(f, _)| f == "customer.rs")
+            .expect("customer.rs")
+            .1;
+        let table = &live.tables["customer"];
+        for (column, stored) in [
+            ("create_date", "('now'::text)::date"),
+            ("seen", "('today'::text)::timestamp without time zone"),
+        ] {
+            let default = table
+                .column(column)
+                .and_then(|c| c.default.clone())
+                .expect("a default");
+            assert_eq!(default, stored, "{column}");
+            assert!(
+                text.contains(&format!("Expr::cust(\\\"{stored}\\\")")),
+                "{column}: {stored} not written:\n{text}"
+            );
+            // What the entity hands to the server, created again: the same default.
+            conn.execute_unprepared(&format!(
+                "CREATE TABLE again_{column} (x {} DEFAULT {default})",
+                if column == "seen" {
+                    "timestamp"
+                } else {
+                    "date"
+                }
+            ))
+            .await
+            .expect("the written default");
+        }
+        let again = introspect(&conn).await.expect("introspect again");
+        for column in ["create_date", "seen"] {
+            assert_eq!(
+                again.tables[&format!("again_{column}")]
+                    .column("x")
+                    .and_then(|c| c.default.clone()),
+                table.column(column).and_then(|c| c.default.clone()),
+                "{column}: the written default is another default"
+            );
+        }
+        let _ = conn.close().await;
+    });
 }
