@@ -6,7 +6,8 @@
 # of `check`, and the changes `check` reported.
 #
 #   tests/samples/run.sh [sample ...]        # default: all of them
-#   samples: pagila chinook-pg northwind sakila-my chinook-my employees chinook-lite sakila-lite
+#   samples: pagila sakila-pg chinook-pg chinook-pg-serial chinook-pg-identity northwind
+#            sakila-my chinook-my chinook-my-ai employees chinook-lite chinook-lite-ai sakila-lite
 #
 # The schemas are read from the fetched public repositories under /work/.mirror (not part of
 # this repository); a sample whose repository is absent is skipped with a line saying so.
@@ -20,7 +21,7 @@ MYBASE=${MYBASE:-mysql://root@127.0.0.1:3306}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 WS_TARGET=$TARGET/samples
 AUTOGEN=$TARGET/debug/autogen
-SAMPLES=${*:-pagila chinook-pg northwind sakila-my chinook-my employees chinook-lite sakila-lite}
+SAMPLES=${*:-pagila sakila-pg chinook-pg chinook-pg-serial chinook-pg-identity northwind sakila-my chinook-my chinook-my-ai employees chinook-lite chinook-lite-ai sakila-lite}
 KEEP=${KEEP:-}   # set: keep the workspaces (printed) for a look
 
 [ -x "$AUTOGEN" ] || (cd "$ROOT" && cargo build -q -p autogen) || { echo "FAIL: cannot build autogen"; exit 1; }
@@ -33,6 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+CH=ChinookDatabase/DataSources
 show() { git --git-dir="$MIRROR/$1/repo" show "${3:-HEAD}:$2"; }
 have() { git --git-dir="$MIRROR/$1/repo" cat-file -e "${3:-HEAD}:$2" 2>/dev/null; }
 # pagila after 23f7fe7 uses uuidv7() (PostgreSQL 18); the last schema before it:
@@ -50,28 +52,35 @@ load() { # sample -> 0 loaded, 2 absent, 1 failed
   case $1 in
     pagila) have devrimgunduz+pagila pagila-schema.sql "$PAGILA_REV" || return 2; new_pg || return 1
       show devrimgunduz+pagila pagila-schema.sql "$PAGILA_REV" | pg_load ;;   # its data file is not stored
-    chinook-pg) have lerocha+chinook-database ChinookDatabase/DataSources/Chinook_PostgreSql.sql || return 2; new_pg || return 1
-      show lerocha+chinook-database ChinookDatabase/DataSources/Chinook_PostgreSql.sql | grep -vE '^(DROP DATABASE|CREATE DATABASE|\\c )' | pg_load ;;
+    sakila-pg) have jOOQ+sakila postgres-sakila-db/postgres-sakila-schema.sql || return 2; new_pg || return 1
+      show jOOQ+sakila postgres-sakila-db/postgres-sakila-schema.sql | pg_load ;;   # its data files are not stored
+    chinook-pg|chinook-pg-serial|chinook-pg-identity) local f=Chinook_PostgreSql.sql
+      [ $1 = chinook-pg-serial ] && f=Chinook_PostgreSql_SerialPKs.sql
+      [ $1 = chinook-pg-identity ] && f=Chinook_PostgreSql_AutoIncrementPKs.sql
+      have lerocha+chinook-database $CH/$f || return 2; new_pg || return 1
+      show lerocha+chinook-database $CH/$f | grep -vE '^(DROP DATABASE|CREATE DATABASE|\\c )' | pg_load ;;
     northwind) have pthom+northwind_psql northwind.sql || return 2; new_pg || return 1
       show pthom+northwind_psql northwind.sql | pg_load ;;
     sakila-my) have jOOQ+sakila mysql-sakila-db/mysql-sakila-schema.sql || return 2; new_my || return 1
-      { show jOOQ+sakila mysql-sakila-db/mysql-sakila-schema.sql; show jOOQ+sakila mysql-sakila-db/mysql-sakila-insert-data.sql; } \
-        | grep -vE '^(DROP SCHEMA|CREATE SCHEMA|USE )' | my_load ;;
-    chinook-my) have lerocha+chinook-database ChinookDatabase/DataSources/Chinook_MySql.sql || return 2; new_my || return 1
-      show lerocha+chinook-database ChinookDatabase/DataSources/Chinook_MySql.sql | grep -vE '^(DROP DATABASE|CREATE DATABASE|USE )' | my_load ;;
+      # its views name the schema `sakila.`: the fresh database instead; the data file is not stored
+      show jOOQ+sakila mysql-sakila-db/mysql-sakila-schema.sql | grep -vE '^(DROP SCHEMA|CREATE SCHEMA|USE )' | sed 's/sakila\.//g' | my_load ;;
+    chinook-my|chinook-my-ai) local f=Chinook_MySql.sql; [ $1 = chinook-my-ai ] && f=Chinook_MySql_AutoIncrementPKs.sql
+      have lerocha+chinook-database $CH/$f || return 2; new_my || return 1
+      show lerocha+chinook-database $CH/$f | grep -vE '^(DROP DATABASE|CREATE DATABASE|USE )' | my_load ;;
     employees) have datacharmer+test_db employees.sql || return 2; new_my || return 1
       show datacharmer+test_db employees.sql | sed -n '/^DROP TABLE/,/^flush/{/^flush/!p}' | my_load ;;   # the data dumps are not stored
-    chinook-lite) have lerocha+chinook-database ChinookDatabase/DataSources/Chinook_Sqlite.sql || return 2; new_lite "$1"
-      show lerocha+chinook-database ChinookDatabase/DataSources/Chinook_Sqlite.sql | lite_load ;;
+    chinook-lite|chinook-lite-ai) local f=Chinook_Sqlite.sql; [ $1 = chinook-lite-ai ] && f=Chinook_Sqlite_AutoIncrementPKs.sql
+      have lerocha+chinook-database $CH/$f || return 2; new_lite "$1"
+      show lerocha+chinook-database $CH/$f | lite_load ;;
     sakila-lite) have jOOQ+sakila sqlite-sakila-db/sqlite-sakila-schema.sql || return 2; new_lite "$1"
-      { show jOOQ+sakila sqlite-sakila-db/sqlite-sakila-schema.sql; show jOOQ+sakila sqlite-sakila-db/sqlite-sakila-insert-data.sql; } | lite_load ;;
+      show jOOQ+sakila sqlite-sakila-db/sqlite-sakila-schema.sql | lite_load ;;   # its data file is not stored
     *) echo "unknown sample $1"; return 1 ;;
   esac
 }
 
 sizes() { # -> "T tables, C columns, I indexes, F FKs"
   case $backend in
-    postgres) psql "$url" -tAc "select (select count(*) from pg_tables where schemaname not in ('pg_catalog','information_schema'))||' tables, '||(select count(*) from information_schema.columns c join pg_tables t on t.schemaname=c.table_schema and t.tablename=c.table_name)||' columns, '||(select count(*) from pg_indexes where schemaname not in ('pg_catalog','information_schema'))||' indexes, '||(select count(*) from pg_constraint where contype='f')||' FKs'" ;;
+    postgres) psql "$url" -tAc "select (select count(*) from pg_tables where schemaname not in ('pg_catalog','information_schema'))||' tables, '||(select count(*) from information_schema.columns c join pg_tables t on t.schemaname=c.table_schema and t.tablename=c.table_name where t.schemaname not in ('pg_catalog','information_schema'))||' columns, '||(select count(*) from pg_indexes where schemaname not in ('pg_catalog','information_schema'))||' indexes, '||(select count(*) from pg_constraint where contype='f')||' FKs'" ;;
     mysql) local d=${url##*/}; mysql -h 127.0.0.1 -uroot -NB -e "select concat((select count(*) from information_schema.tables where table_schema='$d' and table_type='BASE TABLE'),' tables, ',(select count(*) from information_schema.columns c join information_schema.tables t using (table_schema,table_name) where table_schema='$d' and table_type='BASE TABLE'),' columns, ',(select count(distinct table_name,index_name) from information_schema.statistics where table_schema='$d'),' indexes, ',(select count(*) from information_schema.referential_constraints where constraint_schema='$d'),' FKs')" ;;
     sqlite) python3 -c '
 import sqlite3,sys
