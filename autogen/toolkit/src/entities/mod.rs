@@ -669,8 +669,14 @@ fn index_statement(table: &Table, index: &Index) -> String {
 }
 
 fn index_module(extra: &[String]) -> String {
+    // `Index` only when used: an unused import is a warning in the user's crate.
+    let import = if extra.is_empty() {
+        "IndexCreateStatement"
+    } else {
+        "{Index, IndexCreateStatement}"
+    };
     format!(
-        "{MARKER}\n//! Indexes the database has that no entity attribute can express (composite\n//! ones, and a second index on a column): given to the autogen binary with\n//! `Project::with_indexes({INDEX_MODULE}::all)`.\n\nuse sea_orm::sea_query::{{Index, IndexCreateStatement}};\n\n/// Every extra index, in the database's order.\npub fn all() -> Vec<IndexCreateStatement> {{\n    vec![\n{}    ]\n}}\n",
+        "{MARKER}\n//! Indexes the database has that no entity attribute can express (composite\n//! ones, and a second index on a column): given to the autogen binary with\n//! `Project::with_indexes({INDEX_MODULE}::all)`.\n\nuse sea_orm::sea_query::{import};\n\n/// Every extra index, in the database's order.\npub fn all() -> Vec<IndexCreateStatement> {{\n    vec![\n{}    ]\n}}\n",
         extra.concat()
     )
 }
@@ -829,6 +835,17 @@ mod tests {
         );
         assert_eq!(written.extra_indexes, 4);
         let extra = file(&written, "autogen_indexes.rs");
+        assert!(extra.contains("use sea_orm::sea_query::{Index, IndexCreateStatement};"));
+        let none = write(
+            &schema(vec![table("bare", vec![])]),
+            DbBackend::Postgres,
+            &Options::default(),
+        );
+        assert!(
+            file(&none, "autogen_indexes.rs")
+                .contains("use sea_orm::sea_query::IndexCreateStatement;"),
+            "no extra index, no unused import"
+        );
         let names: Vec<usize> = ["\"i_a\"", "\"i_b2\"", "\"u_cb\"", "\"i_ca\""]
             .iter()
             .map(|n| extra.find(n).unwrap_or_else(|| panic!("{n} in {extra}")))

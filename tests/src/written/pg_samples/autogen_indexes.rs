@@ -3,7 +3,7 @@
 //! ones, and a second index on a column): given to the autogen binary with
 //! `Project::with_indexes(autogen_indexes::all)`.
 
-use sea_orm::sea_query::{Index, IndexCreateStatement};
+use sea_orm::sea_query::IndexCreateStatement;
 
 /// Every extra index, in the database's order.
 pub fn all() -> Vec<IndexCreateStatement> {
