@@ -390,3 +390,37 @@ fn a_default_that_reads_the_clock_is_written_as_stored_and_round_trips() {
         let _ = conn.close().await;
     });
 }
+
+/// `--schema` names a PostgreSQL schema: one that does not exist, or the
+/// flag on SQLite, is one line and nothing written.
+#[test]
+fn entities_schema_flag_refuses_a_missing_schema_and_other_backends() {
+    use crate::cli_common::Autogen;
+    let cwd = tests::support::temp_dir();
+    let src = cwd.path().join("entity/src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+
+    let pg = PgDatabase::create();
+    let line = Autogen::new(pg.url())
+        .in_dir(cwd.path())
+        .run(&["entities", "--schema", "nowhere"])
+        .one_line_error()
+        .to_owned();
+    assert!(
+        line.contains("schema nowhere does not exist") && line.contains("nothing was written"),
+        "{line}"
+    );
+
+    let file = SqliteFile::create();
+    let line = Autogen::new(&file.url())
+        .in_dir(cwd.path())
+        .run(&["entities", "--schema", "sales"])
+        .one_line_error()
+        .to_owned();
+    assert!(line.contains("--schema names PostgreSQL schemas"), "{line}");
+    assert_eq!(
+        std::fs::read_dir(&src).expect("ls").count(),
+        0,
+        "nothing written"
+    );
+}
