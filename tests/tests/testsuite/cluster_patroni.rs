@@ -136,6 +136,7 @@ fn assert_one_error_line(exit: &Exit, what: &str) {
 fn leader_sigkilled_mid_migration_leaves_the_previous_revision_whole_and_the_next_boot_applies_it_once()
  {
     let s = slow();
+    let began = Instant::now();
     let mut cluster = start(3);
     let url = cluster
         .create_database("app")
@@ -208,10 +209,11 @@ fn leader_sigkilled_mid_migration_leaves_the_previous_revision_whole_and_the_nex
         again.log
     );
     eprintln!(
-        "patroni: cluster of 3 up in {:.1} s; leader SIGKILLed mid-migration: new leader through HAProxy after {:.1} s, consistent head after {:.1} s",
+        "patroni: cluster of 3 up in {:.1} s; leader SIGKILLed mid-migration: new leader through HAProxy after {:.1} s, consistent head after {:.1} s; the test took {:.1} s (after the copy's build)",
         cluster.started_in.as_secs_f64(),
         failover.as_secs_f64(),
-        at_head.as_secs_f64()
+        at_head.as_secs_f64(),
+        began.elapsed().as_secs_f64()
     );
 }
 
