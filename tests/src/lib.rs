@@ -18,6 +18,7 @@
 pub mod changes;
 pub mod fixtures;
 pub mod legacy;
+pub mod patroni;
 pub mod random;
 pub mod rendered;
 pub mod support;

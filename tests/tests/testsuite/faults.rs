@@ -26,15 +26,16 @@ const ROWS: i64 = 300;
 
 /// The workspace copy with the slow migration, its `autogen` and `app`
 /// binaries, and the slow migration's name (built once per test process).
-struct Slow {
+/// (Also the slow migration of `cluster_patroni`: one build for both.)
+pub(crate) struct Slow {
     _ws: tempfile::TempDir,
-    root: PathBuf,
-    autogen: PathBuf,
-    app: PathBuf,
-    name: String,
+    pub(crate) root: PathBuf,
+    pub(crate) autogen: PathBuf,
+    pub(crate) app: PathBuf,
+    pub(crate) name: String,
 }
 
-fn slow() -> &'static Slow {
+pub(crate) fn slow() -> &'static Slow {
     static SLOW: OnceLock<Slow> = OnceLock::new();
     SLOW.get_or_init(|| {
         let ws = cli_common::copy_workspace();

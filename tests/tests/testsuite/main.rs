@@ -89,3 +89,6 @@ mod cli_mysql;
 mod faults;
 mod sqlite_foreign_keys;
 mod sqlite_lock;
+
+// Clusters and poolers, each started for real by the test.
+mod cluster_patroni;
