@@ -13,6 +13,7 @@ pub mod checksum;
 pub mod config;
 mod connect;
 mod error;
+pub mod lease;
 mod lock;
 pub mod online;
 pub mod precheck;

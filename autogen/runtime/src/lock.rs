@@ -33,6 +33,8 @@ const MYSQL_LOCK_NAME: &str = "CONCAT('autogen_migrations:', SHA1(DATABASE()))";
 pub enum MigrationLock {
     Server(DatabaseConnection),
     File(File),
+    /// A lease row on MariaDB Galera, where `GET_LOCK` is node-local (see `lease`).
+    Lease(crate::lease::LeaseLock),
     /// An in-memory SQLite database is private to its process.
     Private,
 }
@@ -86,6 +88,7 @@ impl MigrationLock {
             Self::File(file) => {
                 let _ = file.unlock();
             }
+            Self::Lease(lease) => lease.release().await,
             Self::Private => {}
         }
     }
@@ -112,6 +115,12 @@ async fn acquire_server(
             reason: one_line(&e),
         })?;
     let backend = conn.get_database_backend();
+    if backend == DbBackend::MySql && crate::lease::is_galera(&conn).await {
+        let lease = crate::lease::lease_from_env()?;
+        return crate::lease::acquire(conn, timeout, lease)
+            .await
+            .map(MigrationLock::Lease);
+    }
     let millis = timeout.min(MAX_WAIT).as_millis().max(1);
     let acquired = if backend == DbBackend::Postgres {
         // Nor may the server close it: a server-wide `idle_session_timeout`
