@@ -87,7 +87,9 @@ impl GaleraCluster {
             "autogen_{}",
             dir.path()
                 .file_name()
-                .map(|n| n.to_string_lossy().replace(|c: char| !c.is_alphanumeric(), ""))
+                .map(|n| n
+                    .to_string_lossy()
+                    .replace(|c: char| !c.is_alphanumeric(), ""))
                 .unwrap_or_default()
         );
         let mut cluster = Self {

@@ -85,9 +85,10 @@ mod mysql_progress;
 mod prechecks;
 // MySQL/MariaDB end to end: the command line and replicas booting.
 mod boot_mysql;
-// Clusters: MariaDB Galera, started by the test.
-mod cluster_galera;
 mod cli_mysql;
 mod faults;
 mod sqlite_foreign_keys;
 mod sqlite_lock;
+
+// Clusters, started by the tests: MariaDB Galera.
+mod cluster_galera;
