@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sea_orm::RuntimeErr;
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement,
 };
@@ -27,7 +26,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::RuntimeError;
-use crate::connect::one_line;
+use crate::error::one_line;
 
 /// Our lock table.
 pub const LEASE_TABLE: &str = "autogen_lock";
@@ -59,32 +58,8 @@ pub fn lease_from_env() -> Result<Duration, RuntimeError> {
     }
 }
 
-/// Whether `conn` is a node of a Galera cluster (`@@wsrep_on` is 1). A
-/// server without the variable (MySQL, MariaDB built without wsrep) is not.
-pub async fn is_galera(conn: &DatabaseConnection) -> bool {
-    let row = conn
-        .query_one_raw(Statement::from_string(
-            DbBackend::MySql,
-            "SELECT CAST(@@global.wsrep_on AS SIGNED) AS wsrep_on",
-        ))
-        .await;
-    matches!(row, Ok(Some(r)) if r.try_get::<i64>("", "wsrep_on").ok() == Some(1))
-}
-
-/// The MySQL error number of a driver error, if the server sent one.
-pub(crate) fn mysql_error_number(e: &DbErr) -> Option<u16> {
-    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = e else {
-        return None;
-    };
-    let sea_orm::sqlx::Error::Database(e) = &**e else {
-        return None;
-    };
-    e.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>()
-        .map(|e| e.number())
-}
-
 fn is_retryable(e: &DbErr) -> bool {
-    mysql_error_number(e).is_some_and(|n| RETRY_ERRORS.contains(&n))
+    crate::error::db_code(e).is_some_and(|c| RETRY_ERRORS.iter().any(|n| c == n.to_string()))
 }
 
 /// A held lease; [`LeaseLock::release`] gives it back.
@@ -231,7 +206,7 @@ pub async fn acquire(
     // Concurrent CREATE TABLE IF NOT EXISTS on several nodes is ordered by
     // TOI; a conflict there is retried like one on the row.
     let started = Instant::now();
-    let deadline = crate::lock::deadline_after(timeout);
+    let deadline = crate::wait::deadline_after(timeout);
     let mut pause = Duration::from_millis(50);
     loop {
         match ensure_table(&conn).await {
@@ -419,8 +394,9 @@ mod tests {
 
     #[test]
     fn error_numbers_are_read_only_from_server_errors() {
-        let e = DbErr::Exec(RuntimeErr::Internal("Deadlock found (1213)".into()));
-        assert_eq!(mysql_error_number(&e), None);
+        let e = DbErr::Exec(sea_orm::RuntimeErr::Internal(
+            "Deadlock found (1213)".into(),
+        ));
         assert!(!is_retryable(&e));
     }
 }
