@@ -17,6 +17,7 @@
 
 pub mod changes;
 pub mod fixtures;
+pub mod galera;
 pub mod legacy;
 pub mod patroni;
 pub mod random;

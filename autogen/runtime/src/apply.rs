@@ -9,6 +9,10 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::sea_query::Query;
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
+use crate::config::Backend;
+pub use crate::direction::Direction;
+use crate::error::DbErrorKind;
+use crate::flavour::{Flavour, LockKind};
 use crate::status::MIGRATION_TABLE;
 use crate::{RuntimeError, Status};
 use crate::{bookkeeping, sqlite};
@@ -34,12 +38,6 @@ impl Target {
             },
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    Up,
-    Down,
 }
 
 /// One migration applied or rolled back, and how long it took.
@@ -142,19 +140,46 @@ pub fn plan_downgrade(status: &Status, target: &Target) -> Result<Vec<String>, R
 }
 
 /// Apply (or roll back) the named migrations in the given order, each with
-/// its bookkeeping row in one transaction where the backend allows (not on
+/// its bookkeeping row in one transaction where the flavour allows (not on
 /// MySQL, whose DDL commits implicitly, nor for a migration that opts out with
 /// `use_transaction() == Some(false)`). Stops at the first failure, which
 /// leaves the database at the previous revision.
+///
+/// Where the migration lock is transaction-scoped (behind a transaction
+/// pooler, [`LockKind::TransactionAdvisory`]) it is taken here, inside each
+/// migration's transaction, and the bookkeeping is read again under it: a
+/// migration another process applied meanwhile is skipped. Migrations that
+/// cannot run in a transaction are refused there before anything runs.
 pub async fn apply_steps<M: MigratorTrait>(
     db: &DatabaseConnection,
     names: &[String],
     direction: Direction,
 ) -> Result<Vec<Applied>, RuntimeError> {
-    M::install(db).await?;
-    crate::checksum::install(db).await?;
+    let flavour = crate::flavour::for_connection(db).await?;
+    if !flavour.caps.writable {
+        return Err(RuntimeError::ReadOnly {
+            url: "this connection".into(),
+            flavour: flavour.describe.to_owned(),
+        });
+    }
+    let per_txn = (flavour.caps.lock == LockKind::TransactionAdvisory).then(|| TxnLock {
+        wait: crate::flavour::lock_timeout_of(db).unwrap_or(crate::DEFAULT_LOCK_TIMEOUT),
+    });
+    if let Some(lock) = &per_txn {
+        refuse_sessionless::<M>(flavour, names)?;
+        // Two processes creating the bookkeeping tables at once collide in
+        // the catalog (`pg_type_typname_nsp_index`): one at a time.
+        let txn = db.begin().await?;
+        lock.take(&txn).await?;
+        M::install(&txn).await?;
+        crate::checksum::install(&txn).await?;
+        txn.commit().await?;
+    } else {
+        M::install(db).await?;
+        crate::checksum::install(db).await?;
+    }
     if direction == Direction::Down
-        && db.get_database_backend() == DbBackend::MySql
+        && !flavour.caps.transactional_ddl
         && let Some((name, ran)) = crate::progress::unfinished(db).await?.into_iter().next()
     {
         // Rolling back earlier migrations under a half-applied one would
@@ -176,8 +201,8 @@ pub async fn apply_steps<M: MigratorTrait>(
             .find(|m| m.name() == name)
             .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
         let started = Instant::now();
-        if db.get_database_backend() == DbBackend::MySql
-            && !bookkeeping::transactional(migration.as_ref(), DbBackend::MySql)
+        if !flavour.caps.transactional_ddl
+            && !flavour.transactional(migration.as_ref())
             && crate::progress::can_track()
         {
             // Statement by statement, resumable (see `progress`).
@@ -204,16 +229,30 @@ pub async fn apply_steps<M: MigratorTrait>(
                 .map_err(|e| RuntimeError::MigrationFailed {
                     name: name.clone(),
                     previous: previous.clone(),
-                    reason: crate::connect::one_line(&e),
+                    reason: crate::error::one_line(&e),
                 })?;
         } else {
-            run_retrying(db, migration.as_ref(), direction)
+            let ran = run_retrying(db, flavour, migration.as_ref(), direction, per_txn)
                 .await
                 .map_err(|reason| RuntimeError::MigrationFailed {
                     name: name.clone(),
                     previous: previous.clone(),
                     reason,
                 })?;
+            if !ran {
+                tracing::info!(
+                    "Migration {name} was {} by another process meanwhile: skipped",
+                    match direction {
+                        Direction::Up => "applied",
+                        Direction::Down => "rolled back",
+                    }
+                );
+                previous = match direction {
+                    Direction::Up => name.clone(),
+                    Direction::Down => names.get(i + 1).cloned().unwrap_or_else(|| "base".into()),
+                };
+                continue;
+            }
         }
         let millis = started.elapsed().as_millis();
         match direction {
@@ -242,24 +281,28 @@ pub async fn apply_steps<M: MigratorTrait>(
 /// [`crate::online`].)
 async fn run_retrying(
     db: &DatabaseConnection,
+    flavour: &Flavour,
     migration: &dyn MigrationTrait,
     direction: Direction,
-) -> Result<(), String> {
-    let transactional = bookkeeping::transactional(migration, db.get_database_backend());
-    let session = if transactional && db.get_database_backend() == DbBackend::Postgres {
-        session_lock_timeout(db).await
-    } else {
-        None
+    per_txn: Option<TxnLock>,
+) -> Result<bool, String> {
+    let transactional = flavour.transactional(migration);
+    let session = match per_txn {
+        // No session setting behind a transaction pooler: the timeout apply sets.
+        Some(lock) if transactional => Some(lock.wait),
+        None if transactional && flavour.caps.lock_timeout => session_lock_timeout(db).await,
+        _ => None,
     };
     let mut pause = std::time::Duration::from_millis(500);
     let mut attempt = 1;
     loop {
         let started = Instant::now();
-        match run_one(db, migration, direction, true).await {
-            Err(reason)
-                if reason.contains("lock timeout")
-                    && session.is_some_and(|s| s.is_zero() || started.elapsed() < s * 9 / 10)
-                    && attempt < crate::online::LOCK_ATTEMPTS =>
+        match run_one(db, flavour, migration, direction, true, per_txn).await {
+            Err(Failed {
+                reason,
+                kind: DbErrorKind::LockTimeout,
+            }) if session.is_some_and(|s| s.is_zero() || started.elapsed() < s * 9 / 10)
+                && attempt < crate::online::LOCK_ATTEMPTS =>
             {
                 tracing::warn!(
                     "migration {} gave up waiting for a lock (attempt {attempt} of {}), retrying in {pause:?}: {reason}",
@@ -270,7 +313,7 @@ async fn run_retrying(
                 pause *= 2;
                 attempt += 1;
             }
-            other => return other,
+            other => return other.map_err(|f| f.reason),
         }
     }
 }
@@ -297,19 +340,129 @@ pub async fn run_migration(
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<(), String> {
-    run_one(db, migration, direction, false).await
+    let flavour = crate::flavour::for_connection(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    run_one(db, flavour, migration, direction, false, None)
+        .await
+        .map(|_| ())
+        .map_err(|f| f.reason)
 }
 
+/// A migration that failed: its one-line reason, and what kind of driver
+/// error it was (a lock timeout is retried).
+struct Failed {
+    reason: String,
+    kind: DbErrorKind,
+}
+
+impl From<String> for Failed {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            kind: DbErrorKind::Other,
+        }
+    }
+}
+
+impl From<sea_orm_migration::DbErr> for Failed {
+    fn from(e: sea_orm_migration::DbErr) -> Self {
+        Self {
+            reason: crate::error::one_line(&e),
+            kind: crate::error::db_error_kind(&e),
+        }
+    }
+}
+
+/// The migration lock taken inside a transaction
+/// ([`LockKind::TransactionAdvisory`]), waiting at most `wait`.
+#[derive(Clone, Copy, Debug)]
+struct TxnLock {
+    wait: std::time::Duration,
+}
+
+impl TxnLock {
+    /// Take the lock in `txn` (held until it ends); DDL after it waits for
+    /// table locks as long as the lock was waited for.
+    async fn take(&self, txn: &DatabaseTransaction) -> Result<(), RuntimeError> {
+        let millis = self.wait.min(crate::config::MAX_WAIT).as_millis().max(1);
+        txn.execute_unprepared(&format!("SET LOCAL lock_timeout = {millis}"))
+            .await?;
+        let key = crate::lock::PG_LOCK_KEY;
+        match txn
+            .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if crate::error::db_error_kind(&e) == DbErrorKind::LockTimeout => {
+                Err(RuntimeError::LockTimeout(self.wait))
+            }
+            Err(e) => Err(RuntimeError::Lock(crate::error::one_line(&e))),
+        }
+    }
+
+    /// [`Self::take`], then whether `migration` still has to run
+    /// (`direction`): another process may have done it meanwhile.
+    async fn take_and_check(
+        &self,
+        txn: &DatabaseTransaction,
+        migration: &dyn MigrationTrait,
+        direction: Direction,
+    ) -> Result<bool, Failed> {
+        self.take(txn).await.map_err(|e| Failed {
+            kind: match e {
+                RuntimeError::LockTimeout(_) => DbErrorKind::LockTimeout,
+                _ => DbErrorKind::Other,
+            },
+            reason: e.to_string(),
+        })?;
+        // In the simple protocol: nothing prepared (a pooler's server
+        // connections are shared); the name is quoted as a literal.
+        let name = migration.name().replace('\'', "''");
+        let found = txn
+            .execute_unprepared(&format!(
+                "SELECT 1 FROM {MIGRATION_TABLE} WHERE version = '{name}'"
+            ))
+            .await?
+            .rows_affected();
+        Ok(match direction {
+            Direction::Up => found == 0,
+            Direction::Down => found > 0,
+        })
+    }
+}
+
+/// Behind a transaction pooler every migration must run in a transaction
+/// (the lock lives in it); one that cannot is refused before any runs.
+fn refuse_sessionless<M: MigratorTrait>(
+    flavour: &Flavour,
+    names: &[String],
+) -> Result<(), RuntimeError> {
+    for migration in M::migrations() {
+        if names.iter().any(|n| n == migration.name()) && !flavour.transactional(migration.as_ref())
+        {
+            return Err(RuntimeError::NeedsSession {
+                name: migration.name().to_owned(),
+                url: flavour.describe.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Run one migration; `Ok(false)`: skipped, another process did it (only
+/// with `per_txn`).
 async fn run_one(
     db: &DatabaseConnection,
+    flavour: &Flavour,
     migration: &dyn MigrationTrait,
     direction: Direction,
     bookkeeping: bool,
-) -> Result<(), String> {
-    let backend = db.get_database_backend();
-    let transactional = bookkeeping::transactional(migration, backend);
-    let err = |e: sea_orm_migration::DbErr| crate::connect::one_line(&e);
-    if backend == DbBackend::Sqlite && transactional {
+    per_txn: Option<TxnLock>,
+) -> Result<bool, Failed> {
+    let transactional = flavour.transactional(migration);
+    let err = |e: sea_orm_migration::DbErr| Failed::from(e);
+    if flavour.dialect == Backend::Sqlite && transactional {
         // Foreign keys are enforced at the end of the migration, not per
         // statement, so that table rebuilds can drop and rename parents.
         db.execute_unprepared("PRAGMA foreign_keys = OFF")
@@ -327,22 +480,29 @@ async fn run_one(
         db.execute_unprepared("PRAGMA foreign_keys = ON")
             .await
             .map_err(err)?;
-        result
+        result.map(|()| true)
     } else if transactional {
         let txn = db.begin().await.map_err(err)?;
+        if let Some(lock) = per_txn
+            && !lock.take_and_check(&txn, migration, direction).await?
+        {
+            txn.rollback().await.map_err(err)?;
+            return Ok(false);
+        }
         let manager = SchemaManager::new(&txn);
         step(&manager, migration, direction).await.map_err(err)?;
         if bookkeeping {
             record(&txn, migration, direction).await.map_err(err)?;
         }
-        txn.commit().await.map_err(err)
+        txn.commit().await.map_err(err)?;
+        Ok(true)
     } else {
         let manager = SchemaManager::new(db);
         step(&manager, migration, direction).await.map_err(err)?;
         if bookkeeping {
             record(db, migration, direction).await.map_err(err)?;
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -355,8 +515,8 @@ async fn step_checking_foreign_keys(
     txn: &DatabaseTransaction,
     migration: &dyn MigrationTrait,
     direction: Direction,
-) -> Result<(), String> {
-    let err = |e: sea_orm_migration::DbErr| crate::connect::one_line(&e);
+) -> Result<(), Failed> {
+    let err = |e: sea_orm_migration::DbErr| Failed::from(e);
     let before = sqlite::foreign_key_violations(txn).await.map_err(err)?;
     let manager = SchemaManager::new(txn);
     step(&manager, migration, direction).await.map_err(err)?;
@@ -366,7 +526,8 @@ async fn step_checking_foreign_keys(
         return Err(format!(
             "it leaves rows whose foreign keys point at missing rows: {}; fix the data or the migration",
             sqlite::describe_violations(&violations)
-        ));
+        )
+        .into());
     }
     Ok(())
 }
@@ -409,16 +570,18 @@ pub async fn dry_run_up<M: MigratorTrait>(
                 .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
             let started = Instant::now();
             let ran = if sqlite {
-                step_checking_foreign_keys(&txn, migration.as_ref(), Direction::Up).await
+                step_checking_foreign_keys(&txn, migration.as_ref(), Direction::Up)
+                    .await
+                    .map_err(|f| f.reason)
             } else {
                 step(&SchemaManager::new(&txn), migration.as_ref(), Direction::Up)
                     .await
-                    .map_err(|e| crate::connect::one_line(&e))
+                    .map_err(|e| crate::error::one_line(&e))
             };
             let ran = match ran {
                 Ok(()) => record(&txn, migration.as_ref(), Direction::Up)
                     .await
-                    .map_err(|e| crate::connect::one_line(&e)),
+                    .map_err(|e| crate::error::one_line(&e)),
                 Err(e) => Err(e),
             };
             after_each(Some(name));

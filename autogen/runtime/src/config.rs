@@ -128,6 +128,12 @@ pub struct DatabaseUrl {
     backend: Backend,
     /// Where the value came from, for messages ("DATABASE_URL", "default", ...).
     pub source: &'static str,
+    /// The flavour named in `autogen.toml` (`[database] flavour`), under
+    /// `AUTOGEN_FLAVOUR`; `None`: detect it.
+    flavour: Option<String>,
+    /// The server's own address for migrations (`[database] direct_url`),
+    /// under `DIRECT_DATABASE_URL`.
+    direct: Option<String>,
 }
 
 impl DatabaseUrl {
@@ -215,7 +221,48 @@ impl DatabaseUrl {
             raw,
             backend,
             source,
+            flavour: None,
+            direct: None,
         })
+    }
+
+    /// With the flavour and direct URL of `autogen.toml`'s `[database]`
+    /// (the environment's `AUTOGEN_FLAVOUR` / `DIRECT_DATABASE_URL` win).
+    pub fn with_settings(mut self, flavour: Option<String>, direct_url: Option<String>) -> Self {
+        self.flavour = flavour;
+        self.direct = direct_url;
+        self
+    }
+
+    /// The flavour the user named: `AUTOGEN_FLAVOUR`, else `[database] flavour`
+    /// (for the URL given, not for its direct URL, whose flavour is detected).
+    pub fn flavour_setting(&self) -> Option<String> {
+        if matches!(self.source, "DIRECT_DATABASE_URL" | "[database] direct_url") {
+            return None;
+        }
+        std::env::var("AUTOGEN_FLAVOUR")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| self.flavour.clone())
+    }
+
+    /// The URL migrations use instead of this one (the server behind a
+    /// transaction pooler): `DIRECT_DATABASE_URL`, else `[database] direct_url`.
+    pub fn direct_url(&self) -> Result<Option<DatabaseUrl>, ConfigError> {
+        let env = std::env::var("DIRECT_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        let (raw, source) = match (env, &self.direct) {
+            (Some(raw), _) => (raw, "DIRECT_DATABASE_URL"),
+            (None, Some(raw)) => (raw.clone(), "[database] direct_url"),
+            (None, None) => return Ok(None),
+        };
+        let direct = Self::parse(raw.trim(), source)?;
+        Ok(Some(Self {
+            flavour: None,
+            direct: None,
+            ..direct
+        }))
     }
 
     pub fn backend(&self) -> Backend {

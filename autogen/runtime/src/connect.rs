@@ -1,34 +1,59 @@
 //! Connecting, with a bounded retry for databases that are still starting.
+//! The pool's options follow the database's flavour, which is detected (or
+//! read from the settings) before the pool is made.
 
 use std::time::{Duration, Instant};
 
-use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::RuntimeError;
 use crate::config::{Backend, DatabaseUrl};
+use crate::error::one_line;
+use crate::flavour::{self, Flavour};
+use crate::wait::deadline_after;
 
-fn options(url: &DatabaseUrl) -> ConnectOptions {
+fn options(url: &DatabaseUrl, flavour: &Flavour) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url.expose().to_owned());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(30));
+    if !flavour.caps.named_prepared_statements {
+        // The next transaction may run on another server connection, where
+        // a statement prepared by name on this one does not exist.
+        opts.map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0));
+    }
     if url.backend() == Backend::Sqlite {
         // A migration holds SQLite's write lock while it runs (a big table
         // rebuild: seconds), which shuts out every other connection: wait
         // for it as long as for the migration lock, not sqlx's 5 s, so that
         // "database is locked" does not reach a booting replica.
-        opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(crate::DEFAULT_LOCK_TIMEOUT));
+        opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(crate::wait::DEFAULT_LOCK_TIMEOUT));
     }
     opts
 }
 
-async fn open(url: &DatabaseUrl, opts: ConnectOptions) -> Result<DatabaseConnection, RuntimeError> {
+/// The flavour a pool for `url` is made for: probed before the pool on
+/// PostgreSQL (a pooler changes the pool's options), the dialect's plain
+/// one elsewhere until something asks (the lock, apply).
+async fn flavour_for_pool(
+    url: &DatabaseUrl,
+    within: Duration,
+) -> Result<&'static Flavour, RuntimeError> {
+    if url.backend() == Backend::Postgres || url.flavour_setting().is_some() {
+        flavour::for_url_within(url, within).await
+    } else {
+        Ok(Flavour::base(url.backend()))
+    }
+}
+
+async fn open(
+    url: &DatabaseUrl,
+    within: Duration,
+    opts: impl FnOnce(&Flavour) -> ConnectOptions,
+) -> Result<DatabaseConnection, RuntimeError> {
     url.check_sqlite_dir()?;
-    probe(
-        url,
-        opts.get_connect_timeout().unwrap_or(Duration::from_secs(5)),
-    )
-    .await?;
+    probe(url, within).await?;
+    let opts = opts(flavour_for_pool(url, within).await?);
     Database::connect(opts)
         .await
         .map_err(|e| RuntimeError::Connect {
@@ -66,7 +91,7 @@ async fn probe(url: &DatabaseUrl, within: Duration) -> Result<(), RuntimeError> 
 
 /// Connect once; a failure is reported with the redacted URL.
 pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, RuntimeError> {
-    open(url, options(url)).await
+    open(url, Duration::from_secs(5), |f| options(url, f)).await
 }
 
 /// Connect for a short-lived command (the CLI): the pool keeps retrying a
@@ -76,12 +101,16 @@ pub async fn connect_within(
     url: &DatabaseUrl,
     timeout: Duration,
 ) -> Result<DatabaseConnection, RuntimeError> {
-    let mut opts = options(url);
-    opts.connect_timeout(timeout).acquire_timeout(timeout);
-    open(url, opts).await
+    open(url, timeout, |f| {
+        let mut opts = options(url, f);
+        opts.connect_timeout(timeout).acquire_timeout(timeout);
+        opts
+    })
+    .await
 }
 
-/// The connection migrations are applied on: a pool of one, so that
+/// The connection migrations are applied on (at the direct URL when one is
+/// set, `DIRECT_DATABASE_URL`): a pool of one, so that
 /// session settings hold for every statement (SQLite's `PRAGMA
 /// foreign_keys = OFF` must reach the connection that then runs the
 /// migration's transaction). On PostgreSQL the session's `lock_timeout` is
@@ -94,31 +123,38 @@ pub async fn connect_for_migrations(
     url: &DatabaseUrl,
     lock_timeout: Duration,
 ) -> Result<MigrationConnection, RuntimeError> {
+    let direct = url.direct_url()?;
+    let url = direct.as_ref().unwrap_or(url);
     if url.backend() == Backend::Sqlite && url.sqlite_path().is_none() {
         return Ok(MigrationConnection {
             conn: db.clone(),
             owned: false,
         });
     }
-    let mut opts = options(url);
-    // Session settings (and SQLite's PRAGMAs) must hold for the whole run:
-    // the pool must not replace the connection between two statements.
-    opts.max_connections(1)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None);
-    if url.backend() == Backend::Postgres {
-        let millis = lock_timeout
-            .min(crate::config::MAX_WAIT)
-            .as_millis()
-            .max(1)
-            .to_string();
-        opts.map_sqlx_postgres_opts(move |o| o.options([("lock_timeout", millis.as_str())]));
-    }
-    Ok(MigrationConnection {
-        conn: open(url, opts).await?,
-        owned: true,
+    let conn = open(url, Duration::from_secs(5), |f| {
+        let mut opts = options(url, f);
+        // Session settings (and SQLite's PRAGMAs) must hold for the whole run:
+        // the pool must not replace the connection between two statements.
+        opts.max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+        // Behind a transaction pooler no session setting survives a
+        // transaction (and a startup `options` may be refused): apply sets
+        // `lock_timeout` inside each migration's transaction instead.
+        if f.caps.lock_timeout && f.caps.session_state {
+            let millis = lock_timeout
+                .min(crate::config::MAX_WAIT)
+                .as_millis()
+                .max(1)
+                .to_string();
+            opts.map_sqlx_postgres_opts(move |o| o.options([("lock_timeout", millis.as_str())]));
+        }
+        opts
     })
+    .await?;
+    flavour::remember_lock_timeout(&conn, lock_timeout);
+    Ok(MigrationConnection { conn, owned: true })
 }
 
 /// A connection from [`connect_for_migrations`]; [`Self::close`] closes it
@@ -155,7 +191,7 @@ pub async fn connect_with_retry(
     url: &DatabaseUrl,
     budget: Duration,
 ) -> Result<DatabaseConnection, RuntimeError> {
-    let deadline = crate::lock::deadline_after(budget);
+    let deadline = deadline_after(budget);
     let mut delay = Duration::from_millis(100);
     loop {
         // Each attempt is bounded too: the pool itself retries a refused
@@ -174,58 +210,5 @@ pub async fn connect_with_retry(
             }
             Err(e) => return Err(e),
         }
-    }
-}
-
-/// A driver error on one line, without the URL (which may hold a password).
-pub(crate) fn one_line(e: &DbErr) -> String {
-    let text = e.to_string();
-    let text = text
-        .strip_prefix("Connection Error: ")
-        .or_else(|| text.strip_prefix("Execution Error: "))
-        .or_else(|| text.strip_prefix("Query Error: "))
-        .unwrap_or(&text);
-    let text = text
-        .strip_prefix("error returned from database: ")
-        .unwrap_or(text);
-    let mut words: Vec<&str> = text.split_whitespace().collect();
-    // sqlx appends PostgreSQL's own source position ("at line 1454"): noise to a user.
-    if let [.., at, line, n] = words.as_slice()
-        && *at == "at"
-        && *line == "line"
-        && n.parse::<u32>().is_ok()
-    {
-        words.truncate(words.len() - 3);
-    }
-    let line = words.join(" ");
-    if line == "out of shared memory" {
-        // PostgreSQL's hint (not in sqlx's message) is what the user needs.
-        return format!(
-            "{line}: the migration takes more locks in one transaction than the server allows; raise max_locks_per_transaction (server restart) or split the migration"
-        );
-    }
-    line
-}
-
-#[cfg(test)]
-mod tests {
-    use sea_orm_migration::sea_orm::RuntimeErr;
-
-    use super::*;
-
-    fn exec(text: &str) -> DbErr {
-        DbErr::Exec(RuntimeErr::Internal(text.into()))
-    }
-
-    #[test]
-    fn one_line_drops_prefixes_and_positions_and_explains_lock_exhaustion() {
-        let e = exec("error returned from database: relation \"x\" does not exist at line 12");
-        assert_eq!(one_line(&e), "relation \"x\" does not exist");
-        let e = exec("error returned from database: out of shared memory");
-        assert!(
-            one_line(&e).contains("raise max_locks_per_transaction"),
-            "{}",
-            one_line(&e)
-        );
     }
 }

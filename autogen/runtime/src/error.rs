@@ -1,9 +1,13 @@
+//! The runtime's errors, and how driver errors are read: by their code
+//! (PostgreSQL's SQLSTATE, MySQL's error number), never by their English text.
+
 use std::time::Duration;
 
 use sea_orm_migration::DbErr;
 use thiserror::Error;
 
 use crate::config::ConfigError;
+use crate::flavour::FlavourError;
 
 /// Everything that can go wrong at run time, each with a sentence a user can act on.
 #[derive(Debug, Error)]
@@ -82,6 +86,124 @@ pub enum RuntimeError {
     Edited(Vec<String>),
     #[error("AUTOGEN_ON_EDITED (or `on_edited`) is `{0}`: use `refuse` or `warn`")]
     BadOnEdited(String),
+    #[error(transparent)]
+    Flavour(#[from] FlavourError),
+    #[error(
+        "the database at {url} is {flavour}: nothing is migrated there; migrate the primary (its own URL), the standby follows by replication"
+    )]
+    ReadOnly { url: String, flavour: String },
+    #[error(
+        "migration {name} runs outside a transaction, which needs a session of its own, and {url} is a transaction pooler (each transaction may run on another server connection): set DIRECT_DATABASE_URL (or `[database] direct_url` in autogen.toml) to the server's own address for migrations"
+    )]
+    NeedsSession { name: String, url: String },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+}
+
+/// What a driver error is, read from its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbErrorKind {
+    /// A lock wait gave up: PostgreSQL `55P03` (lock_not_available, what
+    /// `lock_timeout` raises), MySQL 1205 (lock wait timeout).
+    LockTimeout,
+    /// A write on a read-only server: PostgreSQL `25006`, MySQL 1290/1836.
+    ReadOnly,
+    /// No such table: PostgreSQL `42P01`, MySQL 1146.
+    NoSuchTable,
+    /// Anything else.
+    Other,
+}
+
+/// The SQLSTATE (PostgreSQL, SQLite's extended code) or error number
+/// (MySQL) the driver returned with `e`, if it came from the database.
+pub fn db_code(e: &DbErr) -> Option<String> {
+    use sea_orm::RuntimeErr;
+    let runtime = match e {
+        DbErr::Conn(r) | DbErr::Exec(r) | DbErr::Query(r) => r,
+        _ => return None,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return None;
+    };
+    match sqlx.as_ref() {
+        sea_orm::sqlx::Error::Database(db) => {
+            if let Some(my) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+                return Some(my.number().to_string());
+            }
+            db.code().map(|c| c.into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// The kind of a driver error, from its code.
+pub fn db_error_kind(e: &DbErr) -> DbErrorKind {
+    match db_code(e).as_deref() {
+        Some("55P03" | "1205") => DbErrorKind::LockTimeout,
+        Some("25006" | "1290" | "1836") => DbErrorKind::ReadOnly,
+        Some("42P01" | "1146") => DbErrorKind::NoSuchTable,
+        _ => DbErrorKind::Other,
+    }
+}
+
+/// A driver error on one line, without the URL (which may hold a password).
+pub(crate) fn one_line(e: &DbErr) -> String {
+    let text = e.to_string();
+    let text = text
+        .strip_prefix("Connection Error: ")
+        .or_else(|| text.strip_prefix("Execution Error: "))
+        .or_else(|| text.strip_prefix("Query Error: "))
+        .unwrap_or(&text);
+    let text = text
+        .strip_prefix("error returned from database: ")
+        .unwrap_or(text);
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    // sqlx appends PostgreSQL's own source position ("at line 1454"): noise to a user.
+    if let [.., at, line, n] = words.as_slice()
+        && *at == "at"
+        && *line == "line"
+        && n.parse::<u32>().is_ok()
+    {
+        words.truncate(words.len() - 3);
+    }
+    let line = words.join(" ");
+    if db_code(e).as_deref() == Some("53200") || line == "out of shared memory" {
+        // PostgreSQL's hint (not in sqlx's message) is what the user needs.
+        return format!(
+            "{line}: the migration takes more locks in one transaction than the server allows; raise max_locks_per_transaction (server restart) or split the migration"
+        );
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::sea_orm::RuntimeErr;
+
+    use super::*;
+
+    fn exec(text: &str) -> DbErr {
+        DbErr::Exec(RuntimeErr::Internal(text.into()))
+    }
+
+    #[test]
+    fn one_line_drops_prefixes_and_positions_and_explains_lock_exhaustion() {
+        let e = exec("error returned from database: relation \"x\" does not exist at line 12");
+        assert_eq!(one_line(&e), "relation \"x\" does not exist");
+        let e = exec("error returned from database: out of shared memory");
+        assert!(
+            one_line(&e).contains("raise max_locks_per_transaction"),
+            "{}",
+            one_line(&e)
+        );
+    }
+
+    #[test]
+    fn an_error_without_a_database_code_is_of_no_kind() {
+        assert_eq!(db_code(&exec("lock timeout")), None);
+        assert_eq!(
+            db_error_kind(&exec("canceling statement due to lock timeout")),
+            DbErrorKind::Other
+        );
+    }
 }

@@ -12,7 +12,10 @@ pub mod bookkeeping;
 pub mod checksum;
 pub mod config;
 mod connect;
+mod direction;
 mod error;
+pub mod flavour;
+pub mod lease;
 mod lock;
 pub mod online;
 pub mod precheck;
@@ -21,6 +24,7 @@ pub mod report;
 pub mod sqlite;
 mod squash;
 mod status;
+mod wait;
 
 pub use apply::{
     Applied, Direction, DryRun, Target, apply_steps, dry_run_up, plan_downgrade, plan_upgrade,
@@ -29,10 +33,12 @@ pub use apply::{
 pub use connect::{
     MigrationConnection, connect, connect_for_migrations, connect_with_retry, connect_within,
 };
-pub use error::RuntimeError;
-pub use lock::{DEFAULT_LOCK_TIMEOUT, MigrationLock};
+pub use error::{DbErrorKind, RuntimeError, db_code, db_error_kind};
+pub use flavour::{Capabilities, Flavour, LockKind};
+pub use lock::MigrationLock;
 pub use squash::{Squashed, stamp_squashed};
 pub use status::{MIGRATION_TABLE, SquashState, Status, read_status};
+pub use wait::DEFAULT_LOCK_TIMEOUT;
 
 use std::time::Duration;
 

@@ -1,10 +1,15 @@
 //! The migration lock: one process migrates, the others wait.
 //!
-//! PostgreSQL: a session-level advisory lock on a dedicated connection (the
-//! pool may hand out any connection, an advisory lock belongs to one), with
-//! `lock_timeout` bounding the wait. MySQL/MariaDB: `GET_LOCK` likewise.
-//! SQLite: an exclusive OS lock on a sidecar file `<db>.migrate.lock`, so
-//! that the waiting process never sees "database is locked".
+//! How it is taken is the flavour's [`LockKind`]: on PostgreSQL a
+//! session-level advisory lock on a dedicated connection (the pool may hand
+//! out any connection, an advisory lock belongs to one), with `lock_timeout`
+//! bounding the wait; behind a transaction pooler, where no session is ours,
+//! a transaction-scoped advisory lock that apply takes inside each
+//! migration's transaction (see [`crate::apply`]). MySQL/MariaDB: `GET_LOCK`
+//! on a dedicated connection. SQLite: an exclusive OS lock on a sidecar file
+//! `<db>.migrate.lock`, so that the waiting process never sees "database is
+//! locked". Migrations go to the direct URL when one is set
+//! (`DIRECT_DATABASE_URL`), so the lock is taken there too.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -15,14 +20,14 @@ use sea_orm_migration::sea_orm::{
 };
 
 use crate::RuntimeError;
-use crate::config::{Backend, DatabaseUrl, MAX_WAIT};
-use crate::connect::one_line;
-
-/// How long a migration waits for another one by default.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::config::{DatabaseUrl, MAX_WAIT};
+use crate::error::one_line;
+use crate::error::{DbErrorKind, db_error_kind};
+use crate::flavour::{self, LockKind};
+use crate::wait::deadline_after;
 
 /// Advisory lock key: "autogen!" as a big-endian i64, fixed so every replica agrees.
-const PG_LOCK_KEY: i64 = 0x6175_746f_6765_6e21;
+pub(crate) const PG_LOCK_KEY: i64 = 0x6175_746f_6765_6e21;
 /// MySQL's named locks are server-wide: the name carries the database (hashed,
 /// as names are limited to 64 characters), so that databases on one server
 /// do not wait for each other.
@@ -31,17 +36,37 @@ const MYSQL_LOCK_NAME: &str = "CONCAT('autogen_migrations:', SHA1(DATABASE()))";
 /// A held migration lock; [`MigrationLock::release`] gives it back (dropping
 /// it does too, when the connection or file closes).
 pub enum MigrationLock {
+    /// A session lock (advisory or `GET_LOCK`) held by this connection.
     Server(DatabaseConnection),
     File(File),
+    /// A lease row on MariaDB Galera, where `GET_LOCK` is node-local (see `lease`).
+    Lease(crate::lease::LeaseLock),
     /// An in-memory SQLite database is private to its process.
     Private,
+    /// Taken by apply inside each migration's own transaction
+    /// ([`LockKind::TransactionAdvisory`]): nothing is held between them.
+    PerTransaction,
 }
 
 impl MigrationLock {
+    /// Take the lock of the database migrations run on (the direct URL when
+    /// one is set), as its flavour takes it. A read-only server is refused
+    /// here, before anything is written.
     pub async fn acquire(url: &DatabaseUrl, timeout: Duration) -> Result<Self, RuntimeError> {
-        match url.backend() {
-            Backend::Postgres | Backend::MySql => acquire_server(url, timeout).await,
-            Backend::Sqlite => match Self::sqlite_lock_file(url)? {
+        let url = url.direct_url()?.unwrap_or_else(|| url.clone());
+        let flavour = flavour::for_url(&url).await?;
+        if !flavour.caps.writable {
+            return Err(RuntimeError::ReadOnly {
+                url: url.redacted(),
+                flavour: flavour.describe.to_owned(),
+            });
+        }
+        match flavour.caps.lock {
+            LockKind::SessionAdvisory | LockKind::GetLock | LockKind::LeaseRow => {
+                acquire_server(&url, flavour.caps.lock, timeout).await
+            }
+            LockKind::TransactionAdvisory => Ok(Self::PerTransaction),
+            LockKind::FileLock => match Self::sqlite_lock_file(&url)? {
                 Some(path) => acquire_file(path, timeout).await,
                 None => Ok(Self::Private),
             },
@@ -72,9 +97,10 @@ impl MigrationLock {
     pub async fn release(self) {
         match self {
             Self::Server(conn) => {
-                let sql = match conn.get_database_backend() {
-                    DbBackend::Postgres => format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"),
-                    _ => format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})"),
+                let sql = if conn.get_database_backend() == DbBackend::Postgres {
+                    format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})")
+                } else {
+                    format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})")
                 };
                 if let Err(e) = conn.execute_unprepared(&sql).await {
                     tracing::warn!(
@@ -86,13 +112,15 @@ impl MigrationLock {
             Self::File(file) => {
                 let _ = file.unlock();
             }
-            Self::Private => {}
+            Self::Lease(lease) => lease.release().await,
+            Self::Private | Self::PerTransaction => {}
         }
     }
 }
 
 async fn acquire_server(
     url: &DatabaseUrl,
+    kind: LockKind,
     timeout: Duration,
 ) -> Result<MigrationLock, RuntimeError> {
     let mut opts = ConnectOptions::new(url.expose().to_owned());
@@ -112,8 +140,14 @@ async fn acquire_server(
             reason: one_line(&e),
         })?;
     let backend = conn.get_database_backend();
+    if kind == LockKind::LeaseRow {
+        let lease = crate::lease::lease_from_env()?;
+        return crate::lease::acquire(conn, timeout, lease)
+            .await
+            .map(MigrationLock::Lease);
+    }
     let millis = timeout.min(MAX_WAIT).as_millis().max(1);
-    let acquired = if backend == DbBackend::Postgres {
+    let acquired = if kind == LockKind::SessionAdvisory {
         // Nor may the server close it: a server-wide `idle_session_timeout`
         // (PostgreSQL 14+, common on managed services) would end the idle
         // session and release the lock in the middle of a long migration.
@@ -129,7 +163,7 @@ async fn acquire_server(
         conn.execute_unprepared("SET lock_timeout = 0").await?;
         match res {
             Ok(_) => true,
-            Err(e) if one_line(&e).contains("lock timeout") => false,
+            Err(e) if db_error_kind(&e) == DbErrorKind::LockTimeout => false,
             Err(e) => return Err(RuntimeError::Lock(one_line(&e))),
         }
     } else {
@@ -174,10 +208,4 @@ async fn acquire_file(path: PathBuf, timeout: Duration) -> Result<MigrationLock,
             }
         }
     }
-}
-
-/// `now + wait`, with waits beyond [`MAX_WAIT`] (which users cannot give,
-/// see [`crate::config::wait_secs`]) capped there instead of overflowing.
-pub(crate) fn deadline_after(wait: Duration) -> Instant {
-    Instant::now() + wait.min(MAX_WAIT)
 }

@@ -24,7 +24,7 @@ use sea_orm_migration::sea_orm::{
 };
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 
-use crate::apply::Direction;
+use crate::direction::Direction;
 
 /// Our bookkeeping table of statements run by unfinished migrations.
 pub const PROGRESS_TABLE: &str = "autogen_progress";
@@ -155,7 +155,7 @@ pub async fn run_tracked(
     direction: Direction,
 ) -> Result<(), Failure> {
     let fail = |e: DbErr, ran: Vec<String>| Failure {
-        reason: crate::connect::one_line(&e),
+        reason: crate::error::one_line(&e),
         ran,
     };
     let name = migration.name().to_owned();

@@ -91,4 +91,5 @@ mod sqlite_foreign_keys;
 mod sqlite_lock;
 
 // Clusters and poolers, each started for real by the test.
+mod cluster_galera;
 mod cluster_patroni;
