@@ -131,6 +131,26 @@ pub struct Column {
     /// taking the column to its base type cannot fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_type: Option<ColumnType>,
+    /// What only some backends have, as typed data (Atlas's `Attrs`): set by
+    /// that backend's introspector, spelled by its step builder, compared as
+    /// plain data everywhere else.
+    #[serde(default, skip_serializing_if = "ColumnAttrs::is_empty")]
+    pub attrs: ColumnAttrs,
+}
+
+/// The backend-specific attributes of a column.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ColumnAttrs {
+    /// MySQL's `ON UPDATE <expr>` (the expression, canonical): the value a
+    /// row's column takes when another column of the row changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
+}
+
+impl ColumnAttrs {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The flavour of a PostgreSQL auto-increment column. SeaORM 2 creates
@@ -297,6 +317,7 @@ pub(crate) mod build {
             comment: None,
             renamed_from: None,
             base_type: None,
+            attrs: ColumnAttrs::default(),
         }
     }
 

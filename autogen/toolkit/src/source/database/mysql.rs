@@ -9,8 +9,8 @@
 //! expressions flagged `DEFAULT_GENERATED`); MariaDB's JSON (a `longtext`
 //! with a `json_valid()` CHECK); the index InnoDB creates by itself for a
 //! foreign key (named after it, on its columns: not drift);
-//! `ON UPDATE CURRENT_TIMESTAMP`, kept with the default (see
-//! [`ON_UPDATE`]) so that a `MODIFY COLUMN` restates it. Enums are inline
+//! `ON UPDATE CURRENT_TIMESTAMP`, a typed column attribute
+//! ([`ColumnAttrs::on_update`]) that a `MODIFY COLUMN` restates. Enums are inline
 //! `enum('a','b')` column types (`ColumnType::Custom`), so adding, removing
 //! or reordering values is a column change.
 
@@ -18,13 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
-use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
+use crate::schema::{Column, ColumnAttrs, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
 use crate::source::SourceError;
-
-/// The marker that joins `ON UPDATE ...` to a column's default in the model:
-/// `CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`. The step builder splits it
-/// back into `.default(..)` and `.extra("ON UPDATE ..")`.
-pub const ON_UPDATE: &str = " ON UPDATE ";
 
 // MariaDB binds a prepared statement to the database current when it was
 // prepared, and sqlx caches prepared statements per connection: a
@@ -190,15 +185,11 @@ pub async fn introspect_database<C: ConnectionTrait>(
             parse_type(&column_type, &data_type)
         };
         let raw_default: Option<String> = get(&row, "dflt")?;
-        let mut default =
+        let default =
             raw_default.and_then(|d| canonical_default(&d, &data_type, &extra_lower, mariadb));
-        if let Some(at) = extra_lower.find("on update ") {
-            let expr = canonical_expr(&extra[at + "on update ".len()..]);
-            default = Some(format!(
-                "{}{ON_UPDATE}{expr}",
-                default.unwrap_or_else(|| "NULL".into())
-            ));
-        }
+        let on_update = extra_lower
+            .find("on update ")
+            .map(|at| canonical_expr(&extra[at + "on update ".len()..]));
         let comment: Option<String> = get(&row, "comment")?;
         t.columns.push(Column {
             name,
@@ -210,6 +201,7 @@ pub async fn introspect_database<C: ConnectionTrait>(
             comment: comment.filter(|c| !c.is_empty()),
             renamed_from: None,
             base_type: None,
+            attrs: ColumnAttrs { on_update },
         });
     }
 

@@ -238,6 +238,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             comment: get(&row, "comment")?,
             renamed_from: None,
             base_type,
+            attrs: Default::default(),
         });
     }
 

@@ -96,6 +96,7 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             renamed_from: None,
             base_type: None,
             sequence: Default::default(),
+            attrs: Default::default(),
         });
     }
     pk.sort();
