@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
 use crate::config::Backend;
-use crate::schema::{Schema, Table, TableName, resolve};
+use crate::schema::{Schema, Table, TableName, UnmanagedKind, resolve};
 use crate::step::{Precheck, Step, column_calls};
 
 mod mysql;
@@ -259,12 +259,12 @@ fn free_names(mut changes: Vec<Change>, live: &Schema) -> Vec<Change> {
         }
         taken.extend(t.indexes.iter().map(|i| i.name.clone()));
     }
-    // "index NAME on TABLE: ..." (see the introspectors).
-    taken.extend(live.unmanaged.iter().filter_map(|u| {
-        u.strip_prefix("index ")
-            .and_then(|r| r.split_once(" on "))
-            .map(|(name, _)| name.to_owned())
-    }));
+    taken.extend(
+        live.unmanaged
+            .iter()
+            .filter(|u| u.kind == UnmanagedKind::Index)
+            .map(|u| u.name.clone()),
+    );
     for c in &changes {
         if let Change::DropIndex { index, .. } = c {
             taken.remove(&index.name);

@@ -116,7 +116,7 @@ pub fn write(schema: &Schema, backend: DbBackend, options: &Options) -> EntityFi
         .push(("prelude.rs".into(), prelude(&out.entities)));
     out.root = root_module(&out.entities, !enums.is_empty());
     for u in &schema.unmanaged {
-        out.undeclared.push(u.clone());
+        out.undeclared.push(u.to_string());
     }
     out
 }

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use crate::schema::{Column, ColumnAttrs, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
+use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
 
 // MariaDB binds a prepared statement to the database current when it was
@@ -158,8 +159,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
             continue;
         }
         if out.tables.contains_key(&table) {
-            out.unmanaged
-                .push(format!("constraint {name} on {table}: CHECK ({clause})"));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::Constraint, &name, Some(&table))
+                    .defined_as(format!("CHECK ({clause})")),
+            );
         }
     }
 
@@ -174,9 +177,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
         let extra: String = get::<Option<String>>(&row, "extra")?.unwrap_or_default();
         let extra_lower = extra.to_ascii_lowercase();
         if extra_lower.contains("generated") && !extra_lower.contains("default_generated") {
-            out.unmanaged.push(format!(
-                "generated column {name} on {table}: {column_type} {extra}"
-            ));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::GeneratedColumn, &name, Some(&table))
+                    .defined_as(format!("{column_type} {extra}")),
+            );
             continue;
         }
         let ty = if json.contains(&(table.clone(), name.clone())) && data_type == "longtext" {
@@ -295,8 +299,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
             continue;
         }
         if unmanaged {
-            out.unmanaged
-                .push(format!("index {name} on {table}: {def})"));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::Index, &name, Some(&table))
+                    .defined_as(format!("{def})")),
+            );
             continue;
         }
         if is_implicit_fk_index(t, &index) {
@@ -314,15 +320,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
     for row in others {
         let kind: String = get(&row, "kind")?;
         let name: String = get(&row, "name")?;
-        let mut item = format!("{kind} {name}");
-        if let Some(table) = get::<Option<String>>(&row, "table_name")? {
-            item.push_str(&format!(" on {table}"));
-        }
+        let table: Option<String> = get(&row, "table_name")?;
+        let mut item = Unmanaged::new(UnmanagedKind::from_catalog(&kind), &name, table.as_deref());
         if let Some(def) = get::<Option<String>>(&row, "definition")? {
-            item.push_str(&format!(
-                ": {}",
-                def.split_whitespace().collect::<Vec<_>>().join(" ")
-            ));
+            item = item.defined_as(def.split_whitespace().collect::<Vec<_>>().join(" "));
         }
         out.unmanaged.push(item);
     }
