@@ -114,12 +114,8 @@ pub fn rebuilt_tables(changes: &[Change], from: &Schema, backend: Backend) -> BT
     }
 }
 
-/// Steps that take a database from `from` to `to` by `changes` (already ordered).
-pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -> Vec<Step> {
-    steps_in(changes, from, to, backend, false, false)
-}
-
-/// [`steps`] for `up()` (`restoring`: false) or for the derived `down()`,
+/// Steps that take a database from `from` to `to` by `changes` (already
+/// ordered), for `up()` (`restoring`: false) or for the derived `down()`,
 /// which restores what `up()` removed and must not stop for the author.
 fn steps_in(
     changes: &[Change],
@@ -306,8 +302,10 @@ fn free_names(mut changes: Vec<Change>, live: &Schema) -> Vec<Change> {
     changes
 }
 
-/// Up and down steps for `changes`, which take `live` to `target`.
-pub fn up_and_down(
+/// Up and down steps for `changes`, which take `live` to `target`: the unit
+/// tests' shortcut past [`crate::compare_schemas`], which is the one path.
+#[cfg(test)]
+pub(crate) fn up_and_down(
     changes: &[Change],
     live: &Schema,
     target: &Schema,
