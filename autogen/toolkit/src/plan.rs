@@ -302,10 +302,9 @@ fn free_names(mut changes: Vec<Change>, live: &Schema) -> Vec<Change> {
     changes
 }
 
-/// Up and down steps for `changes`, which take `live` to `target`: the unit
-/// tests' shortcut past [`crate::compare_schemas`], which is the one path.
-#[cfg(test)]
-pub(crate) fn up_and_down(
+/// Up and down steps for `changes`, which take `live` to `target`: the
+/// tests' shortcut past [`crate::compare_schemas`] (the one path of the CLI).
+pub fn up_and_down(
     changes: &[Change],
     live: &Schema,
     target: &Schema,
