@@ -501,10 +501,9 @@ fn rendered_files(case: &Case<'_>, backend: Backend) -> Vec<String> {
     }
 }
 
-/// Prove that the rendered file of every case registered for `backend`
-/// compiles: all of them as modules of one scratch crate, one
-/// `cargo check`. A file that does not compile fails naming its case.
-pub fn prove_rendered_files_compile(backend: Backend) {
+/// The rendered files of every case registered for `backend`, by module
+/// name (the case's name; a plan's further parts as `<case>_part<i>`).
+fn all_rendered_files(backend: Backend) -> BTreeMap<String, String> {
     let mut cases: Vec<&Registered> = inventory::iter::<Registered>
         .into_iter()
         .filter(|r| r.backend == backend)
@@ -536,7 +535,14 @@ pub fn prove_rendered_files_compile(backend: Backend) {
             });
         }
     });
-    let files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
+    files.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Prove that the rendered file of every case registered for `backend`
+/// compiles: all of them as modules of one scratch crate, one
+/// `cargo check`. A file that does not compile fails naming its case.
+pub fn prove_rendered_files_compile(backend: Backend) {
+    let files = all_rendered_files(backend);
     let name = match backend {
         Backend::Postgres => "rendered_cases_postgres",
         Backend::Sqlite => "rendered_cases_sqlite",
@@ -545,6 +551,56 @@ pub fn prove_rendered_files_compile(backend: Backend) {
     if let Err(report) = crate::rendered::check_compiles(name, &files) {
         panic!("{report}");
     }
+}
+
+/// Prove that the rendered file of every case registered for `backend` is,
+/// byte for byte, the committed snapshot in
+/// `tests/snapshots/rendered/<backend>/<module>.rs` (`AUTOGEN_BLESS=1`
+/// rewrites them). A refactor of diff, plan or render must keep them.
+pub fn prove_rendered_files_match_snapshots(backend: Backend) {
+    let files = all_rendered_files(backend);
+    let dir = crate::support::workspace_root()
+        .join("tests/snapshots/rendered")
+        .join(backend.name());
+    if std::env::var_os("AUTOGEN_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the snapshot directory");
+        for (module, text) in &files {
+            std::fs::write(dir.join(format!("{module}.rs")), text).expect("bless a snapshot");
+        }
+        return;
+    }
+    let mut differ = Vec::new();
+    for (module, text) in &files {
+        let committed =
+            std::fs::read_to_string(dir.join(format!("{module}.rs"))).unwrap_or_default();
+        if &committed != text {
+            differ.push(format!("--- {module}.rs now renders ---\n{text}"));
+        }
+    }
+    let committed: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.strip_suffix(".rs").map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let stale: Vec<&String> = committed
+        .iter()
+        .filter(|m| !files.contains_key(*m))
+        .collect();
+    assert!(
+        differ.is_empty() && stale.is_empty(),
+        "{} rendered file(s) differ from tests/snapshots/rendered/{} and {} snapshot(s) have no case {stale:?} (AUTOGEN_BLESS=1 rewrites them):\n{}",
+        differ.len(),
+        backend.name(),
+        stale.len(),
+        differ.join("\n")
+    );
 }
 
 /// A PostgreSQL database made by `before` (at `live_url`), and the plan that

@@ -114,7 +114,8 @@ impl ColumnChanges {
         Self {
             ty: from.ty != to.ty,
             nullable: from.nullable != to.nullable,
-            default: from.default != to.default,
+            // MySQL's `ON UPDATE` is part of what the column defaults to.
+            default: from.default != to.default || from.attrs.on_update != to.attrs.on_update,
             auto_increment: from.auto_increment != to.auto_increment
                 || (from.auto_increment && from.sequence != to.sequence),
             comment: from.comment != to.comment,

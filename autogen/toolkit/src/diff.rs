@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::{Change, ColumnChanges};
-use crate::schema::{Column, ForeignKey, Index, Schema, Table};
+use crate::schema::{Column, ForeignKey, Index, Schema, Table, UnmanagedKind};
 
 /// Tables never compared: sea-orm-migration's bookkeeping.
 pub const ALWAYS_EXCLUDED: &[&str] = &["seaql_migrations", "autogen_progress", "autogen_checksums"];
@@ -310,11 +310,16 @@ pub fn keep_unmanaged(
 /// (the rest of the column's change stays) and said in `diff.unmanaged`.
 /// Which columns a view reads is found by name in its definition.
 pub fn hold_back_view_columns(diff: &mut Diff, live: &Schema) {
-    let views: Vec<(&str, &str)> = live
+    let views: Vec<(String, &str)> = live
         .unmanaged
         .iter()
-        .filter(|u| u.starts_with("view ") || u.starts_with("materialized view "))
-        .filter_map(|u| u.split_once(": "))
+        .filter(|u| {
+            matches!(
+                u.kind,
+                UnmanagedKind::View | UnmanagedKind::MaterializedView
+            )
+        })
+        .filter_map(|u| Some((u.head(), u.definition.as_deref()?)))
         .collect();
     if views.is_empty() {
         return;
@@ -339,7 +344,7 @@ pub fn hold_back_view_columns(diff: &mut Diff, live: &Schema) {
         let readers: Vec<&str> = views
             .iter()
             .filter(|(_, def)| word(def, bare) && word(def, &from.name))
-            .map(|(head, _)| *head)
+            .map(|(head, _)| head.as_str())
             .collect();
         if !changed.ty || readers.is_empty() {
             kept.push(change);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
 use crate::config::Backend;
-use crate::schema::{Schema, Table, TableName, resolve};
+use crate::schema::{Schema, Table, TableName, UnmanagedKind, resolve};
 use crate::step::{Precheck, Step, column_calls};
 
 mod mysql;
@@ -114,12 +114,8 @@ pub fn rebuilt_tables(changes: &[Change], from: &Schema, backend: Backend) -> BT
     }
 }
 
-/// Steps that take a database from `from` to `to` by `changes` (already ordered).
-pub fn steps(changes: &[Change], from: &Schema, to: &Schema, backend: Backend) -> Vec<Step> {
-    steps_in(changes, from, to, backend, false, false)
-}
-
-/// [`steps`] for `up()` (`restoring`: false) or for the derived `down()`,
+/// Steps that take a database from `from` to `to` by `changes` (already
+/// ordered), for `up()` (`restoring`: false) or for the derived `down()`,
 /// which restores what `up()` removed and must not stop for the author.
 fn steps_in(
     changes: &[Change],
@@ -259,12 +255,12 @@ fn free_names(mut changes: Vec<Change>, live: &Schema) -> Vec<Change> {
         }
         taken.extend(t.indexes.iter().map(|i| i.name.clone()));
     }
-    // "index NAME on TABLE: ..." (see the introspectors).
-    taken.extend(live.unmanaged.iter().filter_map(|u| {
-        u.strip_prefix("index ")
-            .and_then(|r| r.split_once(" on "))
-            .map(|(name, _)| name.to_owned())
-    }));
+    taken.extend(
+        live.unmanaged
+            .iter()
+            .filter(|u| u.kind == UnmanagedKind::Index)
+            .map(|u| u.name.clone()),
+    );
     for c in &changes {
         if let Change::DropIndex { index, .. } = c {
             taken.remove(&index.name);
@@ -306,7 +302,8 @@ fn free_names(mut changes: Vec<Change>, live: &Schema) -> Vec<Change> {
     changes
 }
 
-/// Up and down steps for `changes`, which take `live` to `target`.
+/// Up and down steps for `changes`, which take `live` to `target`: the
+/// tests' shortcut past [`crate::compare_schemas`] (the one path of the CLI).
 pub fn up_and_down(
     changes: &[Change],
     live: &Schema,

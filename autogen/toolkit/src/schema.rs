@@ -22,7 +22,7 @@ pub struct Schema {
     pub enums: BTreeMap<String, Vec<String>>,
     /// Objects present in the database that the model does not manage
     /// (CHECK constraints, expression or partial indexes, ...): reported, never dropped.
-    pub unmanaged: Vec<String>,
+    pub unmanaged: Vec<Unmanaged>,
     /// PostgreSQL schemas other than the connection's that take part: those
     /// the entities name (`#[sea_orm(schema_name = "...")]`), and on the live
     /// side those of them that exist. Tables in them are keyed `schema.table`.
@@ -33,6 +33,129 @@ pub struct Schema {
     /// INCLUDE): compared by their columns, never dropped nor made again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kept_indexes: BTreeMap<String, Vec<String>>,
+}
+
+/// An object the model does not manage, as typed data: what the neutral
+/// layer needs (its kind, name and table) is a field, never parsed back
+/// from a description. Reported, never dropped.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Unmanaged {
+    pub kind: UnmanagedKind,
+    /// Its name (empty where the catalog gives none: SQLite's CHECKs).
+    pub name: String,
+    /// The table it belongs to, if any.
+    pub table: Option<String>,
+    /// Its definition as the database spells it (or what it is, in words).
+    pub definition: Option<String>,
+    /// Compared by its columns and kept as it is (an index or unique
+    /// constraint with attributes beyond the model: see `kept_indexes`).
+    pub kept: bool,
+}
+
+/// What kind of object an [`Unmanaged`] one is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmanagedKind {
+    Index,
+    Constraint,
+    GeneratedColumn,
+    Trigger,
+    View,
+    MaterializedView,
+    /// Any other kind a catalog names.
+    Other(String),
+}
+
+impl UnmanagedKind {
+    /// The kind a catalog query names in words.
+    pub fn from_catalog(kind: &str) -> Self {
+        match kind {
+            "index" => Self::Index,
+            "constraint" => Self::Constraint,
+            "generated column" => Self::GeneratedColumn,
+            "trigger" => Self::Trigger,
+            "view" => Self::View,
+            "materialized view" => Self::MaterializedView,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Index => "index",
+            Self::Constraint => "constraint",
+            Self::GeneratedColumn => "generated column",
+            Self::Trigger => "trigger",
+            Self::View => "view",
+            Self::MaterializedView => "materialized view",
+            Self::Other(kind) => kind,
+        }
+    }
+}
+
+impl Unmanaged {
+    pub fn new(kind: UnmanagedKind, name: &str, table: Option<&str>) -> Self {
+        Self {
+            kind,
+            name: name.to_owned(),
+            table: table.map(str::to_owned),
+            definition: None,
+            kept: false,
+        }
+    }
+
+    pub fn defined_as(mut self, definition: impl Into<String>) -> Self {
+        self.definition = Some(definition.into());
+        self
+    }
+
+    pub fn kept(mut self) -> Self {
+        self.kept = true;
+        self
+    }
+
+    /// What it is and where: `index idx_a on t`.
+    pub fn head(&self) -> String {
+        let mut head = self.kind.label().to_owned();
+        if !self.name.is_empty() {
+            head.push(' ');
+            head.push_str(&self.name);
+        }
+        if let Some(table) = &self.table {
+            head.push_str(" on ");
+            head.push_str(table);
+        }
+        head
+    }
+}
+
+/// `index idx_a on t: CREATE INDEX ... (kept as it is)`, as the notes print it.
+impl std::fmt::Display for Unmanaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.head())?;
+        if let Some(definition) = &self.definition {
+            write!(f, ": {definition}")?;
+        }
+        if self.kept {
+            f.write_str(" (kept as it is)")?;
+        }
+        Ok(())
+    }
+}
+
+/// In the order of their descriptions (as the lists are printed).
+impl PartialOrd for Unmanaged {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Unmanaged {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.to_string()
+            .cmp(&other.to_string())
+            .then_with(|| format!("{self:?}").cmp(&format!("{other:?}")))
+    }
 }
 
 /// A table as SQL names it: its schema (`None`: the connection's) and its own name.
@@ -131,6 +254,26 @@ pub struct Column {
     /// taking the column to its base type cannot fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_type: Option<ColumnType>,
+    /// What only some backends have, as typed data (Atlas's `Attrs`): set by
+    /// that backend's introspector, spelled by its step builder, compared as
+    /// plain data everywhere else.
+    #[serde(default, skip_serializing_if = "ColumnAttrs::is_empty")]
+    pub attrs: ColumnAttrs,
+}
+
+/// The backend-specific attributes of a column.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ColumnAttrs {
+    /// MySQL's `ON UPDATE <expr>` (the expression, canonical): the value a
+    /// row's column takes when another column of the row changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
+}
+
+impl ColumnAttrs {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The flavour of a PostgreSQL auto-increment column. SeaORM 2 creates
@@ -297,6 +440,7 @@ pub(crate) mod build {
             comment: None,
             renamed_from: None,
             base_type: None,
+            attrs: ColumnAttrs::default(),
         }
     }
 

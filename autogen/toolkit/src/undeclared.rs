@@ -11,7 +11,6 @@
 
 use crate::Comparison;
 use crate::change::Change;
-use crate::source::database::mysql::ON_UPDATE;
 use crate::step::{DefaultValue, lit};
 
 /// What the entities lack, as code to add.
@@ -75,10 +74,10 @@ pub fn missing(comparison: &Comparison) -> Missing {
                 let mut left = *changed;
                 // The database's default, where the entity has none or
                 // another (MySQL's `ON UPDATE` included).
-                if changed.default
-                    && let Some(default) = &from.default
-                {
-                    attributes.push((table.clone(), to.name.clone(), attribute(default)));
+                if changed.default && (from.default.is_some() || from.attrs.on_update.is_some()) {
+                    let declared =
+                        attribute(from.default.as_deref(), from.attrs.on_update.as_deref());
+                    attributes.push((table.clone(), to.name.clone(), declared));
                     left.default = false;
                 }
                 if !left.any() {
@@ -88,6 +87,7 @@ pub fn missing(comparison: &Comparison) -> Missing {
                 let mut rest_to = to.clone();
                 if !left.default {
                     rest_to.default = from.default.clone();
+                    rest_to.attrs.on_update = from.attrs.on_update.clone();
                 }
                 let rest = Change::AlterColumn {
                     table: table.clone(),
@@ -185,17 +185,15 @@ fn kind(change: &Change) -> &'static str {
     }
 }
 
-/// The `#[sea_orm(...)]` attribute declaring `default` (as introspected).
-/// SeaORM's derive parses `default_expr` as a Rust expression and sea-query
-/// writes any expression but a keyword or value in parentheses, so MySQL's
-/// `ON UPDATE ...` (kept with the default in the model) goes to `extra`.
-fn attribute(default: &str) -> String {
-    let (default, on_update) = match default.split_once(ON_UPDATE) {
-        Some((d, u)) => (d, Some(u)),
-        None => (default, None),
-    };
+/// The `#[sea_orm(...)]` attribute declaring `default` and MySQL's
+/// `ON UPDATE` (as introspected). SeaORM's derive parses `default_expr` as a
+/// Rust expression and sea-query writes any expression but a keyword or
+/// value in parentheses, so `ON UPDATE ...` goes to `extra`.
+fn attribute(default: Option<&str>, on_update: Option<&str>) -> String {
     let mut parts = Vec::new();
-    if !(on_update.is_some() && default.trim().eq_ignore_ascii_case("null")) {
+    if let Some(default) = default
+        && !(on_update.is_some() && default.trim().eq_ignore_ascii_case("null"))
+    {
         parts.push(match DefaultValue::parse(default) {
             DefaultValue::Bool(b) => format!("default_value = {b}"),
             DefaultValue::Int(n) => format!("default_value = {n}"),
@@ -305,15 +303,15 @@ mod tests {
     #[test]
     fn mysql_on_update_goes_to_extra_where_the_derive_and_sea_query_accept_it() {
         assert_eq!(
-            attribute("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+            attribute(Some("CURRENT_TIMESTAMP"), Some("CURRENT_TIMESTAMP")),
             "#[sea_orm(default_expr = \"Expr::current_timestamp()\", extra = \"ON UPDATE CURRENT_TIMESTAMP\")]"
         );
         assert_eq!(
-            attribute("NULL ON UPDATE CURRENT_TIMESTAMP"),
+            attribute(None, Some("CURRENT_TIMESTAMP")),
             "#[sea_orm(extra = \"ON UPDATE CURRENT_TIMESTAMP\")]"
         );
         assert_eq!(
-            attribute("uuid()"),
+            attribute(Some("uuid()"), None),
             "#[sea_orm(default_expr = \"Expr::cust(\\\"uuid()\\\")\")]"
         );
     }

@@ -21,6 +21,13 @@ fn rendered_files_of_every_case_compile() {
     tests::changes::prove_rendered_files_compile(seaorm_autogen::config::Backend::Postgres);
 }
 
+/// The rendered file of every case above is byte for byte its committed
+/// snapshot (`tests/snapshots/rendered/`; `AUTOGEN_BLESS=1` rewrites them).
+#[test]
+fn rendered_files_of_every_case_match_their_snapshots() {
+    tests::changes::prove_rendered_files_match_snapshots(seaorm_autogen::config::Backend::Postgres);
+}
+
 // Tables
 case!(
     table_added,

@@ -35,6 +35,13 @@ fn rendered_files_of_every_case_compile() {
     tests::changes::prove_rendered_files_compile(seaorm_autogen::config::Backend::Sqlite);
 }
 
+/// The rendered file of every case above is byte for byte its committed
+/// snapshot (`tests/snapshots/rendered/`; `AUTOGEN_BLESS=1` rewrites them).
+#[test]
+fn rendered_files_of_every_case_match_their_snapshots() {
+    tests::changes::prove_rendered_files_match_snapshots(seaorm_autogen::config::Backend::Sqlite);
+}
+
 /// The compile check names the case whose file does not compile.
 #[test]
 fn a_rendered_file_that_does_not_compile_is_named() {

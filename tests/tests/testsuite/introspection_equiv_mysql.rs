@@ -74,7 +74,14 @@ fn from_autogen(schema: &Schema) -> Facts {
                         other => other.clone(),
                     },
                     nullable: c.nullable,
-                    default: c.default.as_deref().map(as_sea_schema_folds),
+                    // sea-schema's side below spells `ON UPDATE` with the default.
+                    default: match (&c.default, &c.attrs.on_update) {
+                        (d, Some(u)) => Some(format!(
+                            "{} ON UPDATE {u}",
+                            d.as_deref().map_or("NULL".into(), as_sea_schema_folds)
+                        )),
+                        (d, None) => d.as_deref().map(as_sea_schema_folds),
+                    },
                     auto_increment: c.auto_increment,
                     comment: c.comment.clone(),
                 })

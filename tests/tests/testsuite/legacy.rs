@@ -101,7 +101,10 @@ fn postgres_legacy_shop_with_sea_orm_cli_entities_loses_nothing() {
             "index idx_product_search on product",
         ] {
             assert!(
-                cmp.live.unmanaged.iter().any(|u| u.starts_with(object)),
+                cmp.live
+                    .unmanaged
+                    .iter()
+                    .any(|u| u.to_string().starts_with(object)),
                 "{object} not in {:?}",
                 cmp.live.unmanaged
             );

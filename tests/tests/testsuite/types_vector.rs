@@ -39,6 +39,7 @@ fn embeddings(ty: &str) -> Schema {
         renamed_from: None,
         sequence: Default::default(),
         base_type: None,
+        attrs: Default::default(),
     };
     let table = Table {
         name: "zoo_embeddings".into(),

@@ -2,6 +2,7 @@
 //! (Alembic's "Detected ..." lines) and the warning written above risky steps.
 
 use super::{Change, Risk};
+use crate::schema::Column;
 
 impl Change {
     /// The warning to print and to write above the statement, if any.
@@ -208,8 +209,8 @@ impl Change {
                 if changed.default {
                     what.push(format!(
                         "default {} -> {}",
-                        from.default.as_deref().unwrap_or("none"),
-                        to.default.as_deref().unwrap_or("none")
+                        default_text(from),
+                        default_text(to)
                     ));
                 }
                 if changed.auto_increment {
@@ -302,5 +303,14 @@ fn inline_enums(
     match (from, to) {
         (ColumnType::Custom(a), ColumnType::Custom(b)) => Some((enum_values(a)?, enum_values(b)?)),
         _ => None,
+    }
+}
+
+/// A column's default as a message names it, MySQL's `ON UPDATE` included.
+fn default_text(column: &Column) -> String {
+    match (&column.default, &column.attrs.on_update) {
+        (d, Some(on_update)) => format!("{} ON UPDATE {on_update}", d.as_deref().unwrap_or("NULL")),
+        (Some(d), None) => d.clone(),
+        (None, None) => "none".to_owned(),
     }
 }

@@ -132,20 +132,18 @@ pub fn taken_with(change: &Change, live: &Schema) -> Vec<String> {
         .unmanaged
         .iter()
         .filter(|item| {
-            let (head, def) = item.split_once(": ").unwrap_or((item.as_str(), ""));
-            let on_table = head
-                .split_once(" on ")
-                .is_some_and(|(_, on)| on == table || on == bare);
+            let def = item.definition.as_deref().unwrap_or_default();
+            let on_table = item
+                .table
+                .as_deref()
+                .is_some_and(|on| on == table || on == bare);
             let mentions_table = has_word(def, bare);
             match column {
                 None => on_table || mentions_table,
                 Some(c) => (on_table || mentions_table) && has_word(def, &c.name),
             }
         })
-        .map(|item| {
-            let head = item.split_once(": ").map_or(item.as_str(), |(h, _)| h);
-            head.to_owned()
-        })
+        .map(|item| item.head())
         .collect();
     if let Some(c) = column
         && c.auto_increment
@@ -182,7 +180,7 @@ pub fn refusal(found: &[&AtRisk]) -> String {
 mod tests {
     use super::*;
     use crate::schema::build::{col, schema, table};
-    use crate::schema::{Column, ColumnType};
+    use crate::schema::{Column, ColumnType, Unmanaged, UnmanagedKind};
 
     #[test]
     fn drops_and_narrowings_are_at_risk_widenings_are_not() {
@@ -245,10 +243,10 @@ mod tests {
             vec![col("search", ColumnType::Custom("tsvector".into()), true)],
         )]);
         live.unmanaged = vec![
-            "index idx_product_search on product: CREATE INDEX idx_product_search ON public.product USING gist (search)".into(),
-            "trigger product_search_update on product: CREATE TRIGGER product_search_update BEFORE INSERT ON public.product FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('search', 'pg_catalog.english', 'title')".into(),
-            "view product_stock: SELECT p.product_id, p.title FROM product p".into(),
-            "index idx_other on other: CREATE INDEX idx_other ON other (search)".into(),
+            Unmanaged::new(UnmanagedKind::Index, "idx_product_search", Some("product")).defined_as("CREATE INDEX idx_product_search ON public.product USING gist (search)"),
+            Unmanaged::new(UnmanagedKind::Trigger, "product_search_update", Some("product")).defined_as("CREATE TRIGGER product_search_update BEFORE INSERT ON public.product FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('search', 'pg_catalog.english', 'title')"),
+            Unmanaged::new(UnmanagedKind::View, "product_stock", None).defined_as("SELECT p.product_id, p.title FROM product p"),
+            Unmanaged::new(UnmanagedKind::Index, "idx_other", Some("other")).defined_as("CREATE INDEX idx_other ON other (search)"),
         ];
         let drop = Change::DropColumn {
             table: "product".into(),

@@ -146,7 +146,7 @@ pub fn changes_json(cmp: &Comparison) -> serde_json::Value {
     json!({
         "changes": cmp.diff.changes,
         "unknown_tables": cmp.diff.unknown_tables,
-        "unmanaged": cmp.live.unmanaged.iter().chain(&cmp.diff.unmanaged).collect::<Vec<_>>(),
+        "unmanaged": cmp.live.unmanaged.iter().map(ToString::to_string).chain(cmp.diff.unmanaged.iter().cloned()).collect::<Vec<_>>(),
     })
 }
 

@@ -108,7 +108,7 @@ pub fn unknown_tables(tables: &[String]) {
     }
 }
 
-pub fn unmanaged(items: &[String]) {
+pub fn unmanaged(items: &[impl std::fmt::Display]) {
     for item in items {
         println!(
             "{} not managed by the entities, left alone: {item}",

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::schema::build::{col, schema, table};
-use crate::schema::{ColumnType, FkAction};
+use crate::schema::{ColumnType, FkAction, Unmanaged};
 
 fn ops(d: &Diff) -> Vec<String> {
     d.changes
@@ -351,8 +351,11 @@ fn a_type_change_under_a_view_is_held_back_the_rest_stays() {
         ],
     )]);
     let mut live = live;
-    live.unmanaged
-        .push("view product_stock: SELECT p.product_id, p.title FROM (product p JOIN inventory i USING (product_id))".into());
+    live.unmanaged.push(
+        Unmanaged::new(UnmanagedKind::View, "product_stock", None).defined_as(
+            "SELECT p.product_id, p.title FROM (product p JOIN inventory i USING (product_id))",
+        ),
+    );
     let mut d = diff(&live, &target, &DiffOptions::default());
     assert_eq!(d.changes.len(), 2);
     hold_back_view_columns(&mut d, &live);

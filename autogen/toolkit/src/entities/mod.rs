@@ -116,7 +116,7 @@ pub fn write(schema: &Schema, backend: DbBackend, options: &Options) -> EntityFi
         .push(("prelude.rs".into(), prelude(&out.entities)));
     out.root = root_module(&out.entities, !enums.is_empty());
     for u in &schema.unmanaged {
-        out.undeclared.push(u.clone());
+        out.undeclared.push(u.to_string());
     }
     out
 }
@@ -309,19 +309,14 @@ fn entity_file(
         if let Some(group) = groups.get(col.name.as_str()) {
             attrs.push(format!("unique_key = {}", lit(group)));
         }
-        if let Some(default) = &col.default {
-            let (value, on_update) =
-                match default.split_once(crate::source::database::mysql::ON_UPDATE) {
-                    Some((v, u)) if ctx.backend == DbBackend::MySql => (v, Some(u)),
-                    _ => (default.as_str(), None),
-                };
-            if !value.eq_ignore_ascii_case("null") {
-                let expr = format!("sea_orm::sea_query::Expr::cust({})", lit(value));
-                attrs.push(format!("default_expr = {}", lit(&expr)));
-            }
-            if let Some(u) = on_update {
-                attrs.push(format!("extra = {}", lit(&format!("ON UPDATE {u}"))));
-            }
+        if let Some(value) = &col.default
+            && !value.eq_ignore_ascii_case("null")
+        {
+            let expr = format!("sea_orm::sea_query::Expr::cust({})", lit(value));
+            attrs.push(format!("default_expr = {}", lit(&expr)));
+        }
+        if let Some(u) = &col.attrs.on_update {
+            attrs.push(format!("extra = {}", lit(&format!("ON UPDATE {u}"))));
         }
         if ctx.backend == DbBackend::MySql && col.auto_increment && !seaorm_auto {
             attrs.push(format!("extra = {}", lit("AUTO_INCREMENT")));
@@ -781,7 +776,14 @@ mod tests {
             (DbBackend::Sqlite, "9.99", vec![r#"Expr::cust(\"9.99\")"#]),
         ] {
             let mut c = col("at", ColumnType::Timestamp, true);
-            c.default = Some(default.into());
+            // MySQL's `ON UPDATE` is the column's typed attribute.
+            match default.split_once(" ON UPDATE ") {
+                Some((d, u)) => {
+                    c.default = (d != "NULL").then(|| d.into());
+                    c.attrs.on_update = Some(u.into());
+                }
+                None => c.default = Some(default.into()),
+            }
             let written = write(
                 &schema(vec![table("t", vec![c])]),
                 backend,

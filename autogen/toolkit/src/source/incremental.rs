@@ -101,13 +101,18 @@ pub fn split(ddl: &[String]) -> Option<Units<'_>> {
     Some(units)
 }
 
+/// Part of every cache key: a cached table is a serialized [`crate::schema::Table`],
+/// so a change of the model's shape (2: MySQL's `ON UPDATE` became
+/// `Column::attrs`) must not read tables cached before it.
+const MODEL_FORMAT: &str = "model-2";
+
 impl Units<'_> {
     /// The cache key of each table: its statements and the types they name.
     pub fn keys(&self, backend: &str, version: &str) -> Vec<String> {
         self.tables
             .iter()
             .map(|u| {
-                let mut parts = vec![backend, version, "table"];
+                let mut parts = vec![backend, version, MODEL_FORMAT, "table"];
                 parts.extend(u.statements.iter().copied());
                 for (name, stmt) in &self.types {
                     if u.statements.iter().any(|s| s.contains(name.as_str())) {

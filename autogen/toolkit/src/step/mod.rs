@@ -125,17 +125,15 @@ pub fn column_calls(col: &Column, primary_key: bool) -> Vec<Call> {
     if primary_key {
         calls.push(Call::PrimaryKey);
     }
-    if let Some(d) = &col.default {
-        // MySQL's `ON UPDATE ..` travels with the default in the model.
-        match d.split_once(crate::source::database::mysql::ON_UPDATE) {
-            Some((default, on_update)) => {
-                if !default.trim().eq_ignore_ascii_case("NULL") {
-                    calls.push(Call::Default(DefaultValue::parse(default)));
-                }
-                calls.push(Call::Extra(format!("ON UPDATE {}", on_update.trim())));
-            }
-            None => calls.push(Call::Default(DefaultValue::parse(d))),
-        }
+    let on_update = col.attrs.on_update.as_deref();
+    if let Some(d) = &col.default
+        // A MySQL `DEFAULT NULL` beside `ON UPDATE` is what the column has anyway.
+        && !(on_update.is_some() && d.trim().eq_ignore_ascii_case("NULL"))
+    {
+        calls.push(Call::Default(DefaultValue::parse(d)));
+    }
+    if let Some(on_update) = on_update {
+        calls.push(Call::Extra(format!("ON UPDATE {}", on_update.trim())));
     }
     calls
 }

@@ -76,7 +76,12 @@ pub async fn run<M: MigratorTrait + Squashed>(
     if !cmp.live.unmanaged.is_empty() {
         bail!(
             "the database has objects the entities cannot describe ({}): a base generated from the entities would not create them, so squash by hand",
-            cmp.live.unmanaged.join(", ")
+            cmp.live
+                .unmanaged
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     progress.step("rendering the base migration");

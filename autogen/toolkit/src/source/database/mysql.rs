@@ -9,8 +9,8 @@
 //! expressions flagged `DEFAULT_GENERATED`); MariaDB's JSON (a `longtext`
 //! with a `json_valid()` CHECK); the index InnoDB creates by itself for a
 //! foreign key (named after it, on its columns: not drift);
-//! `ON UPDATE CURRENT_TIMESTAMP`, kept with the default (see
-//! [`ON_UPDATE`]) so that a `MODIFY COLUMN` restates it. Enums are inline
+//! `ON UPDATE CURRENT_TIMESTAMP`, a typed column attribute
+//! ([`ColumnAttrs::on_update`]) that a `MODIFY COLUMN` restates. Enums are inline
 //! `enum('a','b')` column types (`ColumnType::Custom`), so adding, removing
 //! or reordering values is a column change.
 
@@ -18,13 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
-use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
+use crate::schema::{Column, ColumnAttrs, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
+use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
-
-/// The marker that joins `ON UPDATE ...` to a column's default in the model:
-/// `CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`. The step builder splits it
-/// back into `.default(..)` and `.extra("ON UPDATE ..")`.
-pub const ON_UPDATE: &str = " ON UPDATE ";
 
 // MariaDB binds a prepared statement to the database current when it was
 // prepared, and sqlx caches prepared statements per connection: a
@@ -163,8 +159,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
             continue;
         }
         if out.tables.contains_key(&table) {
-            out.unmanaged
-                .push(format!("constraint {name} on {table}: CHECK ({clause})"));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::Constraint, &name, Some(&table))
+                    .defined_as(format!("CHECK ({clause})")),
+            );
         }
     }
 
@@ -179,9 +177,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
         let extra: String = get::<Option<String>>(&row, "extra")?.unwrap_or_default();
         let extra_lower = extra.to_ascii_lowercase();
         if extra_lower.contains("generated") && !extra_lower.contains("default_generated") {
-            out.unmanaged.push(format!(
-                "generated column {name} on {table}: {column_type} {extra}"
-            ));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::GeneratedColumn, &name, Some(&table))
+                    .defined_as(format!("{column_type} {extra}")),
+            );
             continue;
         }
         let ty = if json.contains(&(table.clone(), name.clone())) && data_type == "longtext" {
@@ -190,15 +189,11 @@ pub async fn introspect_database<C: ConnectionTrait>(
             parse_type(&column_type, &data_type)
         };
         let raw_default: Option<String> = get(&row, "dflt")?;
-        let mut default =
+        let default =
             raw_default.and_then(|d| canonical_default(&d, &data_type, &extra_lower, mariadb));
-        if let Some(at) = extra_lower.find("on update ") {
-            let expr = canonical_expr(&extra[at + "on update ".len()..]);
-            default = Some(format!(
-                "{}{ON_UPDATE}{expr}",
-                default.unwrap_or_else(|| "NULL".into())
-            ));
-        }
+        let on_update = extra_lower
+            .find("on update ")
+            .map(|at| canonical_expr(&extra[at + "on update ".len()..]));
         let comment: Option<String> = get(&row, "comment")?;
         t.columns.push(Column {
             name,
@@ -210,6 +205,7 @@ pub async fn introspect_database<C: ConnectionTrait>(
             comment: comment.filter(|c| !c.is_empty()),
             renamed_from: None,
             base_type: None,
+            attrs: ColumnAttrs { on_update },
         });
     }
 
@@ -303,8 +299,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
             continue;
         }
         if unmanaged {
-            out.unmanaged
-                .push(format!("index {name} on {table}: {def})"));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::Index, &name, Some(&table))
+                    .defined_as(format!("{def})")),
+            );
             continue;
         }
         if is_implicit_fk_index(t, &index) {
@@ -322,15 +320,10 @@ pub async fn introspect_database<C: ConnectionTrait>(
     for row in others {
         let kind: String = get(&row, "kind")?;
         let name: String = get(&row, "name")?;
-        let mut item = format!("{kind} {name}");
-        if let Some(table) = get::<Option<String>>(&row, "table_name")? {
-            item.push_str(&format!(" on {table}"));
-        }
+        let table: Option<String> = get(&row, "table_name")?;
+        let mut item = Unmanaged::new(UnmanagedKind::from_catalog(&kind), &name, table.as_deref());
         if let Some(def) = get::<Option<String>>(&row, "definition")? {
-            item.push_str(&format!(
-                ": {}",
-                def.split_whitespace().collect::<Vec<_>>().join(" ")
-            ));
+            item = item.defined_as(def.split_whitespace().collect::<Vec<_>>().join(" "));
         }
         out.unmanaged.push(item);
     }

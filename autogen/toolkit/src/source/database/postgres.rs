@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Sequence, Table};
+use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
 
 mod defaults;
@@ -238,6 +239,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             comment: get(&row, "comment")?,
             renamed_from: None,
             base_type,
+            attrs: Default::default(),
         });
     }
 
@@ -261,9 +263,11 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
                 // NULLS NOT DISTINCT and INCLUDE are not in the model: the
                 // constraint is compared by its columns and never dropped.
                 if let Some(def) = get::<Option<String>>(&row, "attrs")? {
-                    out.unmanaged.push(format!(
-                        "constraint {name} on {table}: {def} (kept as it is)"
-                    ));
+                    out.unmanaged.push(
+                        Unmanaged::new(UnmanagedKind::Constraint, &name, Some(&table))
+                            .defined_as(def)
+                            .kept(),
+                    );
                     out.kept_indexes
                         .entry(table.clone())
                         .or_default()
@@ -300,10 +304,10 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             }),
             _ => {
                 let def: Option<String> = get(&row, "definition")?;
-                out.unmanaged.push(format!(
-                    "constraint {name} on {table}: {}",
-                    def.unwrap_or_default()
-                ));
+                out.unmanaged.push(
+                    Unmanaged::new(UnmanagedKind::Constraint, &name, Some(&table))
+                        .defined_as(def.unwrap_or_default()),
+                );
             }
         }
     }
@@ -319,20 +323,21 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         };
         if get::<bool>(&row, "unmanaged")? {
             let def: Option<String> = get(&row, "definition")?;
-            out.unmanaged.push(format!(
-                "index {name} on {table}: {}",
-                def.unwrap_or_default()
-            ));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::Index, &name, Some(&table))
+                    .defined_as(def.unwrap_or_default()),
+            );
             continue;
         }
         if get::<bool>(&row, "attrs")? {
             // DESC, NULLS NOT DISTINCT, INCLUDE: not in the model, so the
             // index is compared by its columns and never dropped or made again.
             let def: Option<String> = get(&row, "definition")?;
-            out.unmanaged.push(format!(
-                "index {name} on {table}: {} (kept as it is)",
-                def.unwrap_or_default()
-            ));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::Index, &name, Some(&table))
+                    .defined_as(def.unwrap_or_default())
+                    .kept(),
+            );
             out.kept_indexes
                 .entry(table.clone())
                 .or_default()
@@ -351,12 +356,9 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         let name: String = get(&row, "name")?;
         let table: Option<String> = get(&row, "table_name")?;
         let def: Option<String> = get(&row, "definition")?;
-        let mut item = format!("{kind} {name}");
-        if let Some(table) = table {
-            item.push_str(&format!(" on {table}"));
-        }
+        let mut item = Unmanaged::new(UnmanagedKind::from_catalog(&kind), &name, table.as_deref());
         if let Some(def) = def {
-            item.push_str(&format!(": {def}"));
+            item = item.defined_as(def);
         }
         out.unmanaged.push(item);
     }

@@ -14,6 +14,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statem
 use autogen_runtime::sqlite;
 
 use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
+use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
 
 /// Tables, and the views and triggers that the model cannot describe.
@@ -48,8 +49,8 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             let on: String = get(&row, "tbl_name")?;
             // By name only: SQLite rewrites their SQL when a table is renamed.
             out.unmanaged.push(match kind.as_str() {
-                "view" => format!("view {name}"),
-                _ => format!("trigger {name} on {on}"),
+                "view" => Unmanaged::new(UnmanagedKind::View, &name, None),
+                _ => Unmanaged::new(UnmanagedKind::Trigger, &name, Some(&on)),
             });
             continue;
         }
@@ -61,8 +62,10 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         // CHECK constraints live only in the table's SQL; the model cannot
         // hold them, so they are reported (and a rebuild keeps them).
         for check in sqlite::check_constraints(&sql) {
-            out.unmanaged
-                .push(format!("constraint on {name}: CHECK ({check})"));
+            out.unmanaged.push(
+                Unmanaged::new(UnmanagedKind::Constraint, "", Some(&name))
+                    .defined_as(format!("CHECK ({check})")),
+            );
         }
         out.tables.insert(
             name.clone(),
@@ -96,6 +99,7 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             renamed_from: None,
             base_type: None,
             sequence: Default::default(),
+            attrs: Default::default(),
         });
     }
     pk.sort();
@@ -128,7 +132,8 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
             continue;
         }
         if col.is_none() || partial != 0 {
-            let entry = format!("index {name} on {table}: expression or partial index");
+            let entry = Unmanaged::new(UnmanagedKind::Index, &name, Some(&table))
+                .defined_as("expression or partial index");
             if !out.unmanaged.contains(&entry) {
                 out.unmanaged.push(entry);
             }

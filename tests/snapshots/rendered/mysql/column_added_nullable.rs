@@ -1,0 +1,40 @@
+//! column_added_nullable
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .add_column(ColumnDef::new("new_field").string_len(100).null())
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: drops column runbooks.new_field and its data
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .drop_column("new_field")
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

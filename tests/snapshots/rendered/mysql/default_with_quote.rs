@@ -1,0 +1,49 @@
+//! default_with_quote
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .modify_column(
+                        ColumnDef::new("label")
+                            .string_len(20)
+                            .not_null()
+                            .default("it's"),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .modify_column(
+                        ColumnDef::new("label")
+                            .string_len(20)
+                            .not_null()
+                            .default("a"),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! type_text_to_json
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! This migration may fail if data exists:
+//! - changes the type of runbooks.labels from text to json: values that do not convert make this fail
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: changes the type of runbooks.labels from text to json: values that do not convert make this fail
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .modify_column(ColumnDef::new("labels").json().null())
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: changes the type of runbooks.labels from json to text: values that do not convert make this fail
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .modify_column(ColumnDef::new("labels").text().null())
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! type_varchar_longer
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! This migration rewrites or locks tables:
+//! - changes the type of runbooks.category from varchar(100) to varchar(150): rewrites the table under an exclusive lock
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: changes the type of runbooks.category from varchar(100) to varchar(150): rewrites the table under an exclusive lock
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .modify_column(ColumnDef::new("category").string_len(150).not_null())
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: narrows runbooks.category from varchar(150) to varchar(100): longer values make this fail or are cut
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("runbooks")
+                    .modify_column(ColumnDef::new("category").string_len(100).not_null())
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! unique_dropped
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! This migration removes guarantees the database enforced:
+//! - drops the unique index code on runbooks(code): the database stops enforcing uniqueness
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: drops the unique index code on runbooks(code): the database stops enforcing uniqueness
+        manager
+            .drop_index(Index::drop().name("code").table("runbooks").to_owned())
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: adds a unique index on runbooks(code): fails if duplicates exist
+        manager
+            .create_index(
+                Index::create()
+                    .name("code")
+                    .table("runbooks")
+                    .col("code")
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

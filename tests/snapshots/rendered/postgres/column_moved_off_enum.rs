@@ -1,0 +1,75 @@
+//! column_moved_off_enum
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! WARNING: this migration loses data:
+//! - drops enum type status
+//!
+//! This migration may fail if data exists:
+//! - changes the type of j.s from status to varchar(32): values that do not convert make this fail
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+use sea_orm_migration::sea_query::extension::postgres::Type;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: changes the type of j.s from status to varchar(32): values that do not convert make this fail
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("j")
+                    .modify_column(
+                        ColumnDef::new("s")
+                            .string_len(32)
+                            .using(Expr::cust("\"s\"::varchar(32)")),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // WARNING: drops enum type status
+        // PostgreSQL only.
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .drop_type(Type::drop().name("status").to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // PostgreSQL only.
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .create_type(
+                    Type::create()
+                        .as_enum("status")
+                        .values(["pending", "running", "done"])
+                        .to_owned(),
+                )
+                .await?;
+        }
+        // WARNING: changes the type of j.s from varchar(32) to status: values that do not convert make this fail
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("j")
+                    .modify_column(
+                        ColumnDef::new("s")
+                            .enumeration("status", ["pending", "running", "done"])
+                            .using(Expr::cust("\"s\"::text::\"status\"")),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! composite_unique_added
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! This migration may fail if data exists:
+//! - adds a unique index on t(a, b): fails if duplicates exist
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Pre-check: a unique index fails on duplicate values; say which before any change.
+        autogen_runtime::precheck::no_duplicates(manager, "t", &["a", "b"], &["id"]).await?;
+        // WARNING: adds a unique index on t(a, b): fails if duplicates exist
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx-t-ab")
+                    .table("t")
+                    .col("a")
+                    .col("b")
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: drops the unique index idx-t-ab on t(a, b): the database stops enforcing uniqueness
+        manager
+            .drop_index(Index::drop().name("idx-t-ab").table("t").to_owned())
+            .await?;
+        Ok(())
+    }
+}

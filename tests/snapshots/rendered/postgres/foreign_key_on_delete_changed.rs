@@ -1,0 +1,63 @@
+//! foreign_key_on_delete_changed
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! This migration may fail if data exists:
+//! - adds a foreign key c(p_id) -> p: fails if rows reference missing keys
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Pre-check: a foreign key fails on rows pointing at nothing; say which before any change.
+        autogen_runtime::precheck::no_orphans(manager, "c", &["p_id"], "p", &["id"], &["id"])
+            .await?;
+        manager
+            .drop_foreign_key(ForeignKey::drop().name("fk-c-p_id").table("c").to_owned())
+            .await?;
+        // WARNING: adds a foreign key c(p_id) -> p: fails if rows reference missing keys
+        manager
+            .create_foreign_key(
+                ForeignKey::create()
+                    .name("fk-c-p_id")
+                    .from_tbl("c")
+                    .from_col("p_id")
+                    .to_tbl("p")
+                    .to_col("id")
+                    .on_delete(ForeignKeyAction::SetNull)
+                    .on_update(ForeignKeyAction::Cascade)
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_foreign_key(ForeignKey::drop().name("fk-c-p_id").table("c").to_owned())
+            .await?;
+        // WARNING: adds a foreign key c(p_id) -> p: fails if rows reference missing keys
+        manager
+            .create_foreign_key(
+                ForeignKey::create()
+                    .name("fk-c-p_id")
+                    .from_tbl("c")
+                    .from_col("p_id")
+                    .to_tbl("p")
+                    .to_col("id")
+                    .on_delete(ForeignKeyAction::Cascade)
+                    .on_update(ForeignKeyAction::NoAction)
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! table_added
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("tags")
+                    .col(
+                        ColumnDef::new("id")
+                            .custom("serial")
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("label").text().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: drops table tags and all its rows
+        manager
+            .drop_table(Table::drop().table("tags").to_owned())
+            .await?;
+        Ok(())
+    }
+}

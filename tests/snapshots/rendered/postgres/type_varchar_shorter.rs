@@ -1,0 +1,52 @@
+//! type_varchar_shorter
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! WARNING: this migration loses data:
+//! - narrows t.c from varchar(100) to varchar(50): longer values make this fail or are cut
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: narrows t.c from varchar(100) to varchar(50): longer values make this fail or are cut
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("t")
+                    .modify_column(
+                        ColumnDef::new("c")
+                            .string_len(50)
+                            .using(Expr::cust("\"c\"::varchar(50)")),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: changes the type of t.c from varchar(50) to varchar(100): rewrites the table under an exclusive lock
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("t")
+                    .modify_column(
+                        ColumnDef::new("c")
+                            .string_len(100)
+                            .using(Expr::cust("\"c\"::varchar(100)")),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

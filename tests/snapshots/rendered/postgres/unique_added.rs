@@ -1,0 +1,46 @@
+//! unique_added
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! This migration may fail if data exists:
+//! - adds a unique index on t(a): fails if duplicates exist
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Pre-check: a unique index fails on duplicate values; say which before any change.
+        autogen_runtime::precheck::no_duplicates(manager, "t", &["a"], &["id"]).await?;
+        // WARNING: adds a unique index on t(a): fails if duplicates exist
+        // PostgreSQL only.
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("ALTER TABLE \"t\" ADD CONSTRAINT \"t_a_key\" UNIQUE (\"a\")")
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: drops the unique constraint t_a_key on t(a): the database stops enforcing uniqueness
+        // PostgreSQL only.
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("ALTER TABLE \"t\" DROP CONSTRAINT \"t_a_key\"")
+                .await?;
+        }
+        Ok(())
+    }
+}

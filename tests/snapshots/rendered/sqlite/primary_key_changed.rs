@@ -1,0 +1,72 @@
+//! primary_key_changed
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+//!
+//! This migration may fail if data exists:
+//! - changes the primary key of t: fails on duplicates or NULLs
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: changes the primary key of t: fails on duplicates or NULLs
+        // SQLite only.
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            // SQLite cannot alter t in place: rebuild it (new table, copy rows, swap),
+            // with foreign keys checked before commit; a column the live table has and
+            // this migration does not name is kept, with its data.
+            autogen_runtime::sqlite::rebuild_table_keeping(
+                manager,
+                "t",
+                Table::create()
+                    .table("t")
+                    .col(ColumnDef::new("a").integer().not_null())
+                    .col(ColumnDef::new("b").integer().not_null())
+                    .primary_key(Index::create().col("a").col("b"))
+                    .to_owned(),
+                &[("a", "a"), ("b", "b")],
+                &[],
+                vec![],
+            )
+            .await?;
+        } else {
+            return Err(DbErr::Migration("this migration rebuilds table t with SQLite's recipe and cannot run on another backend: generate the migration against that database instead".into()));
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // WARNING: changes the primary key of t: fails on duplicates or NULLs
+        // SQLite only.
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            // SQLite cannot alter t in place: rebuild it (new table, copy rows, swap),
+            // with foreign keys checked before commit; a column the live table has and
+            // this migration does not name is kept, with its data.
+            autogen_runtime::sqlite::rebuild_table_keeping(
+                manager,
+                "t",
+                Table::create()
+                    .table("t")
+                    .col(ColumnDef::new("a").integer().not_null().primary_key())
+                    .col(ColumnDef::new("b").integer().not_null())
+                    .to_owned(),
+                &[("a", "a"), ("b", "b")],
+                &[],
+                vec![],
+            )
+            .await?;
+        } else {
+            return Err(DbErr::Migration("this migration rebuilds table t with SQLite's recipe and cannot run on another backend: generate the migration against that database instead".into()));
+        }
+        Ok(())
+    }
+}

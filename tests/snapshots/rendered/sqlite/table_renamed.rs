@@ -1,0 +1,29 @@
+//! table_renamed
+//!
+//! Revision: m20990101_000000_case
+//! Parent: <base>
+//! Created: 2099-01-01 00:00:00 UTC
+//!
+//! test
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .rename_table(Table::rename().table("tag", "tags").to_owned())
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .rename_table(Table::rename().table("tags", "tag").to_owned())
+            .await?;
+        Ok(())
+    }
+}
