@@ -175,6 +175,7 @@ pub async fn apply_steps<M: MigratorTrait>(
             .iter()
             .find(|m| m.name() == name)
             .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
+        crate::capacity::check(db, migration.as_ref(), direction).await?;
         let started = Instant::now();
         if db.get_database_backend() == DbBackend::MySql
             && !bookkeeping::transactional(migration.as_ref(), DbBackend::MySql)

@@ -82,6 +82,8 @@ pub enum RuntimeError {
     Edited(Vec<String>),
     #[error("AUTOGEN_ON_EDITED (or `on_edited`) is `{0}`: use `refuse` or `warn`")]
     BadOnEdited(String),
+    #[error(transparent)]
+    Capacity(#[from] crate::capacity::CapacityError),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
