@@ -90,8 +90,8 @@ macro_rules! migrator {
         impl MigratorTrait for $name {
             fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 let mut all: Vec<Box<dyn MigrationTrait>> = vec![Box::new(Base)];
-                for i in 0..$n {
-                    all.push(Box::new(AddColumn(i)));
+                for step in (0..LEVELS.len()).take($n) {
+                    all.push(Box::new(AddColumn(step)));
                 }
                 all
             }
