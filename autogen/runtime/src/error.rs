@@ -96,6 +96,8 @@ pub enum RuntimeError {
         "migration {name} runs outside a transaction, which needs a session of its own, and {url} is a transaction pooler (each transaction may run on another server connection): set DIRECT_DATABASE_URL (or `[database] direct_url` in autogen.toml) to the server's own address for migrations"
     )]
     NeedsSession { name: String, url: String },
+    #[error(transparent)]
+    Capacity(#[from] crate::capacity::CapacityError),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }

@@ -9,6 +9,7 @@
 
 mod apply;
 pub mod bookkeeping;
+pub mod capacity;
 pub mod checksum;
 pub mod config;
 mod connect;

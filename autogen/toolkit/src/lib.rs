@@ -23,6 +23,7 @@ pub mod cli;
 mod compare;
 pub mod diff;
 pub mod entities;
+pub mod fleet;
 pub mod lint;
 pub mod offline;
 pub mod plan;

@@ -49,6 +49,9 @@ pub struct Settings {
     /// Objects the entities do not manage: never dropped nor changed.
     #[serde(default)]
     pub unmanaged: Unmanaged,
+    /// `[fleet]`: the targets of `--fleet` without a file (see `crate::fleet`).
+    #[serde(default)]
+    pub fleet: crate::fleet::FleetSettings,
 }
 
 /// `[migrations]`: `on_edited = "refuse" | "warn"` (`AUTOGEN_ON_EDITED`

@@ -72,6 +72,7 @@ mod cli_migration_dir;
 mod cli_offline;
 mod cli_squash;
 mod cli_workflow;
+mod fleet;
 mod generate_errors;
 mod newcomer;
 

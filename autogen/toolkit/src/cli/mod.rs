@@ -179,7 +179,12 @@ pub enum Command {
     /// Print what would be generated, without writing anything.
     Diff(GenerateArgs),
     /// Exit 0 when entities and database agree, 1 (with the list) when not.
-    Check(GenerateArgs),
+    Check {
+        #[command(flatten)]
+        args: GenerateArgs,
+        #[command(flatten)]
+        fleet: commands::fleet::FleetArgs,
+    },
     /// What the database has that the entities do not declare (indexes,
     /// defaults), as declarations to add before the first `-m`.
     Adopt {
@@ -203,7 +208,10 @@ pub enum Command {
         autogenerate: bool,
     },
     /// The revision the database is at, and whether that is head.
-    Current,
+    Current {
+        #[command(flatten)]
+        fleet: commands::fleet::FleetArgs,
+    },
     /// Every migration, oldest first, marked applied / pending / head.
     History {
         /// One block per revision: parents, status, creation date, file and message.
@@ -224,6 +232,8 @@ pub enum Command {
         /// (PostgreSQL and SQLite; MySQL/MariaDB cannot roll DDL back).
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        fleet: commands::fleet::FleetArgs,
     },
     /// Roll back to TARGET (`-N`, a revision or `base`).
     Downgrade {
@@ -236,6 +246,8 @@ pub enum Command {
         /// Do not ask for confirmation of destructive steps.
         #[arg(long, short)]
         yes: bool,
+        #[command(flatten)]
+        fleet: commands::fleet::FleetArgs,
     },
     /// Check migrations against rules for safe PostgreSQL changes (exit 1
     /// with findings): the ones pending on the database, or the REVs named.
@@ -325,10 +337,10 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Diff(_) => "diff",
-            Self::Check(_) => "check",
+            Self::Check { .. } => "check",
             Self::Adopt { .. } => "adopt",
             Self::Revision { .. } => "revision",
-            Self::Current => "current",
+            Self::Current { .. } => "current",
             Self::History { .. } => "history",
             Self::Heads => "heads",
             Self::Upgrade { .. } => "upgrade",
@@ -354,6 +366,8 @@ pub enum Outcome {
     Ok,
     /// `check` found differences.
     Differs,
+    /// Failures already reported (a fleet's table): exit 2, nothing more to print.
+    Failed,
 }
 
 /// Log to stderr, `warn` by default (`RUST_LOG` overrides), as a command
@@ -432,6 +446,7 @@ fn exit((result, json): (anyhow::Result<Outcome>, bool)) -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Differs) => ExitCode::from(1),
+        Ok(Outcome::Failed) => ExitCode::from(2),
         Err(e) => {
             output::error(&e, json);
             ExitCode::from(2)
@@ -528,6 +543,7 @@ async fn run_with<M: MigratorTrait + Squashed>(
         settings,
         squashes,
     };
+    commands::fleet::refuse_stray(&cli.command)?;
     match cli.command {
         None => match cli.generate.message.clone() {
             Some(message) => {
@@ -538,7 +554,10 @@ async fn run_with<M: MigratorTrait + Squashed>(
             ),
         },
         Some(Command::Diff(args)) => Box::pin(commands::diff::run::<M>(&ctx, &args)).await,
-        Some(Command::Check(args)) => Box::pin(commands::check::run::<M>(&ctx, &args)).await,
+        Some(Command::Check { args, fleet }) if fleet.wanted() => {
+            Box::pin(commands::fleet::check::<M>(&ctx, &fleet, &args)).await
+        }
+        Some(Command::Check { args, .. }) => Box::pin(commands::check::run::<M>(&ctx, &args)).await,
         Some(Command::Adopt { args, write }) => {
             let write = write.as_ref().map(Option::as_deref);
             Box::pin(commands::adopt::run::<M>(&ctx, &args, write)).await
@@ -546,7 +565,10 @@ async fn run_with<M: MigratorTrait + Squashed>(
         Some(Command::Revision { args, empty, .. }) => {
             Box::pin(commands::revision::run::<M>(&ctx, &args, empty)).await
         }
-        Some(Command::Current) => Box::pin(commands::current::run::<M>(&ctx)).await,
+        Some(Command::Current { fleet }) if fleet.wanted() => {
+            Box::pin(commands::fleet::current::<M>(&ctx, &fleet)).await
+        }
+        Some(Command::Current { .. }) => Box::pin(commands::current::run::<M>(&ctx)).await,
         Some(Command::History { verbose }) => {
             Box::pin(commands::history::run::<M>(&ctx, verbose)).await
         }
@@ -555,10 +577,33 @@ async fn run_with<M: MigratorTrait + Squashed>(
             target,
             sql,
             dry_run,
-        }) => Box::pin(commands::upgrade::run::<M>(&ctx, &target, sql, dry_run)).await,
-        Some(Command::Downgrade { target, sql, yes }) => {
-            Box::pin(commands::downgrade::run::<M>(&ctx, &target, sql, yes)).await
+            fleet,
+        }) if fleet.wanted() => {
+            Box::pin(commands::fleet::upgrade::<M>(
+                &ctx, &fleet, &target, sql, dry_run,
+            ))
+            .await
         }
+        Some(Command::Upgrade {
+            target,
+            sql,
+            dry_run,
+            ..
+        }) => Box::pin(commands::upgrade::run::<M>(&ctx, &target, sql, dry_run)).await,
+        Some(Command::Downgrade {
+            target,
+            sql,
+            yes,
+            fleet,
+        }) if fleet.wanted() => {
+            Box::pin(commands::fleet::downgrade::<M>(
+                &ctx, &fleet, &target, sql, yes,
+            ))
+            .await
+        }
+        Some(Command::Downgrade {
+            target, sql, yes, ..
+        }) => Box::pin(commands::downgrade::run::<M>(&ctx, &target, sql, yes)).await,
         Some(Command::Lint { revisions, allow }) => {
             Box::pin(commands::lint::run::<M>(&ctx, &revisions, &allow)).await
         }
@@ -651,7 +696,9 @@ mod tests {
         }
         let cli = parse(&["--json", "check", "--exclude", "audit_*"]).expect("parses");
         assert!(cli.global.json);
-        assert!(matches!(cli.command, Some(Command::Check(ref a)) if a.exclude == ["audit_*"]));
+        assert!(
+            matches!(cli.command, Some(Command::Check { ref args, .. }) if args.exclude == ["audit_*"])
+        );
     }
 
     /// `autogen <cmd> --help` explains every argument of every command.

@@ -9,6 +9,7 @@ pub mod current;
 pub mod diff;
 pub mod downgrade;
 pub mod entities;
+pub mod fleet;
 pub mod generate;
 pub mod harness;
 pub mod heads;
