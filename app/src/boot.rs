@@ -1,4 +1,5 @@
-//! Boot: resolve the database, connect (with bounded retry), migrate under the lock.
+//! Boot: resolve the database, connect (with bounded retry), migrate under
+//! the lock; on a read-only standby, wait for the primary's history instead.
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,8 @@ pub struct BootOptions {
     pub auto_migrate: bool,
     pub connect_retry: Duration,
     pub lock_timeout: Duration,
+    /// How long a boot on a read-only standby waits for the history to reach head.
+    pub standby_wait: Duration,
 }
 
 /// Connect and migrate; logs the outcome and returns `None` when the service must not serve.
@@ -38,7 +41,19 @@ pub async fn boot(opts: &BootOptions) -> Option<AppState> {
             return None;
         }
     };
-    if opts.auto_migrate {
+    let flavour = match runtime::flavour::for_url(&url).await {
+        Ok(flavour) => flavour,
+        Err(e) => {
+            tracing::error!("❌ Database migrations failed: {e}");
+            return None;
+        }
+    };
+    if !flavour.caps.writable {
+        if let Err(e) = follow(&db, flavour, opts.standby_wait).await {
+            tracing::error!("❌ Not serving: {e}");
+            return None;
+        }
+    } else if opts.auto_migrate {
         if let Err(e) = migrate(&db, &url, opts.lock_timeout).await {
             tracing::error!("❌ Database migrations failed: {e}");
             return None;
@@ -47,6 +62,27 @@ pub async fn boot(opts: &BootOptions) -> Option<AppState> {
         tracing::info!("AUTO_MIGRATE=false: skipping migrations");
     }
     Some(AppState { db, url })
+}
+
+/// A read-only standby is never migrated: wait for replication to bring
+/// the primary's migrations.
+async fn follow(
+    db: &DatabaseConnection,
+    flavour: &runtime::Flavour,
+    wait: Duration,
+) -> Result<(), RuntimeError> {
+    tracing::info!(
+        "The database is {flavour}, a read-only replica: not migrating it; waiting up to {} s for its history to reach this build's head (STANDBY_WAIT_SECS)",
+        wait.as_secs()
+    );
+    let started = Instant::now();
+    let head = runtime::wait_for_head::<Migrator>(db, wait).await?;
+    tracing::info!(
+        "✅ The standby is at head {} ({} ms): serving reads",
+        head.as_deref().unwrap_or("<base>"),
+        started.elapsed().as_millis()
+    );
+    Ok(())
 }
 
 async fn migrate(

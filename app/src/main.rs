@@ -32,6 +32,9 @@ struct Args {
     /// How long to wait for another replica's migration lock, in seconds.
     #[arg(long, env = "MIGRATION_LOCK_TIMEOUT_SECS", default_value_t = 60)]
     lock_timeout_secs: u64,
+    /// On a read-only standby: how long to wait for the history to reach head, in seconds.
+    #[arg(long, env = "STANDBY_WAIT_SECS", default_value_t = 30)]
+    standby_wait_secs: u64,
     /// Log one line per HTTP request at info (ACCESS_LOG=false turns it off).
     #[arg(long, env = "ACCESS_LOG", default_value_t = true, action = clap::ArgAction::Set)]
     access_log: bool,
@@ -61,7 +64,17 @@ async fn main() -> ExitCode {
             )?,
         ))
     });
-    let (connect_retry, lock_timeout) = match waits {
+    let waits = waits.and_then(|(retry, lock)| {
+        Ok((
+            retry,
+            lock,
+            wait_secs(
+                "STANDBY_WAIT_SECS (--standby-wait-secs)",
+                args.standby_wait_secs,
+            )?,
+        ))
+    });
+    let (connect_retry, lock_timeout, standby_wait) = match waits {
         Ok(waits) => waits,
         Err(e) => {
             tracing::error!("❌ Cannot start: {e}");
@@ -86,6 +99,7 @@ async fn main() -> ExitCode {
         auto_migrate: args.auto_migrate || args.migrate_only,
         connect_retry,
         lock_timeout,
+        standby_wait,
     };
     let Some(state) = boot::boot(&opts).await else {
         return ExitCode::FAILURE;

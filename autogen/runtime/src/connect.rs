@@ -12,16 +12,11 @@ use crate::error::one_line;
 use crate::flavour::{self, Flavour};
 use crate::wait::deadline_after;
 
-fn options(url: &DatabaseUrl, flavour: &Flavour) -> ConnectOptions {
+fn options(url: &DatabaseUrl, _flavour: &Flavour) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url.expose().to_owned());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(30));
-    if !flavour.caps.named_prepared_statements {
-        // The next transaction may run on another server connection, where
-        // a statement prepared by name on this one does not exist.
-        opts.map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0));
-    }
     if url.backend() == Backend::Sqlite {
         // A migration holds SQLite's write lock while it runs (a big table
         // rebuild: seconds), which shuts out every other connection: wait
@@ -53,13 +48,90 @@ async fn open(
 ) -> Result<DatabaseConnection, RuntimeError> {
     url.check_sqlite_dir()?;
     probe(url, within).await?;
-    let opts = opts(flavour_for_pool(url, within).await?);
+    let flavour = flavour_for_pool(url, within).await?;
+    let opts = opts(flavour);
+    if url.backend() == Backend::Postgres && !flavour.caps.named_prepared_statements {
+        return open_pooled(url, &opts).await;
+    }
     Database::connect(opts)
         .await
         .map_err(|e| RuntimeError::Connect {
             url: url.redacted(),
             reason: one_line(&e),
         })
+}
+
+/// What a pool checkout begins with behind a transaction pooler: a
+/// transaction, so that every round trip of the checkout (sqlx prepares a
+/// statement, then binds it after a sync, and the pooler may switch server
+/// connections in between) reaches the one server connection the pooler
+/// pins for it, and no statement an earlier client prepared by name on that
+/// connection (sqlx names them `sqlx_s_N` even with its statement cache
+/// off, and never closes them) collides with ours.
+const CHECKOUT_BEGIN: &str = "BEGIN; DEALLOCATE ALL";
+/// And what it ends with: the implicit writes are committed (an aborted
+/// transaction rolls back), and the server connection goes back to the pooler.
+const CHECKOUT_END: &str = "COMMIT";
+
+/// A PostgreSQL pool for a transaction pooler: sqlx's pool with its
+/// statement cache off and every checkout one transaction
+/// ([`CHECKOUT_BEGIN`], [`CHECKOUT_END`]), under sea-orm. sqlx is told of
+/// that transaction once (its depth stays 1), so a sea-orm transaction in a
+/// checkout is a savepoint inside it and its commit keeps the server
+/// connection pinned until the checkout ends. Costs two round trips per
+/// checkout and a prepare per statement (numbers in the flavour's docs).
+async fn open_pooled(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+) -> Result<DatabaseConnection, RuntimeError> {
+    use std::str::FromStr;
+
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sea_orm::sqlx::{self, Connection, Error};
+
+    let err = |e: Error| RuntimeError::Connect {
+        url: url.redacted(),
+        reason: one_line(&sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+            e.into(),
+        ))),
+    };
+    let connect = PgConnectOptions::from_str(url.expose())
+        .map_err(err)?
+        .statement_cache_capacity(0);
+    let mut pool = PgPoolOptions::new()
+        .after_connect(|c, _| {
+            Box::pin(async move {
+                // The guard is forgotten: the transaction outlives it, and
+                // sqlx's depth stays 1 for the connection's life.
+                std::mem::forget(c.begin_with(CHECKOUT_BEGIN).await?);
+                Ok(())
+            })
+        })
+        .before_acquire(|c, _| {
+            Box::pin(async move { sqlx::raw_sql(CHECKOUT_BEGIN).execute(c).await.map(|_| true) })
+        })
+        .after_release(|c, _| {
+            Box::pin(async move { Ok(sqlx::raw_sql(CHECKOUT_END).execute(c).await.is_ok()) })
+        });
+    if let Some(max) = opts.get_max_connections() {
+        pool = pool.max_connections(max);
+    }
+    if let Some(min) = opts.get_min_connections() {
+        pool = pool.min_connections(min);
+    }
+    if let Some(t) = opts.get_acquire_timeout() {
+        pool = pool.acquire_timeout(t);
+    }
+    if let Some(t) = opts.get_idle_timeout() {
+        pool = pool.idle_timeout(t);
+    }
+    if let Some(t) = opts.get_max_lifetime() {
+        pool = pool.max_lifetime(t);
+    }
+    let pool = pool.connect_with(connect).await.map_err(err)?;
+    Ok(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+        pool,
+    ))
 }
 
 /// One TCP connect to the server before the pool is made: the pool retries a

@@ -93,6 +93,15 @@ pub enum RuntimeError {
     )]
     ReadOnly { url: String, flavour: String },
     #[error(
+        "the read-only standby is at {current}, {pending} migration(s) behind this build's head {head}, after waiting {waited:?}: migrate the primary (or raise STANDBY_WAIT_SECS)"
+    )]
+    StandbyBehind {
+        current: String,
+        head: String,
+        pending: usize,
+        waited: Duration,
+    },
+    #[error(
         "migration {name} runs outside a transaction, which needs a session of its own, and {url} is a transaction pooler (each transaction may run on another server connection): set DIRECT_DATABASE_URL (or `[database] direct_url` in autogen.toml) to the server's own address for migrations"
     )]
     NeedsSession { name: String, url: String },

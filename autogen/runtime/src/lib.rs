@@ -161,3 +161,32 @@ pub async fn upgrade_to_head_with<M: MigratorTrait + Squashed>(
     lock.release().await;
     result
 }
+
+/// On a server that takes no writes (a standby): wait, at most `bound`,
+/// until the history replicated from the primary reaches this build's head,
+/// reading the status once a second. Returns the head; after the bound, the
+/// error says where the database is.
+pub async fn wait_for_head<M: MigratorTrait + Squashed>(
+    db: &DatabaseConnection,
+    bound: Duration,
+) -> Result<Option<String>, RuntimeError> {
+    let deadline = wait::deadline_after(bound);
+    loop {
+        let rows = checksum::read_applied(db).await?;
+        let status = checksum::status_of::<M>(&rows);
+        status.check_known()?;
+        let pending = status.pending().len();
+        if pending == 0 {
+            return Ok(status.current().map(str::to_owned));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(RuntimeError::StandbyBehind {
+                current: status.current().unwrap_or("base").to_owned(),
+                head: status.known.last().cloned().unwrap_or_default(),
+                pending,
+                waited: bound,
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
