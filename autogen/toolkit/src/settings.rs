@@ -52,6 +52,20 @@ pub struct Settings {
     /// `[fleet]`: the targets of `--fleet` without a file (see `crate::fleet`).
     #[serde(default)]
     pub fleet: crate::fleet::FleetSettings,
+    /// `[database]`: the engine's flavour and the direct URL for migrations.
+    #[serde(default)]
+    pub database: Database,
+}
+
+/// `[database]`: `flavour = "pgbouncer"` names the engine instead of detecting
+/// it (`AUTOGEN_FLAVOUR` overrides it); `direct_url` is where migrations run
+/// when the URL given is a transaction pooler (`DIRECT_DATABASE_URL`
+/// overrides it), as Prisma's `directUrl`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    pub flavour: Option<String>,
+    pub direct_url: Option<String>,
 }
 
 /// `[migrations]`: `on_edited = "refuse" | "warn"` (`AUTOGEN_ON_EDITED`
@@ -250,6 +264,21 @@ on_edited = "warn"
         s.apply_to(&mut opts);
         assert!(opts.drop_unknown);
         assert_eq!(opts.exclude_schemas, ["audit"]);
+    }
+
+    #[test]
+    fn the_database_section_names_the_flavour_and_the_direct_url() {
+        let s = Settings::parse(
+            "[database]\nflavour = \"pgbouncer\"\ndirect_url = \"postgres://db:5432/app\"\n",
+        )
+        .expect("parses");
+        assert_eq!(s.database.flavour.as_deref(), Some("pgbouncer"));
+        assert_eq!(
+            s.database.direct_url.as_deref(),
+            Some("postgres://db:5432/app")
+        );
+        let e = Settings::parse("[database]\nurl = \"x\"").expect_err("unknown key");
+        assert!(e.contains("url") && !e.contains('\n'), "{e}");
     }
 
     #[test]

@@ -231,8 +231,13 @@ mod tests {
         let mut p = probe(Backend::Postgres);
         p.server_port = Some(5432);
         p.url_port = Some(6432);
+        p.transaction_pooler = Some(true);
         assert_eq!(Flavour::recognise(&p).name, "pgbouncer");
+        // HAProxy in front of PostgreSQL, or PgBouncer in session mode.
+        p.transaction_pooler = Some(false);
+        assert_eq!(Flavour::recognise(&p).name, "postgres");
         p.url_port = Some(5432);
+        p.transaction_pooler = None;
         assert_eq!(Flavour::recognise(&p).name, "postgres");
         p.in_recovery = true;
         assert_eq!(Flavour::recognise(&p).name, "standby");

@@ -5,11 +5,14 @@
 //! that must see the previous one's session.
 //!
 //! Recognised by `inet_server_port()` (the port the server listens on)
-//! differing from the URL's port: the client talks to something else that
-//! forwards. A plain port mapping (a container's 5432 published as 5433)
-//! looks the same; it is then treated as a pooler, which is safe (the
-//! transaction-scoped lock works on a direct connection too) but refuses
-//! non-transactional migrations: set `AUTOGEN_FLAVOUR=postgres` there.
+//! differing from the URL's port (the client talks to something that
+//! forwards), and then by asking PgBouncer's admin console (the database
+//! `pgbouncer` at the same address): PostgreSQL behind a TCP proxy
+//! (HAProxy, a port mapping) says there is no such database and stays
+//! `postgres`; PgBouncer's `SHOW CONFIG` in `pool_mode = session` does too.
+//! A console that refuses this user leaves the safe answer, a pooler
+//! (the transaction-scoped lock works on a direct connection too, but
+//! non-transactional migrations are refused): set `AUTOGEN_FLAVOUR` there.
 
 use super::{Capabilities, Flavour, LockKind, Probe, Registration, postgres};
 use crate::config::Backend;
@@ -26,5 +29,5 @@ pub static REGISTRATION: Registration = Registration {
         },
         describe: "PostgreSQL through a transaction pooler (PgBouncer)",
     },
-    matches: |p: &Probe| matches!((p.server_port, p.url_port), (Some(s), Some(u)) if s != u),
+    matches: |p: &Probe| p.transaction_pooler == Some(true),
 };

@@ -35,6 +35,12 @@ pub struct Probe {
     pub version_comment: String,
     /// MariaDB `@@wsrep_on` (a Galera node).
     pub wsrep_on: bool,
+    /// What forwards the connection when the ports differ: `Some(true)` a
+    /// pooler that shares server connections between transactions (or one
+    /// that could not be asked), `Some(false)` a TCP proxy in front of
+    /// PostgreSQL itself (HAProxy) or PgBouncer in session mode, `None`
+    /// not asked (the ports agree).
+    pub transaction_pooler: Option<bool>,
 }
 
 impl Default for Probe {
@@ -48,6 +54,7 @@ impl Default for Probe {
             url_port: None,
             version_comment: String::new(),
             wsrep_on: false,
+            transaction_pooler: None,
         }
     }
 }
@@ -79,6 +86,9 @@ pub async fn detect(db: &DatabaseConnection, url_port: Option<u16>) -> Result<Pr
             probe.in_recovery = text(1) == "true";
             probe.server_port = text(2).parse().ok();
             probe.version_num = text(3).parse().ok();
+            if probe.server_port.is_some() && probe.server_port != url_port {
+                probe.transaction_pooler = Some(pooler_console(&pool.connect_options()).await);
+            }
         }
         Backend::MySql if pooled => {
             let row = db
@@ -106,6 +116,37 @@ pub async fn detect(db: &DatabaseConnection, url_port: Option<u16>) -> Result<Pr
         _ => {}
     }
     Ok(probe)
+}
+
+/// Whether what forwards this connection pools transactions: asked through
+/// PgBouncer's admin console, the database `pgbouncer` at the same address.
+/// PostgreSQL itself (behind a TCP proxy such as HAProxy) answers that no
+/// such database exists: not a pooler. The console's `SHOW CONFIG` tells
+/// PgBouncer's `pool_mode`; session pooling keeps sessions. Anything else
+/// (the console refuses this user, a timeout) leaves the safe answer: a
+/// transaction pooler.
+async fn pooler_console(options: &sqlx::postgres::PgConnectOptions) -> bool {
+    use sqlx::{ConnectOptions as _, Connection as _, Row as _};
+    let console = options.clone().database("pgbouncer");
+    let connect = tokio::time::timeout(Duration::from_secs(3), console.connect());
+    let mut conn = match connect.await {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(sqlx::Error::Database(e))) if e.code().as_deref() == Some("3D000") => return false,
+        _ => return true,
+    };
+    let rows = sqlx::raw_sql("SHOW CONFIG").fetch_all(&mut conn).await;
+    let _ = conn.close().await;
+    let Ok(rows) = rows else {
+        // A database really named `pgbouncer` on PostgreSQL itself.
+        return false;
+    };
+    let mode = rows.iter().find_map(|r| {
+        let key = r.try_get::<String, _>(0).ok()?;
+        (key == "pool_mode")
+            .then(|| r.try_get::<String, _>(1).ok())
+            .flatten()
+    });
+    mode.as_deref() != Some("session")
 }
 
 fn cache() -> &'static Mutex<HashMap<String, &'static Flavour>> {

@@ -660,7 +660,9 @@ impl Context {
     }
 
     pub fn url(&self) -> anyhow::Result<DatabaseUrl> {
-        Ok(DatabaseUrl::resolve(self.database_url.as_deref())?)
+        let db = &self.settings.database;
+        Ok(DatabaseUrl::resolve(self.database_url.as_deref())?
+            .with_settings(db.flavour.clone(), db.direct_url.clone()))
     }
 
     pub async fn connect(
