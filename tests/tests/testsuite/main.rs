@@ -95,3 +95,4 @@ mod sqlite_lock;
 mod cluster_galera;
 mod cluster_patroni;
 mod cluster_pgbouncer;
+mod cluster_standby;
