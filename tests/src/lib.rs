@@ -16,6 +16,7 @@
 //! cannot reach it fails and says so; it never passes silently.
 
 pub mod changes;
+pub mod cluster;
 pub mod fixtures;
 pub mod galera;
 pub mod legacy;

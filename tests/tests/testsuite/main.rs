@@ -94,3 +94,5 @@ mod sqlite_lock;
 // Clusters and poolers, each started for real by the test.
 mod cluster_galera;
 mod cluster_patroni;
+mod cluster_pgbouncer;
+mod cluster_standby;

@@ -1,0 +1,150 @@
+//! A read-only hot standby (`tests::cluster::Replicated`: a primary made
+//! with initdb and a standby made with `pg_basebackup -R`, streaming),
+//! started by each test:
+//!
+//! - `app --migrate-only` against the standby (`STANDBY_WAIT_SECS=3`)
+//!   exits non-zero with one line saying it is a read-only standby, never
+//!   tries the DDL, and writes nothing on the primary;
+//! - a boot against the standby waits while the primary is migrated, then
+//!   serves once replication brings the migrations;
+//! - `autogen upgrade` against the standby fails in one line, exit 2.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::cli_common::Autogen;
+use tests::cluster::{REPLICATED_DB, Replicated};
+use tests::support::{App, Exit, Server, free_port, http, query_strings, temp_dir, wait_for};
+
+const RUN: Duration = Duration::from_secs(40);
+
+fn pair() -> Replicated {
+    Replicated::start().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// User tables on the server at `url`.
+fn user_tables(url: &str) -> Vec<String> {
+    query_strings(
+        url,
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+    )
+}
+
+fn assert_read_only_refusal(exit: &Exit, what: &str) {
+    assert!(!exit.success(), "{what} exits 0:\n{}", exit.log);
+    let lower = exit.log.to_lowercase();
+    assert!(
+        !lower.contains("cannot execute") && !lower.contains("read-only transaction"),
+        "{what} tried the DDL on the standby:\n{}",
+        exit.log
+    );
+    let errors = exit.lines_with("ERROR");
+    assert_eq!(errors.len(), 1, "{what}: one error line:\n{}", exit.log);
+    let line = errors[0].to_lowercase();
+    assert!(
+        line.contains("read-only") && (line.contains("standby") || line.contains("replica")),
+        "{what}: the error line does not say read-only standby/replica: {}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_boot_against_a_standby_does_not_migrate_it_and_says_so_in_one_line() {
+    let pg = pair();
+    let dir = temp_dir();
+    let exit = App::new(dir.path())
+        .database(&pg.standby_url(REPLICATED_DB))
+        .env("STANDBY_WAIT_SECS", "3")
+        .migrate_only()
+        .run(RUN);
+    assert_read_only_refusal(&exit, "app --migrate-only against the standby");
+    assert!(
+        exit.elapsed < Duration::from_secs(20),
+        "the boot waited {:?} for STANDBY_WAIT_SECS=3",
+        exit.elapsed
+    );
+    assert_eq!(
+        user_tables(&pg.primary_url(REPLICATED_DB)),
+        Vec::<String>::new(),
+        "a boot against the standby wrote on the primary"
+    );
+    assert_eq!(
+        user_tables(&pg.standby_url(REPLICATED_DB)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_boot_against_a_standby_serves_once_the_primary_is_migrated() {
+    let pg = pair();
+    let dir = temp_dir();
+    let port = free_port();
+    let mut running = App::new(dir.path())
+        .database(&pg.standby_url(REPLICATED_DB))
+        .env("STANDBY_WAIT_SECS", "30")
+        .env("PORT", port.to_string())
+        .spawn();
+    // It waits (it says so) instead of migrating or failing.
+    let waiting = wait_for(Duration::from_secs(20), Duration::from_millis(50), || {
+        if running.has_exited() {
+            return Some(false);
+        }
+        running
+            .log()
+            .contains("a read-only replica: not migrating it")
+            .then_some(true)
+    });
+    assert_eq!(
+        waiting,
+        Some(true),
+        "the standby boot does not say it waits:\n{}",
+        running.log()
+    );
+
+    let primary = App::new(dir.path())
+        .database(&pg.primary_url(REPLICATED_DB))
+        .migrate_only()
+        .run(RUN);
+    primary.assert_success("app --migrate-only on the primary");
+
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let answered = wait_for(Duration::from_secs(30), Duration::from_millis(50), || {
+        if running.has_exited() {
+            return Some(None);
+        }
+        http::get(addr, "/runbooks").ok().map(Some)
+    });
+    let server = Server { running, addr };
+    let Some(Some(r)) = answered else {
+        let exit = server.running.kill();
+        panic!(
+            "the standby boot does not serve after the primary was migrated:\n{}",
+            exit.log
+        );
+    };
+    assert_eq!(r.status, 200, "GET /runbooks on the standby app: {r:?}");
+    assert_eq!(r.json(), serde_json::json!([]), "{r:?}");
+    let exit = server.stop(Duration::from_secs(20));
+    assert!(
+        !exit.log.to_lowercase().contains("read-only transaction"),
+        "the standby boot tried to write:\n{}",
+        exit.log
+    );
+}
+
+#[test]
+fn autogen_upgrade_against_a_standby_fails_in_one_line() {
+    let pg = pair();
+    let run = Autogen::new(&pg.standby_url(REPLICATED_DB)).run(&["upgrade"]);
+    let line = run.one_line_error().to_lowercase();
+    assert!(
+        line.contains("read-only"),
+        "the error does not say read-only: {run}"
+    );
+    assert!(!line.contains("cannot execute"), "{run}");
+    assert_eq!(
+        user_tables(&pg.primary_url(REPLICATED_DB)),
+        Vec::<String>::new()
+    );
+}
