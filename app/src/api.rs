@@ -13,8 +13,8 @@ use axum::{Json, Router};
 use entity::runbook;
 use migration::Migrator;
 use sea_orm_migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -23,7 +23,9 @@ use tracing::Level;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
+    /// Where requests are served through (behind a transaction pooler, each
+    /// statement commits before the request answers).
+    pub db: runtime::ServingConnection,
     pub url: DatabaseUrl,
 }
 
@@ -121,8 +123,9 @@ impl From<JsonRejection> for ApiError {
 type ApiResult<T> = Result<T, ApiError>;
 
 async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let status = runtime::read_status::<Migrator>(&state.db)
+    let status = runtime::checksum::read_applied(&state.db)
         .await
+        .map(|rows| runtime::checksum::status_of::<Migrator>(&rows))
         .map_err(|e| {
             // The detail is for the log; callers learn only that it failed.
             tracing::error!("health: cannot read the migration status: {e}");

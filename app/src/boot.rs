@@ -61,6 +61,20 @@ pub async fn boot(opts: &BootOptions) -> Option<AppState> {
     } else {
         tracing::info!("AUTO_MIGRATE=false: skipping migrations");
     }
+    // Behind a transaction pooler, requests get a pool of their own whose
+    // every statement commits before it answers (see `ServingConnection`).
+    let db = match runtime::connect_serving(db, &url).await {
+        Ok(db) => db,
+        Err(e) => {
+            tracing::error!("❌ Cannot serve: {e}");
+            return None;
+        }
+    };
+    if db.is_pinned() {
+        tracing::info!(
+            "Serving through a transaction pooler: each statement runs in a transaction of its own"
+        );
+    }
     Some(AppState { db, url })
 }
 

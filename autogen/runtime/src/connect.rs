@@ -10,6 +10,7 @@ use crate::RuntimeError;
 use crate::config::{Backend, DatabaseUrl};
 use crate::error::one_line;
 use crate::flavour::{self, Flavour};
+use crate::serving::ServingConnection;
 use crate::wait::deadline_after;
 
 fn options(url: &DatabaseUrl, _flavour: &Flavour) -> ConnectOptions {
@@ -238,11 +239,63 @@ pub struct MigrationConnection {
 }
 
 impl MigrationConnection {
+    /// Close the pool once its last checkout is back: behind a transaction
+    /// pooler that checkout's `COMMIT` is sent as it goes back, and closing
+    /// the pool first would roll it back (see [`settle`]).
     pub async fn close(self) {
         if self.owned {
+            settle(&self.conn).await;
             let _ = self.conn.close().await;
         }
     }
+}
+
+/// How long [`settle`] waits for checkouts still going back to the pool.
+const SETTLE_WITHIN: Duration = Duration::from_secs(10);
+
+/// Wait (at most [`SETTLE_WITHIN`]) until every connection of a pool made
+/// by [`open_pooled`] is back in it: sqlx runs the release hook, the
+/// checkout's `COMMIT`, in a task after the connection is dropped, and a
+/// pool closed before that task runs closes the connection instead, which
+/// rolls the checkout back. No-op for every other pool.
+pub(crate) async fn settle(db: &DatabaseConnection) {
+    let sea_orm::DatabaseConnectionType::SqlxPostgresPoolConnection(_) = &db.inner else {
+        return;
+    };
+    let pool = db.get_postgres_connection_pool();
+    let deadline = deadline_after(SETTLE_WITHIN);
+    while pool.num_idle() < pool.size() as usize && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// The connection to serve requests through (see [`ServingConnection`]):
+/// `db` itself on a server that keeps sessions; behind a transaction
+/// pooler a plain pool (no checkout hooks, sqlx's statement cache off) on
+/// which every statement is its own transaction, committed before its
+/// result returns, and `db` (the boot's pool) is closed.
+pub async fn connect_serving(
+    db: DatabaseConnection,
+    url: &DatabaseUrl,
+) -> Result<ServingConnection, RuntimeError> {
+    if url.backend() != Backend::Postgres {
+        return Ok(ServingConnection::direct(db));
+    }
+    let flavour = flavour::for_url(url).await?;
+    if flavour.caps.named_prepared_statements {
+        return Ok(ServingConnection::direct(db));
+    }
+    let mut opts = options(url, flavour);
+    opts.map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0));
+    let serving = Database::connect(opts)
+        .await
+        .map_err(|e| RuntimeError::Connect {
+            url: url.redacted(),
+            reason: one_line(&e),
+        })?;
+    settle(&db).await;
+    let _ = db.close().await;
+    Ok(ServingConnection::pinned(serving))
 }
 
 impl std::ops::Deref for MigrationConnection {

@@ -22,6 +22,7 @@ pub mod online;
 pub mod precheck;
 pub mod progress;
 pub mod report;
+mod serving;
 pub mod sqlite;
 mod squash;
 mod status;
@@ -32,11 +33,13 @@ pub use apply::{
     resolve, run_migration, stamp,
 };
 pub use connect::{
-    MigrationConnection, connect, connect_for_migrations, connect_with_retry, connect_within,
+    MigrationConnection, connect, connect_for_migrations, connect_serving, connect_with_retry,
+    connect_within,
 };
 pub use error::{DbErrorKind, RuntimeError, db_code, db_error_kind};
 pub use flavour::{Capabilities, Flavour, LockKind};
 pub use lock::MigrationLock;
+pub use serving::ServingConnection;
 pub use squash::{Squashed, stamp_squashed};
 pub use status::{MIGRATION_TABLE, SquashState, Status, read_status};
 pub use wait::DEFAULT_LOCK_TIMEOUT;
