@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crate::cli_common::{Autogen, Run};
 use serde_json::json;
 use tests::cluster::PgBouncer;
-use tests::support::{App, MIGRATED_OK, PgDatabase, query_strings, summarize, temp_dir, wait_for};
+use tests::support::{App, MIGRATED_OK, PgDatabase, query_strings, summarize, temp_dir};
 
 const BOOTS: usize = 8;
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
