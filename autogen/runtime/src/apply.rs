@@ -201,6 +201,7 @@ pub async fn apply_steps<M: MigratorTrait>(
             .find(|m| m.name() == name)
             .ok_or_else(|| RuntimeError::UnknownRevision(name.clone()))?;
         crate::capacity::check(db, migration.as_ref(), direction).await?;
+        crate::flavour::wait_for_replay(db, flavour, &previous, name).await?;
         let started = Instant::now();
         if !flavour.caps.transactional_ddl
             && !flavour.transactional(migration.as_ref())

@@ -105,6 +105,20 @@ pub enum RuntimeError {
         "migration {name} runs outside a transaction, which needs a session of its own, and {url} is a transaction pooler (each transaction may run on another server connection): set DIRECT_DATABASE_URL (or `[database] direct_url` in autogen.toml) to the server's own address for migrations"
     )]
     NeedsSession { name: String, url: String },
+    #[error(
+        "not running migration {next}: after {waited:?} these standbys have still not replayed {previous} (the primary is at WAL {lsn}): {standbys}; check their replication, or raise AUTOGEN_WAIT_FOR_STANDBYS"
+    )]
+    StandbysBehind {
+        previous: String,
+        next: String,
+        lsn: String,
+        standbys: String,
+        waited: Duration,
+    },
+    #[error(
+        "AUTOGEN_WAIT_FOR_STANDBYS is `{0}`: give the most seconds to wait for standbys before each migration, e.g. 30 (0: do not wait)"
+    )]
+    BadWaitForStandbys(String),
     #[error(transparent)]
     Capacity(#[from] crate::capacity::CapacityError),
     #[error("database error: {0}")]

@@ -7,14 +7,20 @@
 //!   tries the DDL, and writes nothing on the primary;
 //! - a boot against the standby waits while the primary is migrated, then
 //!   serves once replication brings the migrations;
-//! - `autogen upgrade` against the standby fails in one line, exit 2.
+//! - `autogen upgrade` against the standby fails in one line, exit 2;
+//! - with `AUTOGEN_WAIT_FOR_STANDBYS`, a migration on the primary waits for
+//!   the standby to replay the previous one: with the standby's replay
+//!   paused the boot stops before the next migration in one line (nothing
+//!   of it applied); resumed, the next boot applies the rest.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::cli_common::Autogen;
 use tests::cluster::{REPLICATED_DB, Replicated};
-use tests::support::{App, Exit, Server, free_port, http, query_strings, temp_dir, wait_for};
+use tests::support::{
+    App, Exit, Server, execute, free_port, http, query_strings, temp_dir, wait_for,
+};
 
 const RUN: Duration = Duration::from_secs(40);
 
@@ -146,5 +152,96 @@ fn autogen_upgrade_against_a_standby_fails_in_one_line() {
     assert_eq!(
         user_tables(&pg.primary_url(REPLICATED_DB)),
         Vec::<String>::new()
+    );
+}
+
+fn versions() -> Vec<String> {
+    use sea_orm_migration::MigratorTrait;
+    let mut v: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn recorded(url: &str) -> Vec<String> {
+    query_strings(url, "SELECT version FROM seaql_migrations ORDER BY version")
+}
+
+#[test]
+fn with_wait_for_standbys_a_migration_waits_until_the_standby_replayed_the_previous_one() {
+    let pg = pair();
+    let primary = pg.primary_url(REPLICATED_DB);
+    let standby = pg.standby_url(REPLICATED_DB);
+    let all = versions();
+    assert!(
+        all.len() >= 2,
+        "the history has fewer than two migrations: {all:?}"
+    );
+    let first = &all[0];
+    Autogen::new(&primary).run(&["upgrade", first]).ok();
+    let replayed = wait_for(Duration::from_secs(20), Duration::from_millis(50), || {
+        (recorded(&standby) == [first.clone()]).then_some(())
+    });
+    assert!(replayed.is_some(), "the standby never replays {first}");
+
+    // The standby stops replaying: the boot must not run the next migration.
+    execute(&standby, "SELECT pg_wal_replay_pause()");
+    let dir = temp_dir();
+    let exit = App::new(dir.path())
+        .database(&primary)
+        .env("AUTOGEN_WAIT_FOR_STANDBYS", "2")
+        .migrate_only()
+        .run(RUN);
+    assert!(
+        !exit.success(),
+        "the boot exits 0 with a paused standby:\n{}",
+        exit.log
+    );
+    let errors = exit.lines_with("ERROR");
+    assert_eq!(errors.len(), 1, "one error line:\n{}", exit.log);
+    assert!(
+        errors[0].contains("AUTOGEN_WAIT_FOR_STANDBYS")
+            && errors[0].contains(&format!("not running migration {}", all[1])),
+        "the error does not name the setting and the migration held back: {}",
+        errors[0]
+    );
+    assert_eq!(recorded(&primary), vec![first.clone()], "{}", exit.log);
+
+    // Replay resumes: the next boot waits as needed and applies the rest.
+    execute(&standby, "SELECT pg_wal_replay_resume()");
+    let exit = App::new(dir.path())
+        .database(&primary)
+        .env("AUTOGEN_WAIT_FOR_STANDBYS", "30")
+        .migrate_only()
+        .run(RUN);
+    exit.assert_success("the boot after the standby resumed");
+    assert_eq!(recorded(&primary), all);
+    let caught_up = wait_for(Duration::from_secs(20), Duration::from_millis(50), || {
+        (recorded(&standby) == all).then_some(())
+    });
+    assert!(caught_up.is_some(), "the standby never replays the history");
+}
+
+#[test]
+fn a_malformed_wait_for_standbys_is_refused_in_one_line_before_anything_runs() {
+    let dir = temp_dir();
+    let exit = App::new(dir.path())
+        .env("AUTOGEN_WAIT_FOR_STANDBYS", "soon")
+        .migrate_only()
+        .run(RUN);
+    assert!(!exit.success(), "{}", exit.log);
+    let errors = exit.lines_with("ERROR");
+    assert_eq!(errors.len(), 1, "one error line:\n{}", exit.log);
+    assert!(
+        errors[0].contains("AUTOGEN_WAIT_FOR_STANDBYS is `soon`"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        !exit.log.contains("Applied migration"),
+        "a migration ran:\n{}",
+        exit.log
     );
 }

@@ -23,6 +23,8 @@ mod probe;
 mod sqlite;
 mod standby;
 
+pub(crate) use standby::wait_for_replay;
+
 pub use probe::{
     Probe, detect, for_connection, for_url, for_url_within, lock_timeout_of, remember_lock_timeout,
 };
