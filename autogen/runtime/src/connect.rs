@@ -74,13 +74,21 @@ const CHECKOUT_BEGIN: &str = "BEGIN; DEALLOCATE ALL";
 /// transaction rolls back), and the server connection goes back to the pooler.
 const CHECKOUT_END: &str = "COMMIT";
 
-/// A PostgreSQL pool for a transaction pooler: sqlx's pool with its
-/// statement cache off and every checkout one transaction
-/// ([`CHECKOUT_BEGIN`], [`CHECKOUT_END`]), under sea-orm. sqlx is told of
-/// that transaction once (its depth stays 1), so a sea-orm transaction in a
-/// checkout is a savepoint inside it and its commit keeps the server
-/// connection pinned until the checkout ends. Costs two round trips per
-/// checkout and a prepare per statement (numbers in the flavour's docs).
+/// A PostgreSQL pool for a transaction pooler, for the runtime (boot,
+/// migrations, the CLI): sqlx's pool with its statement cache off and every
+/// checkout one transaction ([`CHECKOUT_BEGIN`], [`CHECKOUT_END`]), under
+/// sea-orm. sqlx is told of that transaction once (its depth stays 1), so a
+/// sea-orm transaction in a checkout is a savepoint inside it and its commit
+/// keeps the server connection pinned until the checkout ends.
+///
+/// The `COMMIT` runs in sqlx's release hook, after the caller has the
+/// result: fine on the migration pool of one connection (each checkout
+/// waits for the previous one's release, and [`MigrationConnection::close`]
+/// waits for the last), not for serving requests, which go through
+/// [`connect_serving`] instead (every statement committed before it
+/// returns). Apply, lock and status are written against sea-orm's
+/// `DatabaseConnection`, which cannot be given that per-statement
+/// transaction, hence the two.
 async fn open_pooled(
     url: &DatabaseUrl,
     opts: &ConnectOptions,

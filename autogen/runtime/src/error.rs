@@ -106,7 +106,7 @@ pub enum RuntimeError {
     )]
     NeedsSession { name: String, url: String },
     #[error(
-        "not running migration {next}: after {waited:?} these standbys have still not replayed {previous} (the primary is at WAL {lsn}): {standbys}; check their replication, or raise AUTOGEN_WAIT_FOR_STANDBYS"
+        "not running migration {next}: after {waited:?} these standbys have still not replayed the primary's WAL up to {lsn} (what it wrote up to {previous}): {standbys}; check their replication, or raise AUTOGEN_WAIT_FOR_STANDBYS"
     )]
     StandbysBehind {
         previous: String,
