@@ -101,7 +101,7 @@ fn main() {
     }
 
     for through in [Path::Direct, Path::Pooler] {
-        let (posts, gets) = api_latency(through.url(&db, &bouncer), runs);
+        let (posts, gets) = api_latency(through.url(&db, &bouncer), &through.to_string(), runs);
         row(&format!("(c) POST /runbooks, {through}"), &posts);
         row(
             &format!("(c) GET /runbooks/{{id}} right after it, {through}"),
@@ -187,7 +187,7 @@ fn pooler(db: &PgDatabase) -> PgBouncer {
 }
 
 /// Per run: the median latency of a POST and of the GET right after it.
-fn api_latency(url: &str, runs: usize) -> (Vec<Duration>, Vec<Duration>) {
+fn api_latency(url: &str, tag: &str, runs: usize) -> (Vec<Duration>, Vec<Duration>) {
     let dir = temp_dir();
     let port = free_port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -213,8 +213,7 @@ fn api_latency(url: &str, runs: usize) -> (Vec<Duration>, Vec<Duration>) {
         let mut get = Vec::with_capacity(REQUESTS);
         for _ in 0..REQUESTS {
             n += 1;
-            let body =
-                json!({"name": format!("bench {n} {}", std::process::id()), "category": "ops"});
+            let body = json!({"name": format!("bench {tag} {n} {}", std::process::id()), "category": "ops"});
             let started = Instant::now();
             let created = http::send_json(addr, "POST", "/runbooks", &body).expect("POST");
             post.push(started.elapsed());
