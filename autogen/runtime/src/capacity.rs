@@ -147,6 +147,23 @@ pub async fn check(
     refuse_above(migration.name(), need, tables, table)
 }
 
+/// The locks `migration` would take in one transaction (estimated as
+/// [`check`] does) and the tables it creates or drops; `None` where that
+/// cannot be told (not PostgreSQL, not transactional, not recordable).
+pub async fn need(
+    db: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Option<(u64, usize)> {
+    if db.get_database_backend() != DbBackend::Postgres
+        || !crate::bookkeeping::transactional(migration, DbBackend::Postgres)
+        || !crate::progress::can_track()
+    {
+        return None;
+    }
+    record(db, migration, direction).await.map(|s| estimate(&s))
+}
+
 /// The refusal when `need` locks do not fit in `table`.
 pub fn refuse_above(
     name: &str,

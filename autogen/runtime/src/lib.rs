@@ -29,8 +29,8 @@ mod status;
 mod wait;
 
 pub use apply::{
-    Applied, Direction, DryRun, Target, apply_steps, dry_run_up, plan_downgrade, plan_upgrade,
-    resolve, run_migration, stamp,
+    Applied, Direction, DryRun, Target, WholeRun, apply_steps, apply_steps_whole, dry_run_up,
+    plan_downgrade, plan_upgrade, resolve, run_migration, stamp, why_not_whole,
 };
 pub use connect::{
     MigrationConnection, connect, connect_for_migrations, connect_serving, connect_with_retry,
@@ -77,6 +77,9 @@ pub struct UpgradeReport {
     pub head: Option<String>,
     /// Squashed revisions whose rows were replaced by the squash base (0: none).
     pub squash_stamped: usize,
+    /// [`upgrade_to_head_whole`]: why the run was applied one migration
+    /// at a time rather than in one transaction (`None`: it was not).
+    pub split: Option<String>,
 }
 
 /// Bring the database to head: the boot path of `app`.
@@ -112,6 +115,29 @@ pub async fn upgrade_to_head_with<M: MigratorTrait + Squashed>(
     lock_timeout: Duration,
     on_edited: checksum::OnEdited,
 ) -> Result<UpgradeReport, RuntimeError> {
+    upgrade::<M>(db, url, lock_timeout, on_edited, false).await
+}
+
+/// [`upgrade_to_head_with`], all or nothing where the backend allows: the
+/// pending migrations run in one transaction ([`apply_steps_whole`]), so a
+/// failure leaves the database at the revision it started from. What a
+/// fleet target does; [`UpgradeReport::split`] says when it could not be.
+pub async fn upgrade_to_head_whole<M: MigratorTrait + Squashed>(
+    db: &DatabaseConnection,
+    url: &DatabaseUrl,
+    lock_timeout: Duration,
+    on_edited: checksum::OnEdited,
+) -> Result<UpgradeReport, RuntimeError> {
+    upgrade::<M>(db, url, lock_timeout, on_edited, true).await
+}
+
+async fn upgrade<M: MigratorTrait + Squashed>(
+    db: &DatabaseConnection,
+    url: &DatabaseUrl,
+    lock_timeout: Duration,
+    on_edited: checksum::OnEdited,
+    whole: bool,
+) -> Result<UpgradeReport, RuntimeError> {
     let rows = checksum::read_applied(db).await?;
     let status = checksum::status_of::<M>(&rows);
     status.check_known()?;
@@ -138,7 +164,12 @@ pub async fn upgrade_to_head_with<M: MigratorTrait + Squashed>(
                 status = read_status::<M>(&conn).await?;
             }
             let steps = plan_upgrade(&status, None)?;
-            let applied = apply_steps::<M>(&conn, &steps, Direction::Up).await?;
+            let (applied, split) = if whole {
+                let run = apply_steps_whole::<M>(&conn, &steps, Direction::Up).await?;
+                (run.applied, run.split)
+            } else {
+                (apply_steps::<M>(&conn, &steps, Direction::Up).await?, None)
+            };
             if squash_stamped > 0 {
                 // The squash base was recorded without running: record its checksum too.
                 let rows = checksum::read_applied(&*conn).await?;
@@ -154,6 +185,7 @@ pub async fn upgrade_to_head_with<M: MigratorTrait + Squashed>(
                 applied,
                 head,
                 squash_stamped,
+                split,
             })
         }
         .await;

@@ -27,7 +27,26 @@ use crate::flavour::{self, LockKind};
 use crate::wait::deadline_after;
 
 /// Advisory lock key: "autogen!" as a big-endian i64, fixed so every replica agrees.
+/// It is the key of the `public` schema; see [`pg_lock_key_sql`].
 pub(crate) const PG_LOCK_KEY: i64 = 0x6175_746f_6765_6e21;
+/// The advisory lock key of the session's schema, as an SQL expression.
+/// Advisory locks are already per database; within one, each schema (a
+/// schema-per-tenant fleet's tenant) has its own key, so that tenants of
+/// one database migrate side by side while one tenant stays exclusive
+/// (a fleet run and an app boot on it never both apply). The schema is
+/// `current_schema()`, the first existing schema of the `search_path`, or
+/// the `search_path` itself while none exists yet. `public` keeps the fixed
+/// key [`PG_LOCK_KEY`], as earlier versions took it for every schema: an
+/// app on the default schema and this version still exclude each other.
+/// Other schemas get the fixed key XOR `hashtextextended(schema, 0)`
+/// (stable across servers and platforms: hash partitioning relies on it).
+pub(crate) fn pg_lock_key_sql() -> String {
+    format!(
+        "(SELECT CASE WHEN s = 'public' THEN {PG_LOCK_KEY}::bigint \
+         ELSE {PG_LOCK_KEY}::bigint # hashtextextended(s, 0) END \
+         FROM (SELECT coalesce(current_schema(), current_setting('search_path')) AS s) AS autogen_schema)"
+    )
+}
 /// MySQL's named locks are server-wide: the name carries the database (hashed,
 /// as names are limited to 64 characters), so that databases on one server
 /// do not wait for each other.
@@ -36,8 +55,9 @@ const MYSQL_LOCK_NAME: &str = "CONCAT('autogen_migrations:', SHA1(DATABASE()))";
 /// A held migration lock; [`MigrationLock::release`] gives it back (dropping
 /// it does too, when the connection or file closes).
 pub enum MigrationLock {
-    /// A session lock (advisory or `GET_LOCK`) held by this connection.
-    Server(DatabaseConnection),
+    /// A session lock (advisory or `GET_LOCK`) held by this connection;
+    /// on PostgreSQL, the advisory key it holds (the schema's).
+    Server(DatabaseConnection, Option<i64>),
     File(File),
     /// A lease row on MariaDB Galera, where `GET_LOCK` is node-local (see `lease`).
     Lease(crate::lease::LeaseLock),
@@ -96,11 +116,10 @@ impl MigrationLock {
 
     pub async fn release(self) {
         match self {
-            Self::Server(conn) => {
-                let sql = if conn.get_database_backend() == DbBackend::Postgres {
-                    format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})")
-                } else {
-                    format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})")
+            Self::Server(conn, key) => {
+                let sql = match key {
+                    Some(key) => format!("SELECT pg_advisory_unlock({key})"),
+                    None => format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})"),
                 };
                 if let Err(e) = conn.execute_unprepared(&sql).await {
                     tracing::warn!(
@@ -147,6 +166,7 @@ async fn acquire_server(
             .map(MigrationLock::Lease);
     }
     let millis = timeout.min(MAX_WAIT).as_millis().max(1);
+    let mut key = None;
     let acquired = if kind == LockKind::SessionAdvisory {
         // Nor may the server close it: a server-wide `idle_session_timeout`
         // (PostgreSQL 14+, common on managed services) would end the idle
@@ -155,10 +175,14 @@ async fn acquire_server(
         let _ = conn
             .execute_unprepared("SET idle_session_timeout = 0")
             .await;
+        // The key is read once and held as a number: unlocking must name
+        // the key that was locked even if the migration creates the schema.
+        let schema_key = pg_lock_key(&conn).await?;
+        key = Some(schema_key);
         conn.execute_unprepared(&format!("SET lock_timeout = {millis}"))
             .await?;
         let res = conn
-            .execute_unprepared(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})"))
+            .execute_unprepared(&format!("SELECT pg_advisory_lock({schema_key})"))
             .await;
         conn.execute_unprepared("SET lock_timeout = 0").await?;
         match res {
@@ -177,11 +201,26 @@ async fn acquire_server(
         row.and_then(|r| r.try_get::<Option<i64>>("", "got").ok().flatten()) == Some(1)
     };
     if acquired {
-        Ok(MigrationLock::Server(conn))
+        Ok(MigrationLock::Server(conn, key))
     } else {
         let _ = conn.close().await;
         Err(RuntimeError::LockTimeout(timeout))
     }
+}
+
+/// The advisory lock key of `conn`'s schema ([`pg_lock_key_sql`]).
+pub(crate) async fn pg_lock_key<C: ConnectionTrait>(conn: &C) -> Result<i64, RuntimeError> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT {} AS key", pg_lock_key_sql()),
+        ))
+        .await
+        .map_err(|e| RuntimeError::Lock(one_line(&e)))?;
+    row.and_then(|r| r.try_get::<i64>("", "key").ok())
+        .ok_or_else(|| {
+            RuntimeError::Lock("the schema's advisory lock key could not be read".into())
+        })
 }
 
 async fn acquire_file(path: PathBuf, timeout: Duration) -> Result<MigrationLock, RuntimeError> {

@@ -1,6 +1,6 @@
 //! Fleet benchmark: one one-column migration across 200 tenant databases
 //! (PostgreSQL) and across 200 schemas of one database, at `--parallel` 1,
-//! 4 and 16, through the fleet runner and the runtime's upgrade path (what
+//! 4 and 16, through the fleet runner and `fleet::upgrade_target` (what
 //! `autogen upgrade --fleet` runs per target: connect, lock, apply, close).
 //! Prints wall time, speed-up over parallel 1, time per tenant, the peak of
 //! connections (pg_stat_activity, sampled every 10 ms) and the process's
@@ -139,18 +139,12 @@ async fn upgrade_all<M: MigratorTrait + autogen_runtime::Squashed>(
         |i| {
             let t = &targets[i];
             async move {
-                let db = autogen_runtime::connect_within(&t.url, Duration::from_secs(10))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let r = autogen_runtime::upgrade_to_head_with::<M>(
-                    &db,
-                    &t.url,
-                    Duration::from_secs(60),
-                    OnEdited::Refuse,
-                )
-                .await;
-                let _ = db.close().await;
-                r.map(|r| r.applied.len()).map_err(|e| e.to_string())
+                let r =
+                    fleet::upgrade_target::<M>(t, Duration::from_secs(60), OnEdited::Refuse).await;
+                match r.error {
+                    Some(e) => Err(e),
+                    None => Ok(r.applied.len()),
+                }
             }
         },
         |r: &Result<usize, String>| r.is_err(),

@@ -616,3 +616,251 @@ mod lock_capacity {
         });
     }
 }
+
+/// Schema tenants of one database each have their own migration lock (keyed
+/// by the schema): two of them lock side by side, while one schema stays
+/// exclusive, so a fleet run and an app boot on one tenant never both
+/// apply and the other tenants go on.
+#[test]
+fn schemas_of_one_database_lock_apart_and_one_schema_stays_exclusive() {
+    use autogen_runtime::config::DatabaseUrl;
+    use autogen_runtime::{MigrationLock, RuntimeError};
+    use seaorm_autogen::fleet::Target;
+
+    let db = PgDatabase::create();
+    support::execute(
+        db.url(),
+        "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; \
+         CREATE TABLE tenants (schema_name text); INSERT INTO tenants VALUES ('tenant_a'), ('tenant_b')",
+    );
+    let base = DatabaseUrl::parse(db.url(), "test").expect("URL");
+    let schema = |s: &str| Target::schema(&base, s).expect("schema target").url;
+    support::block_on(async {
+        let a = MigrationLock::acquire(&schema("tenant_a"), Duration::from_secs(5))
+            .await
+            .expect("tenant_a's lock");
+        let started = Instant::now();
+        let b = MigrationLock::acquire(&schema("tenant_b"), Duration::from_secs(5))
+            .await
+            .expect("tenant_b is not blocked by tenant_a");
+        assert!(started.elapsed() < Duration::from_secs(2), "no wait");
+        let again = MigrationLock::acquire(&schema("tenant_a"), Duration::from_secs(1)).await;
+        assert!(
+            matches!(again, Err(RuntimeError::LockTimeout(_))),
+            "the same schema stays exclusive: {:?}",
+            again.err()
+        );
+        // The default schema keeps the key earlier versions took.
+        let public = MigrationLock::acquire(&base, Duration::from_secs(5))
+            .await
+            .expect("public is apart from the tenants");
+        public.release().await;
+        b.release().await;
+        a.release().await;
+        let again = MigrationLock::acquire(&schema("tenant_a"), Duration::from_secs(1))
+            .await
+            .expect("released: the unlock named the key that was locked");
+        again.release().await;
+    });
+
+    // Through the CLI: an app booting on tenant_a holds its lock (the key
+    // as the runtime computes it); the fleet brings tenant_b to head and
+    // leaves tenant_a to its holder.
+    let held = cli_common::HeldPg::new(
+        db.url(),
+        "SET search_path TO tenant_a; SELECT pg_advisory_lock(7022647215779048993::bigint # hashtextextended('tenant_a', 0))",
+        false,
+    );
+    let ag = Autogen::new(db.url());
+    let query = "SELECT schema_name FROM tenants ORDER BY 1";
+    let run = ag.run(&[
+        "upgrade",
+        "--fleet-query",
+        query,
+        "--parallel",
+        "2",
+        "--continue-on-error",
+        "--lock-timeout",
+        "1",
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        line(&run, "tenant_a").contains("the migration lock is held by another process"),
+        "{run}"
+    );
+    assert!(line(&run, "tenant_b").contains(HEAD), "{run}");
+    let rows = |s: &str| {
+        support::query_strings(
+            db.url(),
+            &format!(
+                "SELECT count(*)::text FROM information_schema.tables WHERE table_schema = '{s}' AND table_name = 'seaql_migrations'"
+            ),
+        )
+    };
+    assert_eq!(rows("tenant_a"), ["0"], "nothing applied beside the holder");
+    assert_eq!(rows("tenant_b"), ["1"]);
+    held.release();
+    ag.run(&["upgrade", "--fleet-query", query]).ok();
+    assert_eq!(
+        support::query_strings(db.url(), "SELECT version FROM tenant_a.seaql_migrations"),
+        [HEAD]
+    );
+}
+
+/// A fleet target is all or nothing where the backend has transactional
+/// DDL: a target whose third pending migration fails is left at the
+/// revision it started from (no table, no bookkeeping or checksum row of
+/// the run). On MySQL the report says what was kept and why.
+mod whole_target {
+    use autogen_runtime::Squashed;
+    use autogen_runtime::checksum::OnEdited;
+    use autogen_runtime::config::DatabaseUrl;
+    use sea_orm_migration::sea_orm::{ConnectionTrait, DbErr};
+    use sea_orm_migration::{MigrationName, MigrationTrait, MigratorTrait, SchemaManager};
+    use seaorm_autogen::fleet::{Report, State, Target, TargetReport, upgrade_target};
+    use std::time::Duration;
+    use tests::support::{self, MyDatabase, PgDatabase, SqliteFile};
+
+    const NAMES: [&str; 3] = [
+        "m20260101_000001_whole_one",
+        "m20260101_000002_whole_two",
+        "m20260101_000003_whole_broken",
+    ];
+
+    /// Migration `i`: creates `whole_<i>`; the third creates `whole_0` again, which fails.
+    struct Step(usize);
+
+    impl MigrationName for Step {
+        fn name(&self) -> &str {
+            NAMES[self.0]
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Step {
+        async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            let table = if self.0 == 2 { 0 } else { self.0 };
+            m.get_connection()
+                .execute_unprepared(&format!("CREATE TABLE whole_{table} (id integer)"))
+                .await
+                .map(|_| ())
+        }
+        async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            m.get_connection()
+                .execute_unprepared(&format!("DROP TABLE whole_{}", self.0))
+                .await
+                .map(|_| ())
+        }
+    }
+
+    /// All three (the last fails).
+    struct Broken;
+    impl MigratorTrait for Broken {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            (0..3).map(|i| Box::new(Step(i)) as _).collect()
+        }
+    }
+    impl Squashed for Broken {}
+
+    /// The first two.
+    struct Good;
+    impl MigratorTrait for Good {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            (0..2).map(|i| Box::new(Step(i)) as _).collect()
+        }
+    }
+    impl Squashed for Good {}
+
+    fn upgrade<M: MigratorTrait + Squashed>(url: &str) -> TargetReport {
+        let target = Target::database(DatabaseUrl::parse(url, "test").expect("URL"));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(upgrade_target::<M>(
+            &target,
+            Duration::from_secs(5),
+            OnEdited::Refuse,
+        ))
+    }
+
+    /// The rows of a bookkeeping table (both have `version`).
+    fn count(url: &str, table: &str) -> usize {
+        support::query_strings(url, &format!("SELECT version FROM {table}")).len()
+    }
+
+    /// The broken run leaves `url` untouched; then the good one applies both, in one transaction.
+    fn all_or_nothing(url: &str) {
+        let r = upgrade::<Broken>(url);
+        assert_eq!(r.status, State::Failed, "{r:?}");
+        assert_eq!((&r.before, &r.after), (&None, &None), "{r:?}");
+        assert_eq!(r.atomic, Some(true), "{r:?}");
+        let error = r.error.clone().unwrap_or_default();
+        assert!(
+            error.starts_with(&format!(
+                "migration {} failed and was rolled back, the database stays at base:",
+                NAMES[2]
+            )) && error.contains("the 2 migration(s) before it in this run")
+                && !error.contains("kept"),
+            "{error}"
+        );
+        let tables: Vec<String> = support::tables(url)
+            .into_iter()
+            .filter(|t| t.starts_with("whole_"))
+            .collect();
+        assert!(tables.is_empty(), "nothing of the run is left: {tables:?}");
+        assert_eq!(count(url, "seaql_migrations"), 0);
+        assert_eq!(count(url, "autogen_checksums"), 0);
+        let json = serde_json::to_value(&r).expect("json");
+        assert_eq!(json["atomic"], true, "{json}");
+        let table = Report::new("upgrade", vec![r], None, Duration::ZERO).table();
+        assert!(
+            table.contains("rolled back") && !table.contains("kept"),
+            "{table}"
+        );
+
+        let r = upgrade::<Good>(url);
+        assert_eq!(r.status, State::Ok, "{r:?}");
+        assert_eq!((r.atomic, r.applied.len()), (Some(true), 2), "{r:?}");
+        assert!(r.details.is_empty(), "{r:?}");
+        assert_eq!(count(url, "seaql_migrations"), 2);
+        assert_eq!(count(url, "autogen_checksums"), 2);
+    }
+
+    #[test]
+    fn on_postgres_a_target_whose_third_migration_fails_stays_where_it_started() {
+        let db = PgDatabase::create();
+        all_or_nothing(db.url());
+    }
+
+    #[test]
+    fn on_sqlite_a_target_whose_third_migration_fails_stays_where_it_started() {
+        let file = SqliteFile::create();
+        all_or_nothing(&file.url());
+    }
+
+    #[test]
+    fn on_mysql_the_report_says_which_migrations_were_kept_and_why() {
+        let db = MyDatabase::create();
+        let r = upgrade::<Broken>(db.url());
+        assert_eq!(r.status, State::Failed, "{r:?}");
+        assert_eq!(r.atomic, Some(false), "{r:?}");
+        assert_eq!(r.after.as_deref(), Some(NAMES[1]), "{r:?}");
+        let error = r.error.clone().unwrap_or_default();
+        assert!(
+            error.contains(NAMES[2])
+                && error.ends_with(
+                    "; kept 2 applied migration(s) of this run: the backend has no transactional DDL"
+                ),
+            "{error}"
+        );
+        let json = serde_json::to_value(&r).expect("json");
+        assert_eq!(json["atomic"], false, "{json}");
+        assert!(
+            json["error"].as_str().is_some_and(|e| e.contains("kept 2")),
+            "{json}"
+        );
+        assert_eq!(count(db.url(), "seaql_migrations"), 2);
+    }
+}

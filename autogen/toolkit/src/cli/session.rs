@@ -63,6 +63,19 @@ pub async fn apply<M: MigratorTrait>(
         .map_err(|e| explain(e, ctx))
 }
 
+/// [`apply`], the run in one transaction where the backend allows
+/// ([`runtime::apply_steps_whole`]).
+pub async fn apply_whole<M: MigratorTrait>(
+    conn: &DatabaseConnection,
+    steps: &[String],
+    direction: Direction,
+    ctx: &Context,
+) -> anyhow::Result<runtime::WholeRun> {
+    runtime::apply_steps_whole::<M>(conn, steps, direction)
+        .await
+        .map_err(|e| explain(e, ctx))
+}
+
 /// A failed migration's error, with what to do when it gave up waiting for a table.
 fn explain(e: RuntimeError, ctx: &Context) -> anyhow::Error {
     let text = e.to_string();

@@ -49,6 +49,10 @@ pub struct TargetReport {
     pub after: Option<String>,
     /// Migrations applied (or rolled back) by this run.
     pub applied: Vec<String>,
+    /// `upgrade`/`downgrade`: whether the target's run was one transaction,
+    /// all or nothing (`None`: nothing to run, or not such a command). When
+    /// not, a failure keeps the migrations before it and the error says so.
+    pub atomic: Option<bool>,
     pub at_head: Option<bool>,
     pub millis: Option<u128>,
     /// Why it failed, on one line.
@@ -68,6 +72,7 @@ impl TargetReport {
             before: None,
             after: None,
             applied: Vec::new(),
+            atomic: None,
             at_head: None,
             millis: None,
             error: None,
@@ -250,6 +255,7 @@ mod tests {
             before: before.map(str::to_owned),
             after: after.map(str::to_owned),
             applied: Vec::new(),
+            atomic: None,
             at_head: Some(status == State::Ok),
             millis: Some(1500),
             error: (status == State::Failed).then(|| "migration m2 failed: column exists".into()),

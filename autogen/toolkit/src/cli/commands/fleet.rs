@@ -12,11 +12,12 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::Args;
 use sea_orm_migration::MigratorTrait;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm_migration::sea_orm::DatabaseConnection;
 
 use crate::cli::session::{self, Session};
 use crate::cli::{CONNECT_TIMEOUT, Command, Context, GenerateArgs, Outcome};
 use crate::config::DatabaseUrl;
+use crate::fleet::upgrade::{blank, note_split, one_line};
 use crate::fleet::{self, Report, RunOptions, State, Target, TargetReport};
 use crate::runtime::{self, Direction, Squashed};
 
@@ -117,7 +118,7 @@ pub async fn upgrade<M: MigratorTrait + Squashed>(
     let on_edited = runtime::checksum::OnEdited::from_env_or(ctx.settings.migrations.on_edited)?;
     let targets = resolve(ctx, args).await?;
     let report = run_fleet(ctx, args, "upgrade", &targets, |t| {
-        upgrade_one::<M>(ctx, t, on_edited)
+        fleet::upgrade_target::<M>(t, ctx.lock_timeout, on_edited)
     })
     .await?;
     Ok(finish(ctx, &report, State::Ok))
@@ -319,49 +320,6 @@ async fn watch_interrupts(flag: Arc<AtomicBool>) {
     }
 }
 
-/// A report for `t` before anything is known.
-fn blank(t: &Target) -> TargetReport {
-    TargetReport {
-        name: t.name.clone(),
-        url: t.url.redacted(),
-        backend: t.url.backend(),
-        status: State::Failed,
-        before: None,
-        after: None,
-        applied: Vec::new(),
-        at_head: None,
-        millis: None,
-        error: None,
-        details: Vec::new(),
-    }
-}
-
-/// An error on one line, without the target's password wherever a driver put it.
-fn one_line(t: &Target, e: impl std::fmt::Display) -> String {
-    let mut text = e
-        .to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    text = text.replace(t.url.expose(), &t.url.redacted());
-    if let Ok(u) = url::Url::parse(t.url.expose())
-        && let Some(pw) = u.password().filter(|p| !p.is_empty())
-    {
-        text = text.replace(pw, "***");
-        if let Some(decoded) = percent_decoded(pw) {
-            text = text.replace(&decoded, "***");
-        }
-    }
-    text
-}
-
-fn percent_decoded(s: &str) -> Option<String> {
-    let decoded = url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())?;
-    (decoded != s && !decoded.is_empty()).then_some(decoded)
-}
-
 /// The same context aimed at one target, printing nothing of its own.
 fn target_ctx(ctx: &Context, t: &Target) -> Context {
     Context {
@@ -375,64 +333,13 @@ fn target_ctx(ctx: &Context, t: &Target) -> Context {
     }
 }
 
-async fn connect(t: &Target) -> anyhow::Result<DatabaseConnection> {
-    Ok(runtime::connect_within(&t.url, CONNECT_TIMEOUT).await?)
-}
-
-async fn upgrade_one<M: MigratorTrait + Squashed>(
-    ctx: &Context,
-    t: &Target,
-    on_edited: runtime::checksum::OnEdited,
-) -> TargetReport {
-    let mut r = blank(t);
-    let result: anyhow::Result<()> = async {
-        let db = connect(t).await?;
-        let result = async {
-            if let Some(schema) = &t.schema {
-                // A new tenant's schema: its tables have nowhere to go without it.
-                let quoted = schema.replace('"', "\"\"");
-                db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{quoted}\""))
-                    .await?;
-            }
-            let before = runtime::read_status::<M>(&db).await?;
-            r.before = before.current().map(str::to_owned);
-            r.after = r.before.clone();
-            let done = runtime::upgrade_to_head_with::<M>(&db, &t.url, ctx.lock_timeout, on_edited)
-                .await?;
-            r.applied = done.applied.into_iter().map(|a| a.name).collect();
-            r.after = done.head;
-            anyhow::Ok(())
-        }
-        .await;
-        if result.is_err() {
-            // Where the failure left it (the failed migration rolled back).
-            if let Ok(now) = runtime::read_status::<M>(&db).await {
-                r.after = now.current().map(str::to_owned);
-            }
-        }
-        let _ = db.close().await;
-        result
-    }
-    .await;
-    match result {
-        Ok(()) => {
-            r.status = State::Ok;
-            r.at_head = Some(true);
-        }
-        Err(e) => {
-            r.at_head = Some(false);
-            r.error = Some(one_line(t, e));
-        }
-    }
-    r
-}
-
 async fn downgrade_one<M: MigratorTrait + Squashed>(
     ctx: &Context,
     t: &Target,
     rev: &runtime::Target,
 ) -> TargetReport {
     let mut r = blank(t);
+    let (mut split, mut kept) = (None, 0);
     let tctx = target_ctx(ctx, t);
     let result = session::connected(&tctx, async |s: &Session| {
         let status = runtime::read_status::<M>(&s.db).await?;
@@ -446,11 +353,16 @@ async fn downgrade_one<M: MigratorTrait + Squashed>(
             runtime::plan_downgrade(&status, rev)?;
             let (status, _) = session::stamp_squash_if_due::<M>(conn, status, &tctx).await?;
             let steps = runtime::plan_downgrade(&status, rev)?;
-            let done = session::apply::<M>(conn, &steps, Direction::Down, &tctx).await;
+            split = runtime::why_not_whole::<M>(conn, &steps, Direction::Down).await?;
+            let done = session::apply_whole::<M>(conn, &steps, Direction::Down, &tctx).await;
             let now = runtime::read_status::<M>(conn).await?;
             r.after = now.current().map(str::to_owned);
             r.at_head = Some(now.at_head());
-            r.applied = done?.into_iter().map(|a| a.name).collect();
+            kept = steps.iter().filter(|s| !now.is_applied(s)).count();
+            let done = done?;
+            r.atomic = (!done.applied.is_empty()).then_some(done.split.is_none());
+            split = done.split;
+            r.applied = done.applied.into_iter().map(|a| a.name).collect();
             anyhow::Ok(())
         })
         .await
@@ -460,6 +372,7 @@ async fn downgrade_one<M: MigratorTrait + Squashed>(
         Ok(()) => r.status = State::Ok,
         Err(e) => r.error = Some(one_line(t, e)),
     }
+    note_split(&mut r, split.as_deref(), kept);
     r
 }
 
