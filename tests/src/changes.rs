@@ -288,20 +288,10 @@ async fn run(case: &Case<'_>, backend: Backend, live_url: &str, scratch_url: &st
             )
             .await
             .unwrap_or_else(|e| panic!("[{}] record: {e}", case.name));
-            let statements: Vec<String> = recorded
-                .statements
-                .iter()
-                .filter_map(|l| match l {
-                    seaorm_autogen::offline::Recorded::Execute(sql) => Some(sql.clone()),
-                    seaorm_autogen::offline::Recorded::Query(_)
-                    | seaorm_autogen::offline::Recorded::Answered(_) => None,
-                })
-                .collect();
-            let findings: Vec<_> = seaorm_autogen::lint::lint(
-                sea_orm_migration::sea_orm::DbBackend::Postgres,
-                case.name,
-                recorded.transactional,
-                &statements,
+            let findings: Vec<_> = seaorm_autogen::lint::lint_recorded(
+                &seaorm_autogen::lint::Target::of(Backend::Postgres),
+                &recorded,
+                None,
             )
             .into_iter()
             .filter(|f| f.rule != "changing-column-type")

@@ -1,6 +1,8 @@
 //! Data pre-checks that generated migrations run before their DDL: a step
 //! that would fail on existing rows (SET NOT NULL on NULLs, a unique index
-//! over duplicates, a foreign key with orphans) is checked first, and the
+//! over duplicates, a foreign key with orphans, a narrower type over values
+//! that do not fit, an enum value removed that rows still hold) is checked
+//! first, and the
 //! migration fails with the table, the number of rows and a sample key,
 //! before any statement changed anything. Each check is one `COUNT(*)`
 //! (a second query fetches the sample only when something was found).
@@ -10,7 +12,7 @@
 use sea_orm_migration::SchemaManager;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, IntoTableRef, Query, SelectStatement, TableRef,
+    Alias, Asterisk, Cond, Expr, ExprTrait, Func, IntoTableRef, Query, SelectStatement, TableRef,
 };
 
 const CHILD: &str = "autogen_child";
@@ -114,6 +116,99 @@ pub async fn no_orphans<T: IntoTableRef, P: IntoTableRef>(
         name(&table),
         columns.join(", "),
         name(&parent),
+    )))
+}
+
+/// The narrower type a column is changed to, as far as its values must fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// At most this many characters (`varchar(n)`, `char(n)`).
+    MaxLength(u32),
+    /// An integer between these bounds (`smallint`, `integer`).
+    Range(i64, i64),
+    /// `numeric(precision, scale)`: fewer than `precision - scale` digits
+    /// before the point (more fraction digits are rounded, not refused).
+    Numeric(u32, u32),
+}
+
+impl Fit {
+    fn words(&self) -> String {
+        match self {
+            Fit::MaxLength(n) => format!("longer than {n} character(s)"),
+            Fit::Range(lo, hi) => format!("outside {lo}..={hi}"),
+            Fit::Numeric(p, s) => format!("too large for numeric({p},{s})"),
+        }
+    }
+}
+
+/// Fail when values of `column` in `table` do not fit the narrower type
+/// `fit` (before the type change, which would fail or truncate them).
+pub async fn values_fit<T: IntoTableRef>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    column: &str,
+    fit: Fit,
+    key: &[&str],
+) -> Result<(), DbErr> {
+    let table = table.into_table_ref();
+    let col = || Expr::col(Alias::new(column));
+    let cond = match fit {
+        Fit::MaxLength(n) => {
+            // MySQL's LENGTH counts bytes; CHAR_LENGTH characters (SQLite has only LENGTH).
+            let f = match manager.get_database_backend() {
+                DbBackend::Sqlite => "LENGTH",
+                _ => "CHAR_LENGTH",
+            };
+            Cond::all().add(Expr::expr(Func::cust(Alias::new(f)).arg(col())).gt(n))
+        }
+        Fit::Range(lo, hi) => Cond::any().add(col().lt(lo)).add(col().gt(hi)),
+        Fit::Numeric(p, s) => {
+            // 10^(p - s): the smallest value with too many integer digits.
+            let limit = format!("1{}", "0".repeat(p.saturating_sub(s) as usize));
+            Cond::any()
+                .add(col().gte(Expr::cust(limit.clone())))
+                .add(col().lte(Expr::cust(format!("-{limit}"))))
+        }
+    };
+    let mut violating = Query::select();
+    violating.from(table.clone()).cond_where(cond);
+    let Some((count, sample)) = find(manager, violating, key, None).await? else {
+        return Ok(());
+    };
+    Err(DbErr::Custom(format!(
+        "pre-check failed before any change: table {} has {count} row(s) whose {column} is {}{sample}, so the type change would fail or cut them; shorten or fix those values, then run the migration again",
+        name(&table),
+        fit.words(),
+    )))
+}
+
+/// Fail when rows of `table` still hold one of `values` in `column` (before
+/// the values are removed from its enum type).
+pub async fn no_value<T: IntoTableRef>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    column: &str,
+    values: &[&str],
+    key: &[&str],
+) -> Result<(), DbErr> {
+    let table = table.into_table_ref();
+    let text = match manager.get_database_backend() {
+        DbBackend::MySql => "CHAR",
+        _ => "TEXT",
+    };
+    let mut violating = Query::select();
+    violating.from(table.clone()).and_where(
+        Expr::col(Alias::new(column))
+            .cast_as(Alias::new(text))
+            .is_in(values.iter().copied()),
+    );
+    let Some((count, sample)) = find(manager, violating, key, None).await? else {
+        return Ok(());
+    };
+    Err(DbErr::Custom(format!(
+        "pre-check failed before any change: table {} has {count} row(s) whose {column} is one of the removed value(s) {}{sample}; move them to a value that stays (UPDATE ... SET {column} = ...), then run the migration again",
+        name(&table),
+        values.join(", "),
     )))
 }
 

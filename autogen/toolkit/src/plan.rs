@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
 use crate::config::Backend;
-use crate::schema::{Schema, Table, TableName, UnmanagedKind, resolve};
+use crate::schema::{ColumnType, Schema, Table, TableName, UnmanagedKind, resolve};
 use crate::step::{Precheck, Step, column_calls};
 
 mod mysql;
@@ -342,56 +342,113 @@ fn prechecks(ordered: &[Change], live: &Schema, target: &Schema) -> Vec<Step> {
     let existing = |t: &str| live.tables.contains_key(t);
     let mut out = Vec::new();
     for change in ordered {
-        let check = match change {
+        let mut checks = Vec::new();
+        match change {
             Change::AlterColumn {
-                table, to, changed, ..
-            } if changed.nullable && !to.nullable && existing(table) => Precheck::NoNulls {
-                table: resolve(table, target, live),
-                column: to.name.clone(),
-                key: key(table),
-            },
+                table,
+                from,
+                to,
+                changed,
+            } if existing(table) => {
+                if changed.ty
+                    && let Some(fit) = fit(&from.ty, &to.ty)
+                {
+                    checks.push(Precheck::Fits {
+                        table: resolve(table, target, live),
+                        column: to.name.clone(),
+                        fit,
+                        key: key(table),
+                    });
+                }
+                if changed.nullable && !to.nullable {
+                    checks.push(Precheck::NoNulls {
+                        table: resolve(table, target, live),
+                        column: to.name.clone(),
+                        key: key(table),
+                    });
+                }
+            }
             Change::AddIndex { table, index } if index.unique && existing(table) => {
-                Precheck::NoDuplicates {
+                checks.push(Precheck::NoDuplicates {
                     table: resolve(table, target, live),
                     columns: index.columns.clone(),
                     key: key(table),
-                }
+                })
             }
             Change::AddForeignKey { table, foreign_key } if existing(table) => {
-                Precheck::NoOrphans {
+                checks.push(Precheck::NoOrphans {
                     table: resolve(table, target, live),
                     columns: foreign_key.columns.clone(),
                     parent: foreign_key.ref_name(),
                     parent_columns: foreign_key.ref_columns.clone(),
                     key: key(table),
+                })
+            }
+            Change::AlterEnum {
+                from, to, usages, ..
+            } => {
+                let removed: Vec<String> =
+                    from.iter().filter(|v| !to.contains(v)).cloned().collect();
+                if !removed.is_empty() {
+                    for (table, column) in usages.iter().filter(|(t, _)| existing(t)) {
+                        checks.push(Precheck::NoValue {
+                            table: resolve(table, target, live),
+                            column: column.clone(),
+                            values: removed.clone(),
+                            key: key(table),
+                        });
+                    }
                 }
             }
             _ => continue,
         };
-        // A column the same migration adds has no rows of its own to check.
-        // So does one it renames (the new name does not exist before the rename).
-        let added = |c: &str| {
-            ordered.iter().any(|o| match o {
-                Change::AddColumn { table: t, column } => {
-                    column.name == c && Some(t.as_str()) == change.table()
+        for check in checks {
+            // A column the same migration adds has no rows of its own to check.
+            // So does one it renames (the new name does not exist before the rename).
+            let added = |c: &str| {
+                ordered.iter().any(|o| match o {
+                    Change::AddColumn { table: t, column } => {
+                        column.name == c && Some(t.as_str()) == change.table()
+                    }
+                    Change::RenameColumn { table: t, to, .. } => {
+                        to == c && Some(t.as_str()) == change.table()
+                    }
+                    _ => false,
+                })
+            };
+            let fresh = match &check {
+                Precheck::NoNulls { column, .. }
+                | Precheck::Fits { column, .. }
+                | Precheck::NoValue { column, .. } => added(column),
+                Precheck::NoDuplicates { columns, .. } | Precheck::NoOrphans { columns, .. } => {
+                    columns.iter().all(|c| added(c))
                 }
-                Change::RenameColumn { table: t, to, .. } => {
-                    to == c && Some(t.as_str()) == change.table()
-                }
-                _ => false,
-            })
-        };
-        let fresh = match &check {
-            Precheck::NoNulls { column, .. } => added(column),
-            Precheck::NoDuplicates { columns, .. } | Precheck::NoOrphans { columns, .. } => {
-                columns.iter().all(|c| added(c))
+            };
+            if !fresh {
+                out.push(Step::Precheck(check));
             }
-        };
-        if !fresh {
-            out.push(Step::Precheck(check));
         }
     }
     out
+}
+
+/// What a narrowing type change needs of the values already there; `None`:
+/// the change widens (or is not one a value check can decide).
+fn fit(from: &ColumnType, to: &ColumnType) -> Option<autogen_runtime::precheck::Fit> {
+    use ColumnType::*;
+    use autogen_runtime::precheck::Fit;
+    if from.widens_to(to) {
+        return None;
+    }
+    match (from, to) {
+        (String(_) | Text | Char(_), String(Some(n)) | Char(Some(n))) => Some(Fit::MaxLength(*n)),
+        (Integer | BigInt, SmallInt) => Some(Fit::Range(i16::MIN.into(), i16::MAX.into())),
+        (BigInt, Integer) => Some(Fit::Range(i32::MIN.into(), i32::MAX.into())),
+        (SmallInt | Integer | BigInt | Decimal(_), Decimal(Some((p, s)))) => {
+            Some(Fit::Numeric(*p, *s))
+        }
+        _ => None,
+    }
 }
 
 /// What one migration of a plan is for.

@@ -145,7 +145,7 @@ fn add_a_field_generate_boot_and_reach_the_fixpoint_on_postgres() {
 
     // `-m` lints what it wrote; `lint` finds the same, pending on the database.
     assert!(
-        out.contains("require-lock-timeout") && out.contains("instead:"),
+        out.contains("require-timeout-settings") && out.contains("instead:"),
         "-m prints the lint findings of the file it wrote:\n{out}"
     );
     let (code, out) = cargo_run(
@@ -158,7 +158,7 @@ fn add_a_field_generate_boot_and_reach_the_fixpoint_on_postgres() {
     assert_eq!(code, 1, "lint exits 1 with findings:\n{out}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).expect("lint --json");
     assert_eq!(v["migrations"], serde_json::json!([module]));
-    assert_eq!(v["findings"][0]["rule"], "require-lock-timeout", "{v}");
+    assert_eq!(v["findings"][0]["rule"], "require-timeout-settings", "{v}");
     assert_eq!(v["findings"][0]["migration"], module.as_str(), "{v}");
     // Allowed in the file itself: clean.
     std::fs::write(

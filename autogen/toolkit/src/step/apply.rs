@@ -239,6 +239,30 @@ impl super::Precheck {
                 )
                 .await
             }
+            super::Precheck::Fits {
+                table,
+                column,
+                fit,
+                key,
+            } => {
+                precheck::values_fit(manager, super::sea_table(table), column, *fit, &strs(key))
+                    .await
+            }
+            super::Precheck::NoValue {
+                table,
+                column,
+                values,
+                key,
+            } => {
+                precheck::no_value(
+                    manager,
+                    super::sea_table(table),
+                    column,
+                    &strs(values),
+                    &strs(key),
+                )
+                .await
+            }
             super::Precheck::NoOrphans {
                 table,
                 columns,

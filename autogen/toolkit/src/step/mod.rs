@@ -284,6 +284,20 @@ pub enum Precheck {
         columns: Vec<String>,
         key: Vec<String>,
     },
+    /// Before a narrowing type change: every value fits the new type.
+    Fits {
+        table: TableName,
+        column: String,
+        fit: autogen_runtime::precheck::Fit,
+        key: Vec<String>,
+    },
+    /// Before enum values are removed: no row still holds one.
+    NoValue {
+        table: TableName,
+        column: String,
+        values: Vec<String>,
+        key: Vec<String>,
+    },
     /// Before a new foreign key: no rows pointing at nothing.
     NoOrphans {
         table: TableName,

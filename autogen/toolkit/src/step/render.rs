@@ -287,6 +287,37 @@ impl Precheck {
                 strs(columns),
                 strs(key)
             ),
+            Precheck::Fits {
+                table,
+                column,
+                fit,
+                key,
+            } => {
+                use autogen_runtime::precheck::Fit;
+                let fit = match fit {
+                    Fit::MaxLength(n) => format!("MaxLength({n})"),
+                    Fit::Range(lo, hi) => format!("Range({lo}, {hi})"),
+                    Fit::Numeric(p, s) => format!("Numeric({p}, {s})"),
+                };
+                format!(
+                    "// Pre-check: the narrower type fails on values that do not fit; say which before any change.\nautogen_runtime::precheck::values_fit(\nmanager,\n{},\n{},\nautogen_runtime::precheck::Fit::{fit},\n{},\n)\n.await?;",
+                    code_table(table),
+                    lit(column),
+                    strs(key)
+                )
+            }
+            Precheck::NoValue {
+                table,
+                column,
+                values,
+                key,
+            } => format!(
+                "// Pre-check: rows still holding a removed enum value would fail; say which before any change.\nautogen_runtime::precheck::no_value(\nmanager,\n{},\n{},\n{},\n{},\n)\n.await?;",
+                code_table(table),
+                lit(column),
+                strs(values),
+                strs(key)
+            ),
             Precheck::NoOrphans {
                 table,
                 columns,

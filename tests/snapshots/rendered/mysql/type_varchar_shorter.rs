@@ -17,6 +17,15 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Pre-check: the narrower type fails on values that do not fit; say which before any change.
+        autogen_runtime::precheck::values_fit(
+            manager,
+            "runbooks",
+            "category",
+            autogen_runtime::precheck::Fit::MaxLength(50),
+            &["id"],
+        )
+        .await?;
         // WARNING: narrows runbooks.category from varchar(100) to varchar(50): longer values make this fail or are cut
         manager
             .alter_table(

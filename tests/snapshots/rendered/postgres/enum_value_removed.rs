@@ -20,6 +20,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Pre-check: rows still holding a removed enum value would fail; say which before any change.
+        autogen_runtime::precheck::no_value(manager, "j", "s", &["running"], &["id"]).await?;
         // WARNING: removes value(s) running from enum status: rows holding them make this migration fail; map them first (UPDATE ... SET col = '<other>')
         // PostgreSQL only.
         if manager.get_database_backend() == DbBackend::Postgres {

@@ -17,6 +17,15 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Pre-check: the narrower type fails on values that do not fit; say which before any change.
+        autogen_runtime::precheck::values_fit(
+            manager,
+            "t",
+            "c",
+            autogen_runtime::precheck::Fit::MaxLength(200),
+            &["id"],
+        )
+        .await?;
         // WARNING: narrows t.c from text to varchar(200): longer values make this fail or are cut
         manager
             .alter_table(

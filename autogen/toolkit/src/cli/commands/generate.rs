@@ -89,7 +89,20 @@ pub async fn run<M: MigratorTrait + Squashed>(
             Direction::Up,
         )
         .await?;
-        findings.extend(lint::check(db_backend(cmp.backend), &recorded, &allow, ctx));
+        let down = offline::record_one(
+            db_backend(cmp.backend),
+            &part.migration(&name),
+            Direction::Down,
+        )
+        .await
+        .ok();
+        findings.extend(lint::check(
+            db_backend(cmp.backend),
+            &recorded,
+            down.as_ref(),
+            &allow,
+            ctx,
+        ));
         parents = vec![name.clone()];
         names.push(name);
         for w in written {

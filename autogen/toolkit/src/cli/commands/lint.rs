@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::cli::status::{db_backend, read_only_status};
 use crate::cli::{Context, Outcome, output};
 use crate::lint::{self, Allow, Finding};
-use crate::offline::{self, Recorded};
+use crate::offline;
 use crate::runtime::{self, Direction, Squashed};
 
 pub async fn run<M: MigratorTrait + Squashed>(
@@ -38,7 +38,10 @@ pub async fn run<M: MigratorTrait + Squashed>(
             continue;
         };
         let recorded = offline::record_one(backend, migration.as_ref(), Direction::Up).await?;
-        findings.extend(check(backend, &recorded, &allow, ctx));
+        let down = offline::record_one(backend, migration.as_ref(), Direction::Down)
+            .await
+            .ok();
+        findings.extend(check(backend, &recorded, down.as_ref(), &allow, ctx));
     }
     report(ctx, &names, &findings);
     Ok(if findings.is_empty() {
@@ -85,27 +88,22 @@ fn known(id: &str) -> anyhow::Result<()> {
 
 /// The findings of one recorded migration, less the allowed ones (in the
 /// settings, on the command line, or in the file: `// autogen-lint: allow RULE`).
+/// `down`: its recorded `down()` (what a MySQL `MODIFY` changes from).
 pub fn check(
     backend: sea_orm_migration::sea_orm::DbBackend,
     recorded: &offline::MigrationSql,
+    down: Option<&offline::MigrationSql>,
     allow: &Allow,
     ctx: &Context,
 ) -> Vec<Finding> {
-    let statements: Vec<String> = recorded
-        .statements
-        .iter()
-        .filter_map(|line| match line {
-            Recorded::Execute(sql) => Some(sql.clone()),
-            Recorded::Query(_) | Recorded::Answered(_) => None,
-        })
-        .collect();
     let mut allow = allow.clone();
     if let Ok(source) =
         std::fs::read_to_string(ctx.migration_dir.join(format!("{}.rs", recorded.name)))
     {
         allow.read_source(&recorded.name, &source);
     }
-    lint::lint(backend, &recorded.name, recorded.transactional, &statements)
+    let target = lint::Target::of(lint::dialect(backend));
+    lint::lint_recorded(&target, recorded, down)
         .into_iter()
         .filter(|f| !allow.allows(&f.migration, f.rule))
         .collect()
