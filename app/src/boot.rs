@@ -61,7 +61,18 @@ pub async fn boot(opts: &BootOptions) -> Option<AppState> {
     } else {
         tracing::info!("AUTO_MIGRATE=false: skipping migrations");
     }
-    Some(AppState { db, url })
+    let pools = match crate::sqlite_serving::pools(&url, db).await {
+        Ok(pools) => pools,
+        Err(e) => {
+            tracing::error!("❌ Cannot open the database for serving: {e}");
+            return None;
+        }
+    };
+    Some(AppState {
+        db: pools.read,
+        writer: pools.write,
+        url,
+    })
 }
 
 /// A read-only standby is never migrated: wait for replication to bring
