@@ -14,6 +14,15 @@ use tests::support::{PgDatabase, connect};
 
 const TABLES: usize = 30;
 
+/// The cache directory is the process's: the tests of this file that move
+/// it take turns (each test has a runtime and a thread of its own: one waits
+/// on its thread while the other runs).
+static CACHE_DIR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    CACHE_DIR.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn use_cache(dir: &std::path::Path) {
     // The process-wide test cache is set first, so that it cannot replace
     // this test's directory halfway.
@@ -40,7 +49,9 @@ async fn from_scratch(
 }
 
 #[tokio::test]
+#[allow(clippy::await_holding_lock)]
 async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() {
+    let _turn = take_turn();
     let pg = PgDatabase::create();
     let db = connect(pg.url()).await.expect("connect");
     let cache = tests::support::temp_dir();
@@ -157,7 +168,9 @@ const BIG: usize = 600;
 /// assembled schema is exactly what an empty cache gives and what the same
 /// DDL creates for real.
 #[tokio::test]
+#[allow(clippy::await_holding_lock)]
 async fn mysql_after_an_edit_only_the_changed_table_runs_and_the_schema_is_the_same() {
+    let _turn = take_turn();
     use seaorm_autogen::synthetic::synthetic_ddl_mysql;
     let my = tests::support::MyDatabase::create();
     let db = connect(my.url()).await.expect("connect");
