@@ -23,9 +23,13 @@ use tracing::Level;
 
 #[derive(Clone)]
 pub struct AppState {
-    /// Where requests are served through (behind a transaction pooler, each
-    /// statement commits before the request answers).
+    /// Reads: behind a transaction pooler each statement commits before the
+    /// request answers (`ServingConnection`); on a SQLite file a pool of
+    /// readers (see `sqlite_serving`).
     pub db: runtime::ServingConnection,
+    /// Inserts, updates and deletes: on a SQLite file one connection of its
+    /// own, elsewhere the same pool as `db`.
+    pub writer: runtime::ServingConnection,
     pub url: DatabaseUrl,
 }
 
@@ -332,7 +336,7 @@ async fn create_runbook(
         tags: Set(input.tags.unwrap_or_else(|| json!([]))),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&state.writer)
     .await?;
     Ok((StatusCode::CREATED, Json(to_json(&model))))
 }
@@ -359,7 +363,7 @@ async fn update_runbook(
     active.tags = Set(input.tags.unwrap_or_else(|| json!([])));
     active.updated_at = Set(chrono::Utc::now().fixed_offset());
     // Deleted since it was read (a DELETE racing this PUT): gone, not an error.
-    let model = active.update(&state.db).await.map_err(|e| match e {
+    let model = active.update(&state.writer).await.map_err(|e| match e {
         DbErr::RecordNotUpdated | DbErr::RecordNotFound(_) => not_found(id),
         other => other.into(),
     })?;
@@ -371,7 +375,9 @@ async fn delete_runbook(
     id: Result<Path<i32>, PathRejection>,
 ) -> ApiResult<StatusCode> {
     let id = runbook_id(id)?;
-    let res = runbook::Entity::delete_by_id(id).exec(&state.db).await?;
+    let res = runbook::Entity::delete_by_id(id)
+        .exec(&state.writer)
+        .await?;
     if res.rows_affected == 0 {
         return Err(not_found(id));
     }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use autogen_runtime::config::DatabaseUrl;
+use autogen_runtime::config::{Backend, DatabaseUrl};
 use autogen_runtime::{self as runtime, RuntimeError};
 use migration::Migrator;
 use sea_orm_migration::sea_orm::DatabaseConnection;
@@ -61,6 +61,20 @@ pub async fn boot(opts: &BootOptions) -> Option<AppState> {
     } else {
         tracing::info!("AUTO_MIGRATE=false: skipping migrations");
     }
+    if url.backend() == Backend::Sqlite {
+        let pools = match crate::sqlite_serving::pools(&url, db).await {
+            Ok(pools) => pools,
+            Err(e) => {
+                tracing::error!("❌ Cannot open the database for serving: {e}");
+                return None;
+            }
+        };
+        return Some(AppState {
+            db: runtime::ServingConnection::direct(pools.read),
+            writer: runtime::ServingConnection::direct(pools.write),
+            url,
+        });
+    }
     // Behind a transaction pooler, requests get a pool of their own whose
     // every statement commits before it answers (see `ServingConnection`).
     let db = match runtime::connect_serving(db, &url).await {
@@ -75,7 +89,11 @@ pub async fn boot(opts: &BootOptions) -> Option<AppState> {
             "Serving through a transaction pooler: each statement runs in a transaction of its own"
         );
     }
-    Some(AppState { db, url })
+    Some(AppState {
+        writer: db.clone(),
+        db,
+        url,
+    })
 }
 
 /// A read-only standby is never migrated: wait for replication to bring

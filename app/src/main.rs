@@ -2,6 +2,7 @@
 
 mod api;
 mod boot;
+mod sqlite_serving;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;

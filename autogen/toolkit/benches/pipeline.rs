@@ -37,7 +37,7 @@ use seaorm_autogen::schema::Schema;
 use seaorm_autogen::source::database::postgres;
 use seaorm_autogen::source::entities;
 use seaorm_autogen::step::StepsMigration;
-use seaorm_autogen::synthetic::{synthetic_ddl, synthetic_ddl_changed};
+use seaorm_autogen::synthetic::{synthetic_ddl, synthetic_ddl_changed, synthetic_ddl_mysql};
 use seaorm_autogen::{Header, NoRenames, compare_schemas};
 
 /// Set (to N) in the re-executed child: run as the `autogen` CLI.
@@ -54,24 +54,42 @@ fn child_ddl(backend: DbBackend) -> Vec<String> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    if backend != DbBackend::Postgres {
-        return Vec::new();
-    }
-    let mut ddl = synthetic_ddl(n, false);
-    if let Some(edit) = std::env::var(EDIT_ENV)
+    let edit = std::env::var(EDIT_ENV)
         .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        let table = format!("CREATE TABLE \"t{edit:05}\"");
-        if let Some(stmt) = ddl.iter_mut().find(|s| s.starts_with(&table)) {
-            *stmt = stmt.replacen(
-                "\"description\" text",
-                "\"description\" text, \"new_field\" varchar(100)",
-                1,
-            );
+        .and_then(|v| v.parse::<usize>().ok());
+    match backend {
+        DbBackend::Postgres => {
+            let mut ddl = synthetic_ddl(n, false);
+            if let Some(edit) = edit {
+                let table = format!("CREATE TABLE \"t{edit:05}\"");
+                if let Some(stmt) = ddl.iter_mut().find(|s| s.starts_with(&table)) {
+                    *stmt = stmt.replacen(
+                        "\"description\" text",
+                        "\"description\" text, \"new_field\" varchar(100)",
+                        1,
+                    );
+                }
+            }
+            ddl
         }
+        // The same schema as MySQL writes it (`benches/mysql.rs`), for
+        // whole processes against MariaDB (`BENCH_SETUP` makes the database).
+        DbBackend::MySql => {
+            let mut ddl = synthetic_ddl_mysql(n, 0);
+            if let Some(edit) = edit {
+                let table = format!("CREATE TABLE `t{edit:05}`");
+                if let Some(stmt) = ddl.iter_mut().find(|s| s.starts_with(&table)) {
+                    *stmt = stmt.replacen(
+                        "`description` text",
+                        "`description` text, `new_field` varchar(100)",
+                        1,
+                    );
+                }
+            }
+            ddl
+        }
+        _ => Vec::new(),
     }
-    ddl
 }
 
 /// The child's migration history: none (the synthetic database was made by DDL).
@@ -288,6 +306,9 @@ fn main() -> ExitCode {
     if std::env::var_os(CHILD_ENV).is_some() {
         return child();
     }
+    if let Ok(url) = std::env::var("BENCH_SETUP") {
+        return setup(&url);
+    }
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -295,6 +316,46 @@ fn main() -> ExitCode {
         Ok(rt) => {
             rt.block_on(bench());
             ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `BENCH_SETUP=<url of an empty database> BENCH_N=<n>`: create the
+/// synthetic schema of n tables there (PostgreSQL or MySQL/MariaDB) and
+/// stop, for timing whole child processes (`AUTOGEN_BENCH_CHILD_N=n ... check`)
+/// from outside, e.g. one build against another.
+fn setup(url: &str) -> ExitCode {
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let run = async {
+        let db = Database::connect(url).await?;
+        let backend = db.get_database_backend();
+        let ddl = match backend {
+            DbBackend::MySql => synthetic_ddl_mysql(n, 0),
+            _ => synthetic_ddl(n, false),
+        };
+        if backend == DbBackend::MySql {
+            for stmt in &ddl {
+                db.execute_unprepared(stmt).await?;
+            }
+        } else {
+            for chunk in ddl.chunks(500) {
+                db.execute_unprepared(&chunk.join(";\n")).await?;
+            }
+        }
+        db.close().await
+    };
+    match tokio::runtime::Runtime::new().map(|rt| rt.block_on(run)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("cannot create the synthetic schema: {e}");
+            ExitCode::FAILURE
         }
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

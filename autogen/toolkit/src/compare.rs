@@ -70,8 +70,21 @@ pub async fn compare(
     options: DiffOptions,
     renames: &mut dyn Renames,
 ) -> Result<Comparison, CompareError> {
-    let target = entities::materialize(db, source).await?;
-    let live = database::introspect_with(db, &target.schemas).await?;
+    // The two sides are read at once, on two connections of the pool: the
+    // live catalog is the server's work, the entity side (from the cache)
+    // mostly the client's. The schemas the live side must cover are those
+    // the entities' DDL names, known before it runs.
+    let backend = db.get_database_backend();
+    let recorded = entities::record(source, backend).await?;
+    let schemas = match backend {
+        sea_orm_migration::sea_orm::DbBackend::Postgres => entities::ddl_schemas(&recorded.ddl),
+        _ => Default::default(),
+    };
+    let (target, live) = tokio::join!(
+        entities::materialize_recorded(db, &recorded),
+        database::introspect_with(db, &schemas)
+    );
+    let (target, live) = (target?, live?);
     compare_schemas(
         Backend::from(db.get_database_backend()),
         live,

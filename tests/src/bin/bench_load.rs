@@ -4,7 +4,12 @@
 //! ```sh
 //! cargo run --release -p tests --bin bench_load              # 200 clients, 10 s
 //! LOAD_CLIENTS=200 LOAD_SECS=10 LOAD_MAX_REQUESTS=200000 cargo run --release -p tests --bin bench_load
+//! LOAD_BACKENDS=sqlite LOAD_APP_BIN=/path/to/an/older/app cargo run --release -p tests --bin bench_load
 //! ```
+//!
+//! `LOAD_BACKENDS` (`sqlite`, `postgres`, or both comma-separated, the
+//! default) picks the backends; `LOAD_APP_BIN` serves with that `app`
+//! binary instead of building the working tree's (a before/after pair).
 //!
 //! For PostgreSQL (a fresh database on the test server, dropped afterwards)
 //! and SQLite (a file in a temporary directory): the app boots (applying the
@@ -55,8 +60,24 @@ fn main() {
         "backend", "requests", "errors", "req/s", "p50 ms", "p99 ms", "max ms"
     );
     let mut failed = false;
-    for db in [TestDb::sqlite(), TestDb::postgres()] {
-        failed |= run(&db, clients, Duration::from_secs(secs as u64), budget);
+    let backends = std::env::var("LOAD_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let bin = std::env::var_os("LOAD_APP_BIN").map(std::path::PathBuf::from);
+    for name in backends.split(',').map(str::trim) {
+        let db = match name {
+            "sqlite" => TestDb::sqlite(),
+            "postgres" => TestDb::postgres(),
+            other => {
+                eprintln!("LOAD_BACKENDS: unknown backend `{other}` (sqlite, postgres)");
+                std::process::exit(2);
+            }
+        };
+        failed |= run(
+            &db,
+            clients,
+            Duration::from_secs(secs as u64),
+            budget,
+            bin.as_deref(),
+        );
     }
     if failed {
         std::process::exit(1);
@@ -64,9 +85,19 @@ fn main() {
 }
 
 /// One backend; true when any request failed.
-fn run(db: &TestDb, clients: usize, duration: Duration, budget: usize) -> bool {
+fn run(
+    db: &TestDb,
+    clients: usize,
+    duration: Duration,
+    budget: usize,
+    bin: Option<&std::path::Path>,
+) -> bool {
     let dir = temp_dir();
-    let server = App::new(dir.path()).database(&db.url()).serve();
+    let mut app = App::new(dir.path()).database(&db.url());
+    if let Some(bin) = bin {
+        app = app.binary(bin);
+    }
+    let server = app.serve();
     let addr = server.addr;
     let mut ids = Vec::new();
     for i in 0..100 {

@@ -14,6 +14,15 @@ use tests::support::{PgDatabase, connect};
 
 const TABLES: usize = 30;
 
+/// The cache directory is the process's: the tests of this file that move
+/// it take turns (each test has a runtime and a thread of its own: one waits
+/// on its thread while the other runs).
+static CACHE_DIR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    CACHE_DIR.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn use_cache(dir: &std::path::Path) {
     // The process-wide test cache is set first, so that it cannot replace
     // this test's directory halfway.
@@ -40,7 +49,9 @@ async fn from_scratch(
 }
 
 #[tokio::test]
+#[allow(clippy::await_holding_lock)]
 async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() {
+    let _turn = take_turn();
     let pg = PgDatabase::create();
     let db = connect(pg.url()).await.expect("connect");
     let cache = tests::support::temp_dir();
@@ -151,3 +162,66 @@ async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() 
 
 /// More tables than `TABLES_PER_BATCH` (250) twice over.
 const BIG: usize = 600;
+
+/// MySQL/MariaDB: the same per-table cache. The scratch session does not
+/// check foreign keys, so an edited table runs alone (no stand-ins), and the
+/// assembled schema is exactly what an empty cache gives and what the same
+/// DDL creates for real.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn mysql_after_an_edit_only_the_changed_table_runs_and_the_schema_is_the_same() {
+    let _turn = take_turn();
+    use seaorm_autogen::synthetic::synthetic_ddl_mysql;
+    let my = tests::support::MyDatabase::create();
+    let db = connect(my.url()).await.expect("connect");
+    let cache = tests::support::temp_dir();
+    let (shared, fresh) = (cache.path().join("shared"), cache.path().join("fresh"));
+    let base = synthetic_ddl_mysql(TABLES, 0);
+
+    use_cache(&shared);
+    let first = materialize(&db, &base).await;
+    assert_eq!(first.tables_run, TABLES, "an empty cache runs every table");
+    assert_eq!(first.schema.tables.len(), TABLES);
+    let again = materialize(&db, &base).await;
+    assert_eq!(again.tables_run, 0, "the same DDL is a whole-schema hit");
+    assert_eq!(again.schema, first.schema);
+
+    // A column added to t00005, which references t00000.
+    let mut edited = base.clone();
+    let at = edited
+        .iter()
+        .position(|s| s.starts_with("CREATE TABLE `t00005`"))
+        .expect("t00005");
+    edited[at] = edited[at].replacen(
+        "`description` text",
+        "`description` text, `new_field` varchar(100) NOT NULL DEFAULT 'x'",
+        1,
+    );
+    let incremental = materialize(&db, &edited).await;
+    assert_eq!(incremental.tables_run, 1, "the edited table alone");
+    use_cache(&fresh);
+    let reference = materialize(&db, &edited).await;
+    assert_eq!(reference.tables_run, TABLES);
+    assert_eq!(incremental.schema, reference.schema);
+    assert!(
+        incremental.schema.tables["t00005"]
+            .columns
+            .iter()
+            .any(|c| c.name == "new_field"),
+        "the edit is in the assembled schema"
+    );
+
+    // The same DDL created for real reads back the same, foreign keys included.
+    for stmt in &edited {
+        db.execute_unprepared(stmt).await.expect("create for real");
+    }
+    let live = seaorm_autogen::source::database::mysql::introspect(&db)
+        .await
+        .expect("introspect");
+    assert_eq!(live.tables, incremental.schema.tables);
+    assert!(
+        !live.tables["t00005"].foreign_keys.is_empty(),
+        "the foreign key is compared"
+    );
+    seaorm_autogen::source::set_cache_dir(Some(tests::support::test_cache_dir()));
+}

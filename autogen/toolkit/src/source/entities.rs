@@ -92,10 +92,17 @@ pub async fn materialize(
     db: &DatabaseConnection,
     source: &EntitySource,
 ) -> Result<Schema, SourceError> {
-    let backend = db.get_database_backend();
-    let recorded = record(source, backend).await?;
+    let recorded = record(source, db.get_database_backend()).await?;
+    materialize_recorded(db, &recorded).await
+}
+
+/// [`materialize`], of entities already recorded.
+pub async fn materialize_recorded(
+    db: &DatabaseConnection,
+    recorded: &Recorded,
+) -> Result<Schema, SourceError> {
     let mut schema = materialize_ddl(db, &recorded.ddl).await?;
-    annotate(&mut schema, &recorded.tables, backend);
+    annotate(&mut schema, &recorded.tables, db.get_database_backend());
     Ok(schema)
 }
 
@@ -104,7 +111,7 @@ pub async fn materialize(
 /// cached by content (the DDL, the server version and this crate's version):
 /// the same entities on the same server always give the same schema. On
 /// PostgreSQL each table is cached as well, so that after an edit only the
-/// changed tables run again (see `source::incremental`).
+/// changed tables run again (see `source::incremental`); on MySQL too.
 pub async fn materialize_ddl(
     db: &DatabaseConnection,
     ddl: &[String],
@@ -159,13 +166,7 @@ pub async fn materialize_ddl_counted(
         DbBackend::Postgres => {
             materialize_postgres_by_table(db, ddl, &backend_name, &version).await?
         }
-        DbBackend::MySql => {
-            let schema = materialize_mysql(db, ddl).await?;
-            Materialized {
-                tables_run: schema.tables.len(),
-                schema,
-            }
-        }
+        DbBackend::MySql => materialize_mysql_by_table(db, ddl, &backend_name, &version).await?,
         _ => {
             let schema = materialize_sqlite(ddl).await?;
             Materialized {
@@ -492,6 +493,122 @@ fn quoted_ident(s: &str) -> Option<(String, &str)> {
         ident.push(c);
     }
     None
+}
+
+/// MySQL/MariaDB, as [`materialize_postgres_by_table`]: only the tables
+/// missing from the per-table cache run, in scratch databases of
+/// [`TABLES_PER_BATCH`] tables, up to [`PARALLEL_BATCHES`] at once (InnoDB
+/// creates a table in 10–100 ms, mostly waiting on the disk, so sessions
+/// overlap well). The scratch session does not check foreign keys, so a
+/// table runs without the tables it references.
+async fn materialize_mysql_by_table(
+    db: &DatabaseConnection,
+    ddl: &[String],
+    backend: &str,
+    version: &str,
+) -> Result<Materialized, SourceError> {
+    let Some(units) = incremental::split_mysql(ddl) else {
+        let schema = materialize_mysql(db, ddl).await?;
+        return Ok(Materialized {
+            tables_run: schema.tables.len(),
+            schema,
+        });
+    };
+    let keys = units.keys(backend, version);
+    let mut cached = incremental::load(&keys);
+    let mut missing: Vec<usize> = (0..cached.len()).filter(|i| cached[*i].is_none()).collect();
+    let mut schema = run_mysql_batches(db, &units, &missing).await?;
+    if !schema.unmanaged.is_empty() && missing.len() < units.tables.len() {
+        // Unmanaged objects are not attributed to tables: all afresh.
+        missing = (0..units.tables.len()).collect();
+        cached = vec![None; units.tables.len()];
+        schema = run_mysql_batches(db, &units, &missing).await?;
+    }
+    let tables_run = schema.tables.len();
+    let keep = schema.unmanaged.is_empty();
+    for ((unit, key), cached) in units.tables.iter().zip(&keys).zip(cached) {
+        match (schema.tables.get(&unit.table), cached) {
+            (Some(table), _) => {
+                if keep {
+                    incremental::store(key, table);
+                }
+            }
+            (None, Some(table)) => {
+                schema.tables.insert(unit.table.clone(), table);
+            }
+            (None, None) => {
+                return Err(SourceError::Materialize {
+                    place: "MySQL database",
+                    reason: format!("table {} was not created by its DDL", unit.table),
+                });
+            }
+        }
+    }
+    Ok(Materialized { schema, tables_run })
+}
+
+/// The tables at `missing`, each batch in a scratch database of its own.
+async fn run_mysql_batches(
+    db: &DatabaseConnection,
+    units: &incremental::Units<'_>,
+    missing: &[usize],
+) -> Result<Schema, SourceError> {
+    let mut schema = Schema::default();
+    if missing.is_empty() {
+        return Ok(schema);
+    }
+    let parallel = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, PARALLEL_BATCHES);
+    // Spread over the sessions: one slow `CREATE TABLE` holds up only its own.
+    let per_batch = missing
+        .len()
+        .div_ceil(parallel * 2)
+        .clamp(1, TABLES_PER_BATCH);
+    let mut pending = missing.chunks(per_batch).map(|chunk| {
+        chunk
+            .iter()
+            .flat_map(|i| units.tables[*i].statements.iter().map(|s| (*s).to_owned()))
+            .collect::<Vec<String>>()
+    });
+    let mut running = tokio::task::JoinSet::new();
+    let spawn = |running: &mut tokio::task::JoinSet<_>, ddl: Vec<String>| {
+        let db = db.clone();
+        running.spawn(async move { materialize_mysql(&db, &ddl).await });
+    };
+    for batch in pending.by_ref().take(parallel) {
+        spawn(&mut running, batch);
+    }
+    // Every batch that started is waited for, even after one failed: a
+    // batch cut short would leave its scratch database behind.
+    let mut failed = None;
+    while let Some(joined) = running.join_next().await {
+        let part = joined
+            .map_err(|e| SourceError::Materialize {
+                place: "MySQL database",
+                reason: e.to_string(),
+            })
+            .and_then(|part| part);
+        match part {
+            Ok(part) if failed.is_none() => {
+                if let Some(batch) = pending.next() {
+                    spawn(&mut running, batch);
+                }
+                schema.unmanaged.extend(part.unmanaged);
+                schema.tables.extend(part.tables);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    schema.unmanaged.sort();
+    schema.unmanaged.dedup();
+    Ok(schema)
 }
 
 /// MySQL/MariaDB: a scratch database on the same server, with the live

@@ -1,4 +1,4 @@
-//! Per-table reuse of materialized entity tables on PostgreSQL.
+//! Per-table reuse of materialized entity tables on PostgreSQL and MySQL.
 //!
 //! Materializing costs the server ~5 ms per table, so a 1 000-table project
 //! would wait seconds after every entity edit if only whole schemas were
@@ -12,9 +12,13 @@
 //! stand-ins, without foreign keys of their own (so that a chain of
 //! references stops there), and their introspection is discarded.
 //!
-//! The DDL is read only as far as SeaORM writes it for PostgreSQL; any
-//! statement this module does not recognize makes it step aside (`None`),
-//! and the whole schema is materialized as before.
+//! On MySQL/MariaDB (identifiers in backticks) the scratch session runs
+//! with `foreign_key_checks = 0`, so a table's `REFERENCES` need no
+//! stand-ins there: the edited tables' own statements are all that runs.
+//!
+//! The DDL is read only as far as SeaORM writes it for PostgreSQL and MySQL;
+//! any statement this module does not recognize makes it step aside
+//! (`None`), and the whole schema is materialized as before.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,20 +47,37 @@ pub struct Unit<'a> {
     pub stand_in: Option<String>,
 }
 
-/// The quoted identifier at the start of `s` and the rest, refusing
+/// The identifier quoted by `q` at the start of `s` and the rest, refusing
 /// qualified names and embedded quotes.
-fn ident(s: &str) -> Option<(&str, &str)> {
-    let rest = s.strip_prefix('"')?;
-    let end = rest.find('"')?;
+fn ident_quoted(s: &str, q: char) -> Option<(&str, &str)> {
+    let rest = s.strip_prefix(q)?;
+    let end = rest.find(q)?;
     let (name, after) = (&rest[..end], &rest[end + 1..]);
-    if after.starts_with('"') || after.starts_with('.') || name.is_empty() {
+    if after.starts_with(q) || after.starts_with('.') || name.is_empty() {
         return None;
     }
     Some((name, after))
 }
 
-/// Split `ddl` by table; `None` when a statement is not one SeaORM writes.
+/// A `"quoted"` identifier (PostgreSQL), as [`ident_quoted`].
+fn ident(s: &str) -> Option<(&str, &str)> {
+    ident_quoted(s, '"')
+}
+
+/// Split PostgreSQL `ddl` by table; `None` when a statement is not one SeaORM writes.
 pub fn split(ddl: &[String]) -> Option<Units<'_>> {
+    split_quoted(ddl, '"')
+}
+
+/// Split MySQL/MariaDB `ddl` (identifiers in backticks) by table.
+pub fn split_mysql(ddl: &[String]) -> Option<Units<'_>> {
+    split_quoted(ddl, '`')
+}
+
+/// Split `ddl` whose identifiers are quoted by `q` by table; `None` when a
+/// statement is not one SeaORM writes.
+fn split_quoted<'a>(ddl: &'a [String], q: char) -> Option<Units<'a>> {
+    let ident = |s: &'a str| ident_quoted(s, q);
     let mut units = Units {
         types: Vec::new(),
         tables: Vec::new(),

@@ -45,6 +45,16 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
     }
 }
 
+/// Column `col` of a catalog row, or an error naming the column: the one
+/// row getter of every backend's introspection.
+pub(crate) fn get<T: sea_orm_migration::sea_orm::TryGetable>(
+    row: &sea_orm_migration::sea_orm::QueryResult,
+    col: &str,
+) -> Result<T, SourceError> {
+    row.try_get::<T>("", col)
+        .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
+}
+
 /// Whether `table` holds a row (with `column` not NULL, when given): one
 /// `SELECT 1 ... LIMIT 1`, which stops at the first row found. The
 /// data-loss gate asks this for each table a change would empty or rewrite.

@@ -16,8 +16,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+use super::get;
 use crate::schema::{Column, ColumnAttrs, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
 use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
@@ -463,14 +464,6 @@ fn canonical_expr(t: &str) -> String {
         "current_timestamp()" | "current_timestamp" | "now()" => "CURRENT_TIMESTAMP".into(),
         _ => t.to_owned(),
     }
-}
-
-fn get<T: sea_orm_migration::sea_orm::TryGetable>(
-    row: &QueryResult,
-    col: &str,
-) -> Result<T, SourceError> {
-    row.try_get::<T>("", col)
-        .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+use super::get;
 use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Sequence, Table};
 use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
@@ -169,8 +170,19 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         db.query_all_raw(stmt)
     };
     let mut out = Schema::default();
+    // All at once: on a pool each query runs on a connection of its own, so
+    // the server reads the catalogs on several cores (in a transaction they
+    // simply queue on its one connection).
+    let (tables, columns, constraints, indexes, others_rows, enum_rows) = tokio::try_join!(
+        query(TABLES),
+        query(COLUMNS),
+        query(CONSTRAINTS),
+        query(INDEXES),
+        query(OTHERS),
+        query(ENUMS)
+    )?;
 
-    for row in query(TABLES).await? {
+    for row in tables {
         let nsp: String = get(&row, "nsp")?;
         let name = key(&nsp, &get::<String>(&row, "name")?);
         if out.tables.contains_key(&name) {
@@ -198,7 +210,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         }
     }
 
-    for row in query(COLUMNS).await? {
+    for row in columns {
         let table = key(
             &get::<String>(&row, "nsp")?,
             &get::<String>(&row, "table_name")?,
@@ -243,7 +255,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         });
     }
 
-    for row in query(CONSTRAINTS).await? {
+    for row in constraints {
         let table = key(
             &get::<String>(&row, "nsp")?,
             &get::<String>(&row, "table_name")?,
@@ -312,7 +324,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         }
     }
 
-    for row in query(INDEXES).await? {
+    for row in indexes {
         let table = key(
             &get::<String>(&row, "nsp")?,
             &get::<String>(&row, "table_name")?,
@@ -351,7 +363,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         });
     }
 
-    for row in query(OTHERS).await? {
+    for row in others_rows {
         let kind: String = get(&row, "kind")?;
         let name: String = get(&row, "name")?;
         let table: Option<String> = get(&row, "table_name")?;
@@ -364,7 +376,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
     }
 
     let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in query(ENUMS).await? {
+    for row in enum_rows {
         enums
             .entry(get(&row, "name")?)
             .or_default()
@@ -372,14 +384,6 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
     }
     out.enums = enums;
     Ok(out)
-}
-
-fn get<T: sea_orm_migration::sea_orm::TryGetable>(
-    row: &QueryResult,
-    col: &str,
-) -> Result<T, SourceError> {
-    row.try_get::<T>("", col)
-        .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
 }
 
 fn json_list(text: &str) -> Result<Vec<String>, SourceError> {

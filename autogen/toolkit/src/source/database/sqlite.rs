@@ -9,10 +9,11 @@
 //! case of types and defaults. It has no comments and no native enums
 //! (`enum_text`, whatever the values). The README's "SQLite notes" list it.
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use autogen_runtime::sqlite;
 
+use super::get;
 use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
 use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
@@ -208,14 +209,6 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         t.foreign_keys.sort_by(|a, b| a.columns.cmp(&b.columns));
     }
     Ok(out)
-}
-
-fn get<T: sea_orm_migration::sea_orm::TryGetable>(
-    row: &QueryResult,
-    col: &str,
-) -> Result<T, SourceError> {
-    row.try_get::<T>("", col)
-        .map_err(|e| SourceError::Introspect(format!("column {col}: {e}")))
 }
 
 /// A default as SQLite reports it (the text after `DEFAULT`, as written) →
