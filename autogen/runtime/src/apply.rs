@@ -491,7 +491,7 @@ async fn run_one(
             return Ok(false);
         }
         let manager = SchemaManager::new(&txn);
-        step(&manager, migration, direction).await.map_err(err)?;
+        direction.run(migration, &manager).await.map_err(err)?;
         if bookkeeping {
             record(&txn, migration, direction).await.map_err(err)?;
         }
@@ -499,7 +499,7 @@ async fn run_one(
         Ok(true)
     } else {
         let manager = SchemaManager::new(db);
-        step(&manager, migration, direction).await.map_err(err)?;
+        direction.run(migration, &manager).await.map_err(err)?;
         if bookkeeping {
             record(db, migration, direction).await.map_err(err)?;
         }
@@ -520,7 +520,7 @@ async fn step_checking_foreign_keys(
     let err = |e: sea_orm_migration::DbErr| Failed::from(e);
     let before = sqlite::foreign_key_violations(txn).await.map_err(err)?;
     let manager = SchemaManager::new(txn);
-    step(&manager, migration, direction).await.map_err(err)?;
+    direction.run(migration, &manager).await.map_err(err)?;
     let after = sqlite::foreign_key_violations(txn).await.map_err(err)?;
     let violations = sqlite::new_violations(&before, after);
     if !violations.is_empty() {
@@ -575,7 +575,8 @@ pub async fn dry_run_up<M: MigratorTrait>(
                     .await
                     .map_err(|f| f.reason)
             } else {
-                step(&SchemaManager::new(&txn), migration.as_ref(), Direction::Up)
+                Direction::Up
+                    .run(migration.as_ref(), &SchemaManager::new(&txn))
                     .await
                     .map_err(|e| crate::error::one_line(&e))
             };
@@ -602,17 +603,6 @@ pub async fn dry_run_up<M: MigratorTrait>(
         db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
     }
     result
-}
-
-async fn step(
-    manager: &SchemaManager<'_>,
-    migration: &dyn MigrationTrait,
-    direction: Direction,
-) -> Result<(), sea_orm_migration::DbErr> {
-    match direction {
-        Direction::Up => migration.up(manager).await,
-        Direction::Down => migration.down(manager).await,
-    }
 }
 
 /// The bookkeeping of one migration: its `seaql_migrations` row and its checksum.

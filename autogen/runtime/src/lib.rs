@@ -21,6 +21,7 @@ mod lock;
 pub mod online;
 pub mod precheck;
 pub mod progress;
+pub mod recording;
 pub mod report;
 pub mod sqlite;
 mod squash;

@@ -18,13 +18,13 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sea_orm::{DatabaseConnectionType, MockDatabaseConnection, MockDatabaseTrait, Transaction};
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 
 use crate::direction::Direction;
+use crate::recording::{self, Intercept, ReadThrough};
 
 /// Our bookkeeping table of statements run by unfinished migrations.
 pub const PROGRESS_TABLE: &str = "autogen_progress";
@@ -143,8 +143,7 @@ pub async fn clear(db: &DatabaseConnection, name: &str, direction: Direction) ->
 
 /// Whether statements can be tracked here (a multi-threaded tokio runtime).
 pub fn can_track() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+    crate::recording::can_block()
 }
 
 /// Run `migration` (`direction`) statement by statement on `db`, skipping
@@ -167,25 +166,22 @@ pub async fn run_tracked(
             "Resuming migration {name}: its first {skip} statement(s) ran in an earlier attempt and are skipped"
         );
     }
+    let real = ReadThrough::new(db).ok_or_else(|| {
+        fail(
+            DbErr::Custom("statements are tracked on a multi-threaded runtime only".into()),
+            Vec::new(),
+        )
+    })?;
     let ran = Arc::new(Mutex::new(Vec::new()));
-    let tracker = Tracker {
-        real: db.clone(),
-        handle: tokio::runtime::Handle::current(),
+    let conn = recording::connection(Tracker {
+        real,
         name: name.clone(),
         direction,
         skip,
         seen: 0,
         ran: ran.clone(),
-    };
-    let conn: DatabaseConnection = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
-        MockDatabaseConnection::new(tracker),
-    ))
-    .into();
-    let manager = SchemaManager::new(&conn);
-    let result = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
+    });
+    let result = direction.run(migration, &SchemaManager::new(&conn)).await;
     let ran = ran.lock().unwrap_or_else(PoisonError::into_inner).clone();
     match result {
         Ok(()) => clear(db, &name, direction).await.map_err(|e| fail(e, ran)),
@@ -193,11 +189,12 @@ pub async fn run_tracked(
     }
 }
 
-/// The counting connection: SeaORM's mock driver, forwarding to `real`.
+/// The counting connection: runs each statement on the real connection.
+/// MySQL commits DDL anyway; a migration's own transactions are not
+/// reproduced on it.
 #[derive(Debug)]
 struct Tracker {
-    real: DatabaseConnection,
-    handle: tokio::runtime::Handle,
+    real: ReadThrough,
     name: String,
     direction: Direction,
     /// Statements done by earlier attempts.
@@ -208,13 +205,8 @@ struct Tracker {
 }
 
 impl Tracker {
-    fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
-        tokio::task::block_in_place(|| self.handle.block_on(f))
-    }
-
     /// Remember a statement that ran, on one line (the error is one line).
     fn note(&self, line: String) {
-        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
         self.ran
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -222,19 +214,25 @@ impl Tracker {
     }
 }
 
-impl MockDatabaseTrait for Tracker {
-    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
+impl Intercept for Tracker {
+    fn backend(&self) -> DbBackend {
+        DbBackend::MySql
+    }
+
+    fn execute(&mut self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let index = self.seen;
         self.seen += 1;
-        let text = stmt.to_string();
+        let text = recording::one_line(&stmt);
         if index < self.skip {
-            tracing::info!("Skipped (ran in an earlier attempt): {text}");
+            tracing::info!("Skipped (ran in an earlier attempt): {}", stmt);
             self.note(format!("{text} (in an earlier attempt)"));
             // A harmless statement gives an ExecResult of the right driver.
-            return self.block_on(self.real.execute_unprepared("DO 0"));
+            return self
+                .real
+                .block_on(self.real.real().execute_unprepared("DO 0"));
         }
-        let real = self.real.clone();
-        let result = self.block_on(async move {
+        let real = self.real.real().clone();
+        let result = self.real.block_on(async move {
             if stmt.values.is_none() {
                 real.execute_unprepared(&stmt.sql).await
             } else {
@@ -242,30 +240,16 @@ impl MockDatabaseTrait for Tracker {
             }
         })?;
         self.note(text);
-        self.block_on(store(&self.real, &self.name, self.direction, index + 1))?;
+        self.real.block_on(store(
+            self.real.real(),
+            &self.name,
+            self.direction,
+            index + 1,
+        ))?;
         Ok(result)
     }
 
-    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let real = self.real.clone();
-        self.block_on(async move { real.query_all_raw(stmt).await })
-    }
-
-    // MySQL commits DDL anyway; a migration's own transactions are not
-    // reproduced on the counting connection.
-    fn begin(&mut self) {}
-    fn commit(&mut self) {}
-    fn rollback(&mut self) {}
-
-    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
-        Vec::new()
-    }
-
-    fn get_database_backend(&self) -> DbBackend {
-        DbBackend::MySql
-    }
-
-    fn ping(&self) -> Result<(), DbErr> {
-        Ok(())
+    fn query(&mut self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.real.query(stmt)
     }
 }

@@ -190,11 +190,9 @@ async fn record_checked<M: MigratorTrait>(
         // The assumed schema before it: a migration left out leaves it so.
         let before = assumed.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let (conn, log) = recording(backend, assumed);
-        let manager = SchemaManager::new(&conn);
-        let result = match direction {
-            Direction::Up => migration.up(&manager).await,
-            Direction::Down => migration.down(&manager).await,
-        };
+        let result = direction
+            .run(migration.as_ref(), &SchemaManager::new(&conn))
+            .await;
         let statements = take(&log);
         if let Err(e) = result {
             // A migration that read something back (an entity insert reads
@@ -402,11 +400,7 @@ pub async fn record_one(
         "an empty database (lint reads statements only)",
     ));
     let (conn, log) = recording(backend, &assumed);
-    let manager = SchemaManager::new(&conn);
-    let result = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
+    let result = direction.run(migration, &SchemaManager::new(&conn)).await;
     result.map_err(|e| OfflineError::Failed {
         name: migration.name().to_owned(),
         reason: e.to_string(),
