@@ -11,7 +11,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
 use crate::config::Backend;
 pub use crate::direction::Direction;
-use crate::error::DbErrorKind;
+use crate::error::{Cause, DbErrorKind};
 use crate::flavour::{Flavour, LockKind};
 use crate::status::MIGRATION_TABLE;
 use crate::{RuntimeError, Status};
@@ -230,7 +230,7 @@ pub async fn apply_steps<M: MigratorTrait>(
                 .map_err(|e| RuntimeError::MigrationFailed {
                     name: name.clone(),
                     previous: previous.clone(),
-                    reason: crate::error::one_line(&e),
+                    reason: Cause::Db(e),
                 })?;
         } else {
             let ran = run_retrying(db, flavour, migration.as_ref(), direction, per_txn)
@@ -286,7 +286,7 @@ async fn run_retrying(
     migration: &dyn MigrationTrait,
     direction: Direction,
     per_txn: Option<TxnLock>,
-) -> Result<bool, String> {
+) -> Result<bool, Cause> {
     let transactional = flavour.transactional(migration);
     let session = match per_txn {
         // No session setting behind a transaction pooler: the timeout apply sets.
@@ -347,20 +347,20 @@ pub async fn run_migration(
     run_one(db, flavour, migration, direction, false, None)
         .await
         .map(|_| ())
-        .map_err(|f| f.reason)
+        .map_err(|f| f.reason.to_string())
 }
 
 /// A migration that failed: its one-line reason, and what kind of driver
 /// error it was (a lock timeout is retried).
 struct Failed {
-    reason: String,
+    reason: Cause,
     kind: DbErrorKind,
 }
 
 impl From<String> for Failed {
     fn from(reason: String) -> Self {
         Self {
-            reason,
+            reason: Cause::Said(reason),
             kind: DbErrorKind::Other,
         }
     }
@@ -368,9 +368,10 @@ impl From<String> for Failed {
 
 impl From<sea_orm_migration::DbErr> for Failed {
     fn from(e: sea_orm_migration::DbErr) -> Self {
+        let reason = Cause::Db(e);
         Self {
-            reason: crate::error::one_line(&e),
-            kind: crate::error::db_error_kind(&e),
+            kind: reason.kind(),
+            reason,
         }
     }
 }
@@ -415,7 +416,7 @@ impl TxnLock {
                 RuntimeError::LockTimeout(_) => DbErrorKind::LockTimeout,
                 _ => DbErrorKind::Other,
             },
-            reason: e.to_string(),
+            reason: Cause::Said(e.to_string()),
         })?;
         // In the simple protocol: nothing prepared (a pooler's server
         // connections are shared); the name is quoted as a literal.
@@ -573,7 +574,7 @@ pub async fn dry_run_up<M: MigratorTrait>(
             let ran = if sqlite {
                 step_checking_foreign_keys(&txn, migration.as_ref(), Direction::Up)
                     .await
-                    .map_err(|f| f.reason)
+                    .map_err(|f| f.reason.to_string())
             } else {
                 Direction::Up
                     .run(migration.as_ref(), &SchemaManager::new(&txn))

@@ -35,7 +35,7 @@ pub use apply::{
 pub use connect::{
     MigrationConnection, connect, connect_for_migrations, connect_with_retry, connect_within,
 };
-pub use error::{DbErrorKind, RuntimeError, db_code, db_error_kind};
+pub use error::{Cause, DbErrorKind, RuntimeError, db_code, db_error_kind};
 pub use flavour::{Capabilities, Flavour, LockKind};
 pub use lock::MigrationLock;
 pub use squash::{Squashed, stamp_squashed};

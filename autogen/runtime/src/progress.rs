@@ -24,6 +24,7 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 
 use crate::direction::Direction;
+use crate::error::{Cause, DbErrorKind, db_error_kind};
 use crate::recording::{self, Intercept, ReadThrough};
 
 /// Our bookkeeping table of statements run by unfinished migrations.
@@ -33,7 +34,7 @@ pub const PROGRESS_TABLE: &str = "autogen_progress";
 /// attempt and earlier ones that ran (and stay applied).
 #[derive(Debug)]
 pub struct Failure {
-    pub reason: String,
+    pub reason: Cause,
     /// Statements that ran, in order (those skipped as done by an earlier
     /// attempt are named as such).
     pub ran: Vec<String>,
@@ -82,10 +83,8 @@ pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<(String, usize)>,
         .await
     {
         Ok(rows) => rows,
-        // 1146: no such table (nothing ever failed here).
-        Err(e) if e.to_string().contains("1146") || e.to_string().contains("doesn't exist") => {
-            return Ok(Vec::new());
-        }
+        // No such table (MySQL 1146): nothing ever failed here.
+        Err(e) if db_error_kind(&e) == DbErrorKind::NoSuchTable => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
     rows.iter()
@@ -154,7 +153,7 @@ pub async fn run_tracked(
     direction: Direction,
 ) -> Result<(), Failure> {
     let fail = |e: DbErr, ran: Vec<String>| Failure {
-        reason: crate::error::one_line(&e),
+        reason: Cause::Db(e),
         ran,
     };
     let name = migration.name().to_owned();

@@ -40,6 +40,9 @@ pub enum OfflineError {
     Unknown(String),
     #[error("migration {name} cannot be rendered as SQL: {reason}")]
     Failed { name: String, reason: String },
+    /// The migration itself failed on the recording.
+    #[error("migration {name} cannot be rendered as SQL: {source}")]
+    Errored { name: String, source: DbErr },
 }
 
 /// The statements of one migration in one direction.
@@ -201,9 +204,9 @@ async fn record_checked<M: MigratorTrait>(
             let read_back = statements.iter().any(|l| matches!(l, Recorded::Query(_)))
                 || matches!(e, DbErr::RecordNotFound(_) | DbErr::RecordNotInserted);
             if !read_back {
-                return Err(OfflineError::Failed {
+                return Err(OfflineError::Errored {
                     name: name.clone(),
-                    reason: e.to_string(),
+                    source: e,
                 });
             }
             let why = match &e {
@@ -259,9 +262,9 @@ pub async fn install_sql<M: MigratorTrait>(
     assumed: &Shared,
 ) -> Result<Vec<Recorded>, OfflineError> {
     let (conn, log) = recording(backend, assumed);
-    M::install(&conn).await.map_err(|e| OfflineError::Failed {
+    M::install(&conn).await.map_err(|e| OfflineError::Errored {
         name: MIGRATION_TABLE.to_owned(),
-        reason: e.to_string(),
+        source: e,
     })?;
     Ok(take(&log))
 }
@@ -401,9 +404,9 @@ pub async fn record_one(
     ));
     let (conn, log) = recording(backend, &assumed);
     let result = direction.run(migration, &SchemaManager::new(&conn)).await;
-    result.map_err(|e| OfflineError::Failed {
+    result.map_err(|e| OfflineError::Errored {
         name: migration.name().to_owned(),
-        reason: e.to_string(),
+        source: e,
     })?;
     Ok(MigrationSql {
         name: migration.name().to_owned(),
