@@ -230,7 +230,7 @@ pub async fn apply_steps<M: MigratorTrait>(
                 .map_err(|e| RuntimeError::MigrationFailed {
                     name: name.clone(),
                     previous: previous.clone(),
-                    reason: Cause::Db(e),
+                    reason: Cause::from(e),
                 })?;
         } else {
             let ran = run_retrying(db, flavour, migration.as_ref(), direction, per_txn)
@@ -368,7 +368,7 @@ impl From<String> for Failed {
 
 impl From<sea_orm_migration::DbErr> for Failed {
     fn from(e: sea_orm_migration::DbErr) -> Self {
-        let reason = Cause::Db(e);
+        let reason = Cause::from(e);
         Self {
             kind: reason.kind(),
             reason,

@@ -119,14 +119,14 @@ pub enum RuntimeError {
 #[derive(Debug, Error)]
 pub enum Cause {
     #[error("{}", one_line(.0))]
-    Db(#[source] DbErr),
+    Db(#[source] Box<DbErr>),
     #[error("{0}")]
     Said(String),
 }
 
 impl From<DbErr> for Cause {
     fn from(e: DbErr) -> Self {
-        Self::Db(e)
+        Self::Db(Box::new(e))
     }
 }
 

@@ -153,7 +153,7 @@ pub async fn run_tracked(
     direction: Direction,
 ) -> Result<(), Failure> {
     let fail = |e: DbErr, ran: Vec<String>| Failure {
-        reason: Cause::Db(e),
+        reason: Cause::from(e),
         ran,
     };
     let name = migration.name().to_owned();
