@@ -10,6 +10,10 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 
 use crate::api::AppState;
 
+/// The database when no URL is given: a SQLite file under `./data/`,
+/// created on first run (`autogen` is given the same one).
+pub const DEFAULT_SQLITE_FILE: &str = "data/remediation.db";
+
 pub struct BootOptions {
     pub database_url: Option<String>,
     pub auto_migrate: bool,
@@ -21,7 +25,7 @@ pub struct BootOptions {
 
 /// Connect and migrate; logs the outcome and returns `None` when the service must not serve.
 pub async fn boot(opts: &BootOptions) -> Option<AppState> {
-    let url = match DatabaseUrl::resolve(opts.database_url.as_deref()) {
+    let url = match DatabaseUrl::resolve(opts.database_url.as_deref(), DEFAULT_SQLITE_FILE) {
         Ok(url) => url,
         Err(e) => {
             tracing::error!("❌ Database migrations failed: {e}");

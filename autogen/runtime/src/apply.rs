@@ -11,7 +11,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
 use crate::config::Backend;
 pub use crate::direction::Direction;
-use crate::error::DbErrorKind;
+use crate::error::{Cause, DbErrorKind};
 use crate::flavour::{Flavour, LockKind};
 use crate::status::MIGRATION_TABLE;
 use crate::{RuntimeError, Status};
@@ -231,7 +231,7 @@ pub async fn apply_steps<M: MigratorTrait>(
                 .map_err(|e| RuntimeError::MigrationFailed {
                     name: name.clone(),
                     previous: previous.clone(),
-                    reason: crate::error::one_line(&e),
+                    reason: Cause::from(e),
                 })?;
         } else {
             let ran = run_retrying(db, flavour, migration.as_ref(), direction, per_txn)
@@ -425,9 +425,9 @@ pub async fn apply_steps_whole<M: MigratorTrait>(
             reason: if done == 0 {
                 reason
             } else {
-                format!(
+                Cause::Said(format!(
                     "{reason} (the {done} migration(s) before it in this run, in the same transaction, were rolled back with it)"
-                )
+                ))
             },
         }),
     }
@@ -441,7 +441,7 @@ async fn whole_transaction(
     direction: Direction,
     per_txn: Option<TxnLock>,
     sqlite: bool,
-) -> Result<Vec<Applied>, (String, usize, String)> {
+) -> Result<Vec<Applied>, (String, usize, Cause)> {
     let first = run.first().map(|m| m.name().to_owned()).unwrap_or_default();
     let at_start = |e: Failed| (first.clone(), 0, e.reason);
     let txn = db.begin().await.map_err(|e| at_start(e.into()))?;
@@ -456,7 +456,7 @@ async fn whole_transaction(
             if !locked {
                 lock.take(&txn)
                     .await
-                    .map_err(|e| (name.clone(), 0, e.to_string()))?;
+                    .map_err(|e| (name.clone(), 0, Cause::Said(e.to_string())))?;
                 locked = true;
             }
             let name = name.replace('\'', "''");
@@ -475,7 +475,8 @@ async fn whole_transaction(
         let ran = if sqlite {
             step_checking_foreign_keys(&txn, *migration, direction).await
         } else {
-            step(&SchemaManager::new(&txn), *migration, direction)
+            direction
+                .run(*migration, &SchemaManager::new(&txn))
                 .await
                 .map_err(Failed::from)
         };
@@ -520,7 +521,7 @@ async fn run_retrying(
     migration: &dyn MigrationTrait,
     direction: Direction,
     per_txn: Option<TxnLock>,
-) -> Result<bool, String> {
+) -> Result<bool, Cause> {
     let transactional = flavour.transactional(migration);
     let session = match per_txn {
         // No session setting behind a transaction pooler: the timeout apply sets.
@@ -581,20 +582,20 @@ pub async fn run_migration(
     run_one(db, flavour, migration, direction, false, None)
         .await
         .map(|_| ())
-        .map_err(|f| f.reason)
+        .map_err(|f| f.reason.to_string())
 }
 
 /// A migration that failed: its one-line reason, and what kind of driver
 /// error it was (a lock timeout is retried).
 struct Failed {
-    reason: String,
+    reason: Cause,
     kind: DbErrorKind,
 }
 
 impl From<String> for Failed {
     fn from(reason: String) -> Self {
         Self {
-            reason,
+            reason: Cause::Said(reason),
             kind: DbErrorKind::Other,
         }
     }
@@ -602,9 +603,10 @@ impl From<String> for Failed {
 
 impl From<sea_orm_migration::DbErr> for Failed {
     fn from(e: sea_orm_migration::DbErr) -> Self {
+        let reason = Cause::from(e);
         Self {
-            reason: crate::error::one_line(&e),
-            kind: crate::error::db_error_kind(&e),
+            kind: reason.kind(),
+            reason,
         }
     }
 }
@@ -649,7 +651,7 @@ impl TxnLock {
                 RuntimeError::LockTimeout(_) => DbErrorKind::LockTimeout,
                 _ => DbErrorKind::Other,
             },
-            reason: e.to_string(),
+            reason: Cause::Said(e.to_string()),
         })?;
         // In the simple protocol: nothing prepared (a pooler's server
         // connections are shared); the name is quoted as a literal.
@@ -725,7 +727,7 @@ async fn run_one(
             return Ok(false);
         }
         let manager = SchemaManager::new(&txn);
-        step(&manager, migration, direction).await.map_err(err)?;
+        direction.run(migration, &manager).await.map_err(err)?;
         if bookkeeping {
             record(&txn, migration, direction).await.map_err(err)?;
         }
@@ -733,7 +735,7 @@ async fn run_one(
         Ok(true)
     } else {
         let manager = SchemaManager::new(db);
-        step(&manager, migration, direction).await.map_err(err)?;
+        direction.run(migration, &manager).await.map_err(err)?;
         if bookkeeping {
             record(db, migration, direction).await.map_err(err)?;
         }
@@ -754,7 +756,7 @@ async fn step_checking_foreign_keys(
     let err = |e: sea_orm_migration::DbErr| Failed::from(e);
     let before = sqlite::foreign_key_violations(txn).await.map_err(err)?;
     let manager = SchemaManager::new(txn);
-    step(&manager, migration, direction).await.map_err(err)?;
+    direction.run(migration, &manager).await.map_err(err)?;
     let after = sqlite::foreign_key_violations(txn).await.map_err(err)?;
     let violations = sqlite::new_violations(&before, after);
     if !violations.is_empty() {
@@ -807,9 +809,10 @@ pub async fn dry_run_up<M: MigratorTrait>(
             let ran = if sqlite {
                 step_checking_foreign_keys(&txn, migration.as_ref(), Direction::Up)
                     .await
-                    .map_err(|f| f.reason)
+                    .map_err(|f| f.reason.to_string())
             } else {
-                step(&SchemaManager::new(&txn), migration.as_ref(), Direction::Up)
+                Direction::Up
+                    .run(migration.as_ref(), &SchemaManager::new(&txn))
                     .await
                     .map_err(|e| crate::error::one_line(&e))
             };
@@ -836,17 +839,6 @@ pub async fn dry_run_up<M: MigratorTrait>(
         db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
     }
     result
-}
-
-async fn step(
-    manager: &SchemaManager<'_>,
-    migration: &dyn MigrationTrait,
-    direction: Direction,
-) -> Result<(), sea_orm_migration::DbErr> {
-    match direction {
-        Direction::Up => migration.up(manager).await,
-        Direction::Down => migration.down(manager).await,
-    }
 }
 
 /// The bookkeeping of one migration: its `seaql_migrations` row and its checksum.

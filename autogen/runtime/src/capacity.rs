@@ -10,19 +10,14 @@
 //! locks they take are estimated, and a migration that cannot fit is
 //! refused with one line naming the setting to raise and by how much.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
-use sea_orm::{
-    DatabaseConnectionType, MockDatabase, MockDatabaseConnection, MockDatabaseTrait,
-    MockExecResult, Transaction,
-};
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement,
 };
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 use thiserror::Error;
 
 use crate::apply::Direction;
+use crate::recording::{self, ReadThrough, Recording};
 
 /// A migration that cannot fit in the lock table.
 #[derive(Debug, Error)]
@@ -133,7 +128,7 @@ pub async fn check(
 ) -> Result<(), CapacityError> {
     if db.get_database_backend() != DbBackend::Postgres
         || !crate::bookkeeping::transactional(migration, DbBackend::Postgres)
-        || !crate::progress::can_track()
+        || !crate::recording::can_block()
     {
         return Ok(());
     }
@@ -196,70 +191,19 @@ async fn record(
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Option<Vec<String>> {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let recorder = Recorder {
-        real: db.clone(),
-        handle: tokio::runtime::Handle::current(),
-        seen: Arc::clone(&seen),
-    };
-    let conn: DatabaseConnection = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
-        MockDatabaseConnection::new(recorder),
-    ))
-    .into();
-    let manager = SchemaManager::new(&conn);
-    let result = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
-    result.ok()?;
-    let statements = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    Some(statements)
-}
-
-#[derive(Debug)]
-struct Recorder {
-    real: DatabaseConnection,
-    handle: tokio::runtime::Handle,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl MockDatabaseTrait for Recorder {
-    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(stmt.sql.clone());
-        MockDatabase::new(DbBackend::Postgres)
-            .append_exec_results([MockExecResult {
-                last_insert_id: 0,
-                rows_affected: 0,
-            }])
-            .execute(0, stmt)
-    }
-
-    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let real = self.real.clone();
-        tokio::task::block_in_place(|| {
-            self.handle
-                .block_on(async move { real.query_all_raw(stmt).await })
-        })
-    }
-
-    fn begin(&mut self) {}
-    fn commit(&mut self) {}
-    fn rollback(&mut self) {}
-
-    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
-        Vec::new()
-    }
-
-    fn get_database_backend(&self) -> DbBackend {
-        DbBackend::Postgres
-    }
-
-    fn ping(&self) -> Result<(), DbErr> {
-        Ok(())
-    }
+    let recording = Recording::new(DbBackend::Postgres).reading_through(ReadThrough::new(db)?);
+    let executed = recording.executed();
+    let conn = recording::connection(recording);
+    direction
+        .run(migration, &SchemaManager::new(&conn))
+        .await
+        .ok()?;
+    Some(
+        recording::take(&executed)
+            .into_iter()
+            .map(|s| s.sql)
+            .collect(),
+    )
 }
 
 #[cfg(test)]

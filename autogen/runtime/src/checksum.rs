@@ -14,16 +14,12 @@
 //! with the order this database applied them in (`applied_rank`), so that a
 //! migration applied after a later one is seen too.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
-use sea_orm::{DatabaseConnectionType, MockDatabaseConnection, MockDatabaseTrait, Transaction};
-use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use sea_orm_migration::sea_query::{ColumnDef, Expr, ExprTrait, Query, Table};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 use sha2::{Digest, Sha256};
 
+use crate::recording::{self, Recording};
 use crate::status::{MIGRATION_TABLE, Status};
 use crate::{RuntimeError, Squashed};
 
@@ -64,18 +60,13 @@ impl OnEdited {
 
 /// The checksum of `migration` on `backend`: see the module comment.
 pub async fn checksum(migration: &dyn MigrationTrait, backend: DbBackend) -> String {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let conn: DatabaseConnection = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
-        MockDatabaseConnection::new(Statements {
-            backend,
-            log: log.clone(),
-        }),
-    ))
-    .into();
+    let recording = Recording::new(backend);
+    let executed = recording.executed();
+    let conn = recording::connection(recording);
     let outcome = migration.up(&SchemaManager::new(&conn)).await;
     let mut hasher = Sha256::new();
-    for line in log.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-        hasher.update(line.as_bytes());
+    for statement in recording::take(&executed) {
+        hasher.update(recording::one_line(&statement).as_bytes());
         hasher.update(b"\n");
     }
     // A migration whose up() stops early on the recorder (it needed an
@@ -89,48 +80,6 @@ pub async fn checksum(migration: &dyn MigrationTrait, backend: DbBackend) -> Str
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The recording connection: every executed statement, on one line.
-#[derive(Debug)]
-struct Statements {
-    backend: DbBackend,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl MockDatabaseTrait for Statements {
-    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let line = stmt
-            .to_string()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(line);
-        Ok(sea_orm::sqlx::postgres::PgQueryResult::default().into())
-    }
-
-    fn query(&mut self, _counter: usize, _stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        Ok(Vec::new())
-    }
-
-    fn begin(&mut self) {}
-    fn commit(&mut self) {}
-    fn rollback(&mut self) {}
-
-    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
-        Vec::new()
-    }
-
-    fn get_database_backend(&self) -> DbBackend {
-        self.backend
-    }
-
-    fn ping(&self) -> Result<(), DbErr> {
-        Ok(())
-    }
 }
 
 /// One applied migration's row of `seaql_migrations`, with its checksum row.

@@ -1,17 +1,15 @@
 //! Where the database is: one definition shared by `app` and `autogen`.
 //!
 //! Order: an explicit URL (flag), `DATABASE_URL` from the environment, the
-//! same variable from a `.env` file, then the embedded default, a SQLite file
-//! under `./data/` that is created on first use.
+//! same variable from a `.env` file, then the application's default, a
+//! SQLite file whose directory is created on first use (the application
+//! names it: the runtime names no application).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use thiserror::Error;
 use url::Url;
-
-/// The embedded default: a SQLite file under `./data/`, created on first run.
-pub const DEFAULT_SQLITE_FILE: &str = "data/remediation.db";
 
 /// The longest wait accepted for a lock or a connection retry: 24 days,
 /// under PostgreSQL's `lock_timeout` limit (an `int` of milliseconds,
@@ -138,10 +136,20 @@ pub struct DatabaseUrl {
 
 impl DatabaseUrl {
     /// Resolve the URL in the documented order: `explicit`, `DATABASE_URL`,
-    /// `.env`, then the embedded SQLite default.
-    pub fn resolve(explicit: Option<&str>) -> Result<Self, ConfigError> {
+    /// `.env`, then the SQLite file `default_sqlite` (the application's
+    /// default, e.g. `data/app.db`).
+    pub fn resolve(explicit: Option<&str>, default_sqlite: &str) -> Result<Self, ConfigError> {
+        match Self::given(explicit)? {
+            Some(url) => Ok(url),
+            None => Self::default_sqlite(default_sqlite),
+        }
+    }
+
+    /// The URL given by `explicit`, `DATABASE_URL` or `.env`; `None` when
+    /// none is (an empty or garbled value is an error, not "none").
+    pub fn given(explicit: Option<&str>) -> Result<Option<Self>, ConfigError> {
         if let Some(url) = explicit {
-            return Self::parse(url, "--database-url");
+            return Self::parse(url, "--database-url").map(Some);
         }
         // `.env` only fills variables the environment does not already set
         // (read the environment first: dotenvy would replace a value that
@@ -156,26 +164,30 @@ impl DatabaseUrl {
         // The default is for an unset variable only: an empty or garbled
         // one is a mistake that must not quietly migrate a local file.
         match value {
-            None => Self::default_sqlite(),
+            None => Ok(None),
             Some(value) => match value.to_str().map(str::trim) {
                 None => Err(ConfigError::NonUnicodeUrl),
                 Some("") if source == ".env" => Err(ConfigError::EmptyUrlInDotEnv),
                 Some("") => Err(ConfigError::EmptyUrl),
-                Some(url) => Self::parse(url, source),
+                Some(url) => Self::parse(url, source).map(Some),
             },
         }
     }
 
-    /// The embedded default; creates `./data/` so SQLite can create the file.
-    pub fn default_sqlite() -> Result<Self, ConfigError> {
-        let path = PathBuf::from(DEFAULT_SQLITE_FILE);
-        if let Some(dir) = path.parent() {
+    /// The default SQLite file `file`; creates its directory so SQLite can
+    /// create the file.
+    pub fn default_sqlite(file: &str) -> Result<Self, ConfigError> {
+        let url = Self::default_sqlite_unopened(file)?;
+        if let Some(dir) = PathBuf::from(file).parent() {
             std::fs::create_dir_all(dir).map_err(|e| ConfigError::CreateDir(dir.into(), e))?;
         }
-        Self::parse(
-            &format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc"),
-            "default",
-        )
+        Ok(url)
+    }
+
+    /// [`Self::default_sqlite`] without creating anything (for a command
+    /// that only names the backend, such as `upgrade --sql`).
+    pub fn default_sqlite_unopened(file: &str) -> Result<Self, ConfigError> {
+        Self::parse(&format!("sqlite://{file}?mode=rwc"), "default")
     }
 
     pub fn parse(raw: &str, source: &'static str) -> Result<Self, ConfigError> {

@@ -60,7 +60,8 @@ pub enum RuntimeError {
     MigrationFailed {
         name: String,
         previous: String,
-        reason: String,
+        #[source]
+        reason: Cause,
     },
     #[error(
         "migration {name} failed after {} of its statements had run; MySQL/MariaDB commits each DDL statement, so they stay applied and the database is recorded at {previous}: {reason}. Statements that ran: {}. Fix the cause and run `autogen upgrade` (or boot the app) again: it resumes after them",
@@ -70,7 +71,8 @@ pub enum RuntimeError {
     PartlyApplied {
         name: String,
         previous: String,
-        reason: String,
+        #[source]
+        reason: Cause,
         ran: Vec<String>,
     },
     #[error(
@@ -123,6 +125,33 @@ pub enum RuntimeError {
     Capacity(#[from] crate::capacity::CapacityError),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+}
+
+/// Why a migration failed, shown on one line: the driver's error (kept
+/// whole as the error's source, shown without prefixes or positions) or a
+/// sentence of ours.
+#[derive(Debug, Error)]
+pub enum Cause {
+    #[error("{}", one_line(.0))]
+    Db(#[source] Box<DbErr>),
+    #[error("{0}")]
+    Said(String),
+}
+
+impl From<DbErr> for Cause {
+    fn from(e: DbErr) -> Self {
+        Self::Db(Box::new(e))
+    }
+}
+
+impl Cause {
+    /// The kind of driver error it is ([`DbErrorKind::Other`] for ours).
+    pub fn kind(&self) -> DbErrorKind {
+        match self {
+            Self::Db(e) => db_error_kind(e),
+            Self::Said(_) => DbErrorKind::Other,
+        }
+    }
 }
 
 /// What a driver error is, read from its code.

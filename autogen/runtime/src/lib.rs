@@ -21,6 +21,7 @@ mod lock;
 pub mod online;
 pub mod precheck;
 pub mod progress;
+pub mod recording;
 pub mod report;
 mod serving;
 pub mod sqlite;
@@ -36,7 +37,7 @@ pub use connect::{
     MigrationConnection, connect, connect_for_migrations, connect_serving, connect_with_retry,
     connect_within,
 };
-pub use error::{DbErrorKind, RuntimeError, db_code, db_error_kind};
+pub use error::{Cause, DbErrorKind, RuntimeError, db_code, db_error_kind};
 pub use flavour::{Capabilities, Flavour, LockKind};
 pub use lock::MigrationLock;
 pub use serving::ServingConnection;

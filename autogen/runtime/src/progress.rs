@@ -18,13 +18,14 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sea_orm::{DatabaseConnectionType, MockDatabaseConnection, MockDatabaseTrait, Transaction};
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 
 use crate::direction::Direction;
+use crate::error::{Cause, DbErrorKind, db_error_kind};
+use crate::recording::{self, Intercept, ReadThrough};
 
 /// Our bookkeeping table of statements run by unfinished migrations.
 pub const PROGRESS_TABLE: &str = "autogen_progress";
@@ -33,7 +34,7 @@ pub const PROGRESS_TABLE: &str = "autogen_progress";
 /// attempt and earlier ones that ran (and stay applied).
 #[derive(Debug)]
 pub struct Failure {
-    pub reason: String,
+    pub reason: Cause,
     /// Statements that ran, in order (those skipped as done by an earlier
     /// attempt are named as such).
     pub ran: Vec<String>,
@@ -82,10 +83,8 @@ pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<(String, usize)>,
         .await
     {
         Ok(rows) => rows,
-        // 1146: no such table (nothing ever failed here).
-        Err(e) if e.to_string().contains("1146") || e.to_string().contains("doesn't exist") => {
-            return Ok(Vec::new());
-        }
+        // No such table (MySQL 1146): nothing ever failed here.
+        Err(e) if db_error_kind(&e) == DbErrorKind::NoSuchTable => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
     rows.iter()
@@ -143,8 +142,7 @@ pub async fn clear(db: &DatabaseConnection, name: &str, direction: Direction) ->
 
 /// Whether statements can be tracked here (a multi-threaded tokio runtime).
 pub fn can_track() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+    crate::recording::can_block()
 }
 
 /// Run `migration` (`direction`) statement by statement on `db`, skipping
@@ -155,7 +153,7 @@ pub async fn run_tracked(
     direction: Direction,
 ) -> Result<(), Failure> {
     let fail = |e: DbErr, ran: Vec<String>| Failure {
-        reason: crate::error::one_line(&e),
+        reason: Cause::from(e),
         ran,
     };
     let name = migration.name().to_owned();
@@ -167,25 +165,22 @@ pub async fn run_tracked(
             "Resuming migration {name}: its first {skip} statement(s) ran in an earlier attempt and are skipped"
         );
     }
+    let real = ReadThrough::new(db).ok_or_else(|| {
+        fail(
+            DbErr::Custom("statements are tracked on a multi-threaded runtime only".into()),
+            Vec::new(),
+        )
+    })?;
     let ran = Arc::new(Mutex::new(Vec::new()));
-    let tracker = Tracker {
-        real: db.clone(),
-        handle: tokio::runtime::Handle::current(),
+    let conn = recording::connection(Tracker {
+        real,
         name: name.clone(),
         direction,
         skip,
         seen: 0,
         ran: ran.clone(),
-    };
-    let conn: DatabaseConnection = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
-        MockDatabaseConnection::new(tracker),
-    ))
-    .into();
-    let manager = SchemaManager::new(&conn);
-    let result = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
+    });
+    let result = direction.run(migration, &SchemaManager::new(&conn)).await;
     let ran = ran.lock().unwrap_or_else(PoisonError::into_inner).clone();
     match result {
         Ok(()) => clear(db, &name, direction).await.map_err(|e| fail(e, ran)),
@@ -193,11 +188,12 @@ pub async fn run_tracked(
     }
 }
 
-/// The counting connection: SeaORM's mock driver, forwarding to `real`.
+/// The counting connection: runs each statement on the real connection.
+/// MySQL commits DDL anyway; a migration's own transactions are not
+/// reproduced on it.
 #[derive(Debug)]
 struct Tracker {
-    real: DatabaseConnection,
-    handle: tokio::runtime::Handle,
+    real: ReadThrough,
     name: String,
     direction: Direction,
     /// Statements done by earlier attempts.
@@ -208,13 +204,8 @@ struct Tracker {
 }
 
 impl Tracker {
-    fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
-        tokio::task::block_in_place(|| self.handle.block_on(f))
-    }
-
     /// Remember a statement that ran, on one line (the error is one line).
     fn note(&self, line: String) {
-        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
         self.ran
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -222,19 +213,25 @@ impl Tracker {
     }
 }
 
-impl MockDatabaseTrait for Tracker {
-    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
+impl Intercept for Tracker {
+    fn backend(&self) -> DbBackend {
+        DbBackend::MySql
+    }
+
+    fn execute(&mut self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let index = self.seen;
         self.seen += 1;
-        let text = stmt.to_string();
+        let text = recording::one_line(&stmt);
         if index < self.skip {
-            tracing::info!("Skipped (ran in an earlier attempt): {text}");
+            tracing::info!("Skipped (ran in an earlier attempt): {}", stmt);
             self.note(format!("{text} (in an earlier attempt)"));
             // A harmless statement gives an ExecResult of the right driver.
-            return self.block_on(self.real.execute_unprepared("DO 0"));
+            return self
+                .real
+                .block_on(self.real.real().execute_unprepared("DO 0"));
         }
-        let real = self.real.clone();
-        let result = self.block_on(async move {
+        let real = self.real.real().clone();
+        let result = self.real.block_on(async move {
             if stmt.values.is_none() {
                 real.execute_unprepared(&stmt.sql).await
             } else {
@@ -242,30 +239,16 @@ impl MockDatabaseTrait for Tracker {
             }
         })?;
         self.note(text);
-        self.block_on(store(&self.real, &self.name, self.direction, index + 1))?;
+        self.real.block_on(store(
+            self.real.real(),
+            &self.name,
+            self.direction,
+            index + 1,
+        ))?;
         Ok(result)
     }
 
-    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let real = self.real.clone();
-        self.block_on(async move { real.query_all_raw(stmt).await })
-    }
-
-    // MySQL commits DDL anyway; a migration's own transactions are not
-    // reproduced on the counting connection.
-    fn begin(&mut self) {}
-    fn commit(&mut self) {}
-    fn rollback(&mut self) {}
-
-    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
-        Vec::new()
-    }
-
-    fn get_database_backend(&self) -> DbBackend {
-        DbBackend::MySql
-    }
-
-    fn ping(&self) -> Result<(), DbErr> {
-        Ok(())
+    fn query(&mut self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.real.query(stmt)
     }
 }

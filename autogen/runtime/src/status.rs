@@ -198,10 +198,11 @@ pub(crate) async fn applied_versions<C: ConnectionTrait>(
 /// there and unreadable (`column "version" does not exist` is not "no
 /// migration applied": treating it so would run the whole history again).
 pub(crate) fn is_missing_table(e: &DbErr) -> bool {
-    let text = e.to_string();
-    (text.contains("relation") && text.contains("does not exist")) // PostgreSQL 42P01
-        || text.contains("no such table") // SQLite
-        || (text.contains("Table") && text.contains("doesn't exist")) // MySQL 1146
+    // PostgreSQL 42P01 and MySQL 1146 by their code; SQLite reports it with
+    // its generic SQLITE_ERROR, so only its message tells.
+    crate::error::db_error_kind(e) == crate::error::DbErrorKind::NoSuchTable
+        || (crate::error::db_code(e).as_deref() == Some("1")
+            && e.to_string().contains("no such table"))
 }
 
 #[cfg(test)]
@@ -210,14 +211,44 @@ mod tests {
 
     #[test]
     fn only_a_missing_table_is_an_empty_history() {
+        // Read by code: text alone (here without a driver code) is not enough.
         let err = |m: &str| DbErr::Custom(m.to_owned());
-        assert!(is_missing_table(&err(
+        assert!(!is_missing_table(&err(
             "error returned from database: relation \"seaql_migrations\" does not exist"
         )));
-        assert!(is_missing_table(&err("no such table: seaql_migrations")));
+        assert!(!is_missing_table(&err("no such table: seaql_migrations")));
         assert!(!is_missing_table(&err(
             "error returned from database: column \"version\" does not exist"
         )));
+    }
+
+    #[tokio::test]
+    async fn sqlite_reports_a_missing_table_with_its_generic_code_and_is_read_so() {
+        use sea_orm_migration::sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+        let db = Database::connect("sqlite::memory:").await.expect("sqlite");
+        let e = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await
+            .expect_err("no such table");
+        assert!(
+            is_missing_table(&e),
+            "{e} ({:?})",
+            crate::error::db_code(&e)
+        );
+        db.execute_unprepared("CREATE TABLE seaql_migrations (v text)")
+            .await
+            .expect("create");
+        let e = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await
+            .expect_err("no such column");
+        assert!(!is_missing_table(&e), "{e}");
     }
 
     fn status(known: &[&str], applied: &[&str], squashed: &[&str]) -> Status {

@@ -117,6 +117,7 @@ fn child() -> ExitCode {
         extra_ddl: child_ddl,
         migration_src: "migration/src",
         version: None,
+        default_sqlite: None,
     };
     let code = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt.block_on(cli::main::<NoMigrations>(project)),

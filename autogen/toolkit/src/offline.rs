@@ -40,6 +40,9 @@ pub enum OfflineError {
     Unknown(String),
     #[error("migration {name} cannot be rendered as SQL: {reason}")]
     Failed { name: String, reason: String },
+    /// The migration itself failed on the recording.
+    #[error("migration {name} cannot be rendered as SQL: {source}")]
+    Errored { name: String, source: DbErr },
 }
 
 /// The statements of one migration in one direction.
@@ -190,11 +193,9 @@ async fn record_checked<M: MigratorTrait>(
         // The assumed schema before it: a migration left out leaves it so.
         let before = assumed.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let (conn, log) = recording(backend, assumed);
-        let manager = SchemaManager::new(&conn);
-        let result = match direction {
-            Direction::Up => migration.up(&manager).await,
-            Direction::Down => migration.down(&manager).await,
-        };
+        let result = direction
+            .run(migration.as_ref(), &SchemaManager::new(&conn))
+            .await;
         let statements = take(&log);
         if let Err(e) = result {
             // A migration that read something back (an entity insert reads
@@ -203,9 +204,9 @@ async fn record_checked<M: MigratorTrait>(
             let read_back = statements.iter().any(|l| matches!(l, Recorded::Query(_)))
                 || matches!(e, DbErr::RecordNotFound(_) | DbErr::RecordNotInserted);
             if !read_back {
-                return Err(OfflineError::Failed {
+                return Err(OfflineError::Errored {
                     name: name.clone(),
-                    reason: e.to_string(),
+                    source: e,
                 });
             }
             let why = match &e {
@@ -261,9 +262,9 @@ pub async fn install_sql<M: MigratorTrait>(
     assumed: &Shared,
 ) -> Result<Vec<Recorded>, OfflineError> {
     let (conn, log) = recording(backend, assumed);
-    M::install(&conn).await.map_err(|e| OfflineError::Failed {
+    M::install(&conn).await.map_err(|e| OfflineError::Errored {
         name: MIGRATION_TABLE.to_owned(),
-        reason: e.to_string(),
+        source: e,
     })?;
     Ok(take(&log))
 }
@@ -402,14 +403,10 @@ pub async fn record_one(
         "an empty database (lint reads statements only)",
     ));
     let (conn, log) = recording(backend, &assumed);
-    let manager = SchemaManager::new(&conn);
-    let result = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
-    result.map_err(|e| OfflineError::Failed {
+    let result = direction.run(migration, &SchemaManager::new(&conn)).await;
+    result.map_err(|e| OfflineError::Errored {
         name: migration.name().to_owned(),
-        reason: e.to_string(),
+        source: e,
     })?;
     Ok(MigrationSql {
         name: migration.name().to_owned(),

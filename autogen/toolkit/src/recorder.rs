@@ -8,9 +8,9 @@
 //!   SQL of a backend cannot carry (comments on PostgreSQL, the
 //!   `renamed_from` marker, the schema a table lives in) is read from there,
 //!   never from a rendering for another backend.
-//! - Behind SeaORM's mock driver, for offline SQL (`upgrade --sql`):
-//!   `SchemaManager` only accepts a real `DatabaseConnection`
-//!   ([`Recorder::into_connection`]). Queries are logged and see no rows,
+//! - Behind the runtime's recording connection (SeaORM's mock driver), for
+//!   offline SQL (`upgrade --sql`): `SchemaManager` only accepts a real
+//!   `DatabaseConnection` ([`Recorder::into_connection`]). Queries are logged and see no rows,
 //!   except `SchemaManager`'s existence questions, answered from an
 //!   assumed schema when one is given ([`Recorder::assuming`]).
 //!
@@ -24,10 +24,10 @@ use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, Once};
 
+use autogen_runtime::recording::{self, Intercept};
 use sea_orm_migration::sea_orm::{
-    self, ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr,
-    ExecResult, MockDatabaseConnection, MockDatabaseTrait, QueryResult, Statement,
-    StatementBuilder, Transaction,
+    self, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, MockDatabaseTrait,
+    QueryResult, Statement, StatementBuilder,
 };
 use sea_orm_migration::sea_query::{ColumnType, TableCreateStatement, TableName, TableRef};
 
@@ -100,8 +100,7 @@ impl Recorder {
     /// The recorder as a `DatabaseConnection` (SeaORM's mock driver), for
     /// code that takes nothing else, such as `SchemaManager`.
     pub fn into_connection(self) -> DatabaseConnection {
-        DatabaseConnectionType::MockDatabaseConnection(Arc::new(MockDatabaseConnection::new(self)))
-            .into()
+        recording::connection(self)
     }
 
     /// The recorded statements as SQL text, values inlined.
@@ -185,8 +184,12 @@ fn no_rows_affected() -> ExecResult {
     sea_orm::sqlx::postgres::PgQueryResult::default().into()
 }
 
-impl MockDatabaseTrait for Recorder {
-    fn execute(&mut self, _counter: usize, stmt: Statement) -> Result<ExecResult, DbErr> {
+impl Intercept for Recorder {
+    fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    fn execute(&mut self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let sql = stmt.to_string();
         if let Some(assumed) = &self.assumed {
             assumed
@@ -198,7 +201,7 @@ impl MockDatabaseTrait for Recorder {
         Ok(no_rows_affected())
     }
 
-    fn query(&mut self, _counter: usize, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+    fn query(&mut self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let answered = self.assumed.as_ref().and_then(|assumed| {
             let assumed = assumed.lock().unwrap_or_else(|p| p.into_inner());
             assumed.answer(&stmt).map(|a| (a, assumed.source.clone()))
@@ -255,18 +258,6 @@ impl MockDatabaseTrait for Recorder {
         };
         self.depth = self.depth.saturating_sub(1);
         self.push(Recorded::Execute(sql));
-    }
-
-    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
-        Vec::new()
-    }
-
-    fn get_database_backend(&self) -> DbBackend {
-        self.backend
-    }
-
-    fn ping(&self) -> Result<(), DbErr> {
-        Ok(())
     }
 }
 

@@ -115,21 +115,75 @@ fn upgrade_sql_on_sqlite_gives_the_schema_of_upgrade() {
 }
 
 #[test]
-fn sql_without_a_reachable_database_is_offline_mode() {
+fn sql_with_offline_assumes_an_empty_database_or_one_at_head_without_connecting() {
     let ag = Autogen::new("postgres://postgres@127.0.0.1:1/nowhere");
-    let up = ag.run(&["upgrade", "--sql"]);
+    let up = ag.run(&["upgrade", "--sql", "--offline"]);
     up.ok();
-    assert!(up.stdout.contains("offline (cannot connect"), "{up}");
+    assert!(up.stdout.contains("offline (--offline)"), "{up}");
     assert!(up.stdout.contains("assuming the database is empty"), "{up}");
     assert!(up.stdout.contains("CREATE TABLE \"runbooks\""), "{up}");
 
-    let down = ag.run(&["downgrade", "base", "--sql"]);
+    let down = ag.run(&["downgrade", "base", "--sql", "--offline"]);
     down.ok();
     assert!(
         down.stdout.contains("assuming the database is at head"),
         "{down}"
     );
     assert!(down.stdout.contains("DROP TABLE \"runbooks\""), "{down}");
+}
+
+#[test]
+fn sql_without_a_url_is_offline_and_creates_nothing() {
+    let dir = temp_dir();
+    let mut cmd = Autogen::new("")
+        .in_dir(dir.path())
+        .command(&["upgrade", "--sql"]);
+    cmd.env_remove("DATABASE_URL");
+    let up = cli_common::Autogen::wait(cmd.spawn().expect("run autogen"));
+    up.ok();
+    assert!(
+        up.stdout.starts_with("-- autogen upgrade --sql (sqlite)"),
+        "{up}"
+    );
+    assert!(
+        up.stdout
+            .contains("offline (no database URL given): assuming the database is empty"),
+        "{up}"
+    );
+    assert!(up.stdout.contains("CREATE TABLE \"runbooks\""), "{up}");
+    assert!(!dir.path().join("data").exists(), "--sql created ./data");
+}
+
+/// A database that cannot be reached is an error, never a script for a
+/// database guessed empty: unreachable, unknown database, wrong password.
+#[test]
+fn sql_on_a_database_it_cannot_connect_to_fails_in_one_line_with_exit_2() {
+    let unknown_db = {
+        let db = TestDb::postgres();
+        let url = db.url();
+        let (base, _) = url.rsplit_once('/').expect("a database in the URL");
+        format!("{base}/autogen_no_such_database")
+    };
+    let wrong_password = tests::support::mysql_admin_url().replacen(
+        "mysql://root@",
+        "mysql://root:not-the-password@",
+        1,
+    ) + "/mysql";
+    for (url, expect) in [
+        (
+            "postgres://postgres@127.0.0.1:1/nowhere".to_owned(),
+            "cannot connect",
+        ),
+        (unknown_db, "autogen_no_such_database"),
+        (wrong_password, "cannot connect"),
+    ] {
+        for args in [&["upgrade", "--sql"][..], &["downgrade", "base", "--sql"]] {
+            let run = Autogen::new(&url).run(args);
+            let line = run.one_line_error();
+            assert!(line.contains(expect), "{url} {args:?}: {run}");
+            assert!(run.stdout.is_empty(), "a script was printed: {run}");
+        }
+    }
 }
 
 #[test]

@@ -141,6 +141,7 @@ fn a_migration_that_breaks_a_reference_rolls_back_and_names_the_table() {
     });
     match result {
         Err(RuntimeError::MigrationFailed { name, reason, .. }) => {
+            let reason = reason.to_string();
             assert_eq!(name, BREAK_B);
             assert!(reason.contains("b_child (rowid 1) -> b"), "{reason}");
             assert!(

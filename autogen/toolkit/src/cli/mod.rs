@@ -41,6 +41,9 @@ pub struct Project {
     /// What `--version` prints (e.g. with the commit and the sea-orm
     /// version, from the binary's build script); the toolkit's version when unset.
     pub version: Option<&'static str>,
+    /// The SQLite file used when no database URL is given (the
+    /// application's default); none: a URL is required.
+    pub default_sqlite: Option<&'static str>,
 }
 
 impl Project {
@@ -54,7 +57,14 @@ impl Project {
             extra_ddl: no_ddl,
             migration_src,
             version: None,
+            default_sqlite: None,
         }
+    }
+
+    /// The SQLite file used when no database URL is given (the application's own default).
+    pub const fn with_default_sqlite(mut self, file: &'static str) -> Self {
+        self.default_sqlite = Some(file);
+        self
     }
 
     /// What `--version` prints instead of the toolkit's version.
@@ -225,9 +235,13 @@ pub enum Command {
         /// Where to go: `head`, `+N` (N migrations forward) or a revision (name or unique prefix).
         #[arg(default_value = "head", allow_hyphen_values = true)]
         target: String,
-        /// Print the SQL instead of running it (offline mode).
+        /// Print the SQL instead of running it (read from the database, or
+        /// from an empty one with --offline or without a URL).
         #[arg(long)]
         sql: bool,
+        /// With --sql: do not connect; assume an empty database.
+        #[arg(long, requires = "sql")]
+        offline: bool,
         /// Run inside a transaction, report statements and timings, roll back
         /// (PostgreSQL and SQLite; MySQL/MariaDB cannot roll DDL back).
         #[arg(long)]
@@ -240,9 +254,13 @@ pub enum Command {
         /// Where to go back to: `-N` (N migrations back), `base` (nothing applied) or a revision.
         #[arg(allow_hyphen_values = true)]
         target: String,
-        /// Print the SQL instead of running it (offline mode).
+        /// Print the SQL instead of running it (read from the database, or
+        /// from one at head with --offline or without a URL).
         #[arg(long)]
         sql: bool,
+        /// With --sql: do not connect; assume a database at head.
+        #[arg(long, requires = "sql")]
+        offline: bool,
         /// Do not ask for confirmation of destructive steps.
         #[arg(long, short)]
         yes: bool,
@@ -578,6 +596,7 @@ async fn run_with<M: MigratorTrait + Squashed>(
             sql,
             dry_run,
             fleet,
+            ..
         }) if fleet.wanted() => {
             Box::pin(commands::fleet::upgrade::<M>(
                 &ctx, &fleet, &target, sql, dry_run,
@@ -587,14 +606,21 @@ async fn run_with<M: MigratorTrait + Squashed>(
         Some(Command::Upgrade {
             target,
             sql,
+            offline,
             dry_run,
             ..
-        }) => Box::pin(commands::upgrade::run::<M>(&ctx, &target, sql, dry_run)).await,
+        }) => {
+            Box::pin(commands::upgrade::run::<M>(
+                &ctx, &target, sql, offline, dry_run,
+            ))
+            .await
+        }
         Some(Command::Downgrade {
             target,
             sql,
             yes,
             fleet,
+            ..
         }) if fleet.wanted() => {
             Box::pin(commands::fleet::downgrade::<M>(
                 &ctx, &fleet, &target, sql, yes,
@@ -602,8 +628,17 @@ async fn run_with<M: MigratorTrait + Squashed>(
             .await
         }
         Some(Command::Downgrade {
-            target, sql, yes, ..
-        }) => Box::pin(commands::downgrade::run::<M>(&ctx, &target, sql, yes)).await,
+            target,
+            sql,
+            offline,
+            yes,
+            ..
+        }) => {
+            Box::pin(commands::downgrade::run::<M>(
+                &ctx, &target, sql, offline, yes,
+            ))
+            .await
+        }
         Some(Command::Lint { revisions, allow }) => {
             Box::pin(commands::lint::run::<M>(&ctx, &revisions, &allow)).await
         }
@@ -659,10 +694,38 @@ impl Context {
         source
     }
 
+    /// The database: the URL given (flag, `DATABASE_URL`, `.env`), else
+    /// the project's default SQLite file.
     pub fn url(&self) -> anyhow::Result<DatabaseUrl> {
+        match self.given_url()? {
+            Some(url) => Ok(url),
+            None => Ok(self.with_settings(DatabaseUrl::default_sqlite(self.default_sqlite()?)?)),
+        }
+    }
+
+    /// The URL given (flag, `DATABASE_URL`, `.env`); `None`: none is.
+    pub fn given_url(&self) -> anyhow::Result<Option<DatabaseUrl>> {
+        Ok(DatabaseUrl::given(self.database_url.as_deref())?.map(|url| self.with_settings(url)))
+    }
+
+    /// The project's default database, named without creating anything.
+    pub fn default_url_unopened(&self) -> anyhow::Result<DatabaseUrl> {
+        Ok(self.with_settings(DatabaseUrl::default_sqlite_unopened(
+            self.default_sqlite()?,
+        )?))
+    }
+
+    fn default_sqlite(&self) -> anyhow::Result<&'static str> {
+        self.project.default_sqlite.ok_or_else(|| {
+            anyhow::anyhow!(
+                "no database URL: pass --database-url or set DATABASE_URL (e.g. postgres://user@host:5432/db or sqlite://data/app.db)"
+            )
+        })
+    }
+
+    fn with_settings(&self, url: DatabaseUrl) -> DatabaseUrl {
         let db = &self.settings.database;
-        Ok(DatabaseUrl::resolve(self.database_url.as_deref())?
-            .with_settings(db.flavour.clone(), db.direct_url.clone()))
+        url.with_settings(db.flavour.clone(), db.direct_url.clone())
     }
 
     pub async fn connect(

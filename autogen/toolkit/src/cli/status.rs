@@ -9,7 +9,7 @@ use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::DbBackend;
 
 use super::Context;
-use crate::config::{Backend, DatabaseUrl};
+use crate::config::DatabaseUrl;
 use crate::offline;
 use crate::revision::RevisionGraph;
 use crate::runtime::{self, SquashState, Squashed, Status, Target};
@@ -22,14 +22,9 @@ pub fn known_names<M: MigratorTrait>() -> Vec<String> {
         .collect()
 }
 
-/// The status of a database where nothing is applied (to resolve names
-/// without a database).
-pub fn known_status<M: MigratorTrait + Squashed>() -> Status {
-    empty_status::<M>()
-}
-
-/// The status of a database where nothing is applied.
-fn empty_status<M: MigratorTrait + Squashed>() -> Status {
+/// The status of a database where nothing is applied (also to resolve
+/// names without a database).
+pub fn empty_status<M: MigratorTrait + Squashed>() -> Status {
     Status {
         known: known_names::<M>(),
         applied: Vec::new(),
@@ -54,69 +49,6 @@ pub async fn read_only_status<M: MigratorTrait + Squashed>(
     Ok(status?)
 }
 
-/// The database's status for `--sql`: read when the database can be
-/// reached, else assumed (offline mode), with a note that says which; and
-/// the schema the script's existence questions are answered from (the live
-/// catalog, else an empty database or one at head, as assumed).
-pub async fn status_for_sql<M: MigratorTrait + Squashed>(
-    url: &DatabaseUrl,
-    assume_head: bool,
-) -> (Status, Option<String>, offline::Assumed) {
-    let backend = db_backend(url.backend());
-    let assumed = async || {
-        let mut status = empty_status::<M>();
-        let schema = if assume_head {
-            status.applied = status.known.clone();
-            offline::assumed_at_head::<M>(backend).await
-        } else {
-            offline::Assumed::empty("an empty database")
-        };
-        (status, schema)
-    };
-    let assumption = if assume_head { "at head" } else { "empty" };
-    if let Some(path) = url.sqlite_path().filter(|p| !p.exists()) {
-        let (status, schema) = assumed().await;
-        return (
-            status,
-            Some(format!(
-                "{} does not exist: assuming the database is {assumption}",
-                path.display()
-            )),
-            schema,
-        );
-    }
-    let live = async {
-        let db = runtime::connect_within(url, super::CONNECT_TIMEOUT).await?;
-        let read = async {
-            let status = runtime::read_status::<M>(&db).await?;
-            let schema = offline::Assumed::read(&db).await.unwrap_or_else(|e| {
-                offline::Assumed::empty(format!(
-                    "an empty database, as its catalog could not be read: {}",
-                    one_line(&e.to_string())
-                ))
-            });
-            anyhow::Ok((status, schema))
-        }
-        .await;
-        let _ = db.close().await;
-        read
-    };
-    match live.await {
-        Ok((status, schema)) => (status, None, schema),
-        Err(e) => {
-            let (status, schema) = assumed().await;
-            (
-                status,
-                Some(format!(
-                    "offline ({}): assuming the database is {assumption}",
-                    one_line(&e.to_string())
-                )),
-                schema,
-            )
-        }
-    }
-}
-
 /// For `--sql`: the statements that record a database at a squashed head
 /// as at the squash base, as `upgrade` would before anything else.
 pub fn squash_prelude(status: &Status, backend: DbBackend) -> Vec<String> {
@@ -128,14 +60,6 @@ pub fn squash_prelude(status: &Status, backend: DbBackend) -> Vec<String> {
             status.applied.iter().any(|a| a == base),
         ),
         _ => Vec::new(),
-    }
-}
-
-pub fn db_backend(backend: Backend) -> DbBackend {
-    match backend {
-        Backend::Postgres => DbBackend::Postgres,
-        Backend::Sqlite => DbBackend::Sqlite,
-        Backend::MySql => DbBackend::MySql,
     }
 }
 

@@ -13,12 +13,8 @@ use thiserror::Error;
 pub enum SourceError {
     #[error("cannot read the database schema: {0}")]
     Introspect(String),
+    #[error("cannot read the database schema: {0}")]
+    Db(#[from] sea_orm_migration::DbErr),
     #[error("cannot build the entity schema in a scratch {place}: {reason}")]
     Materialize { place: &'static str, reason: String },
-}
-
-impl From<sea_orm_migration::DbErr> for SourceError {
-    fn from(e: sea_orm_migration::DbErr) -> Self {
-        SourceError::Introspect(e.to_string())
-    }
 }

@@ -10,20 +10,20 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::cli::session::{self, Session, apply, print_applied, stamp_squash_if_due};
-use crate::cli::status::{db_backend, plan_down, position, squash_prelude, status_for_sql};
+use crate::cli::status::{plan_down, position};
 use crate::cli::{Context, Outcome};
-use crate::offline::{self, Script};
 use crate::runtime::{self, Direction, Squashed, Status, Target};
 
 pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
     target: &str,
     sql: bool,
+    offline: bool,
     yes: bool,
 ) -> anyhow::Result<Outcome> {
     let target = Target::parse(target);
     if sql {
-        return downgrade_sql::<M>(ctx, &target).await;
+        return super::sql::script::<M>(ctx, &target, Direction::Down, offline).await;
     }
     session::connected(ctx, async |s: &Session| {
         let status = runtime::read_status::<M>(&s.db).await?;
@@ -98,54 +98,4 @@ fn nothing_to_downgrade(ctx: &Context, status: &Status) {
             position(status)
         );
     }
-}
-
-/// `downgrade --sql`: the script that would roll the database back to `target`.
-async fn downgrade_sql<M: MigratorTrait + Squashed>(
-    ctx: &Context,
-    target: &Target,
-) -> anyhow::Result<Outcome> {
-    let url = ctx.url()?;
-    let backend = db_backend(url.backend());
-    let (status, note, assumed) = status_for_sql::<M>(&url, true).await;
-    status.check_known()?;
-    let steps = plan_down(&status, target)?;
-    let migrations =
-        offline::record::<M>(backend, &steps, Direction::Down, &offline::share(assumed)).await?;
-    let after = status
-        .known
-        .iter()
-        .rev()
-        .find(|k| status.is_applied(k) && !steps.contains(k))
-        .map(String::as_str)
-        .unwrap_or("<base>");
-    let mut notes = vec![
-        format!(
-            "autogen downgrade --sql ({}): {} migration(s) rolled back, from {} to {after}",
-            url.backend(),
-            steps.len(),
-            status.current().unwrap_or("<base>"),
-        ),
-        "Offline SQL: nothing was run. Rolling back drops what the migrations created, with its data.".to_owned(),
-    ];
-    notes.extend(note);
-    for line in migrations
-        .iter()
-        .filter_map(offline::MigrationSql::left_out_line)
-    {
-        eprintln!("warning: {line}");
-        notes.push(line);
-    }
-    print!(
-        "{}",
-        offline::render(&Script {
-            backend,
-            direction: Direction::Down,
-            notes: &notes,
-            install: &[],
-            prelude: &squash_prelude(&status, backend),
-            migrations: &migrations,
-        })
-    );
-    Ok(Outcome::Ok)
 }

@@ -11,12 +11,12 @@ use serde_json::json;
 use crate::change::loss;
 use crate::cli::commands::lint;
 use crate::cli::compare::{changes_json, compare, lock_dir, plan_options};
-use crate::cli::status::db_backend;
 use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::offline;
 use crate::runtime::{Direction, Squashed};
 use crate::workspace::{MigrationDir, Written};
 use crate::{Comparison, Header};
+use sea_orm_migration::sea_orm::DbBackend;
 
 pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
@@ -84,20 +84,20 @@ pub async fn run<M: MigratorTrait + Squashed>(
         // The error names the file and the OS error (`cannot write PATH: ...`).
         let written = dir.add(&name, &source)?;
         let recorded = offline::record_one(
-            db_backend(cmp.backend),
+            DbBackend::from(cmp.backend),
             &part.migration(&name),
             Direction::Up,
         )
         .await?;
         let down = offline::record_one(
-            db_backend(cmp.backend),
+            DbBackend::from(cmp.backend),
             &part.migration(&name),
             Direction::Down,
         )
         .await
         .ok();
         findings.extend(lint::check(
-            db_backend(cmp.backend),
+            DbBackend::from(cmp.backend),
             &recorded,
             down.as_ref(),
             &allow,

@@ -6,11 +6,12 @@
 use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
-use crate::cli::status::{db_backend, read_only_status};
+use crate::cli::status::read_only_status;
 use crate::cli::{Context, Outcome, output};
 use crate::lint::{self, Allow, Finding};
 use crate::offline;
 use crate::runtime::{self, Direction, Squashed};
+use sea_orm_migration::sea_orm::DbBackend;
 
 pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
@@ -19,13 +20,13 @@ pub async fn run<M: MigratorTrait + Squashed>(
 ) -> anyhow::Result<Outcome> {
     let allow = allowed(ctx, allow)?;
     let url = ctx.url()?;
-    let backend = db_backend(url.backend());
+    let backend = DbBackend::from(url.backend());
     let names: Vec<String> = if revisions.is_empty() {
         let status = read_only_status::<M>(&url).await?;
         status.check_known()?;
         status.pending().into_iter().map(str::to_owned).collect()
     } else {
-        let status = crate::cli::status::known_status::<M>();
+        let status = crate::cli::status::empty_status::<M>();
         revisions
             .iter()
             .map(|r| runtime::resolve(&status, r).map(str::to_owned))

@@ -21,6 +21,7 @@ pub mod merge;
 pub mod repair;
 pub mod reset;
 pub mod revision;
+pub mod sql;
 pub mod squash;
 pub mod stamp;
 pub mod upgrade;

@@ -10,9 +10,9 @@ use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend};
 use serde_json::json;
 
 use crate::cli::session::{self, Session, apply, print_applied, stamp_squash_if_due};
-use crate::cli::status::{db_backend, one_line, plan_up, position, squash_prelude, status_for_sql};
+use crate::cli::status::{one_line, plan_up, position};
 use crate::cli::{Context, Outcome, output};
-use crate::offline::{self, Recorded, Script};
+use crate::offline::{self, Recorded};
 use crate::recorder::{Log, take};
 use crate::runtime::{self, Direction, RuntimeError, Squashed, Status, Target};
 
@@ -20,6 +20,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
     target: &str,
     sql: bool,
+    offline: bool,
     dry_run: bool,
 ) -> anyhow::Result<Outcome> {
     if sql && dry_run {
@@ -29,7 +30,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     }
     let target = Target::parse(target);
     if sql {
-        return upgrade_sql::<M>(ctx, &target).await;
+        return super::sql::script::<M>(ctx, &target, Direction::Up, offline).await;
     }
     session::connected(ctx, async |s: &Session| {
         let status = runtime::read_status::<M>(&s.db).await?;
@@ -234,57 +235,4 @@ fn seen(sql: &str) -> Recorded {
     } else {
         Recorded::Execute(sql.to_owned())
     }
-}
-
-/// `upgrade --sql`: the script that would bring the database to `target`.
-async fn upgrade_sql<M: MigratorTrait + Squashed>(
-    ctx: &Context,
-    target: &Target,
-) -> anyhow::Result<Outcome> {
-    let url = ctx.url()?;
-    let backend = db_backend(url.backend());
-    let (status, note, assumed) = status_for_sql::<M>(&url, false).await;
-    status.check_known()?;
-    let steps = plan_up(&status, target)?;
-    let assumed = offline::share(assumed);
-    let install = offline::install_sql::<M>(backend, &assumed).await?;
-    let migrations = offline::record::<M>(backend, &steps, Direction::Up, &assumed).await?;
-    let mut notes = vec![
-        format!(
-            "autogen upgrade --sql ({}): {} migration(s), from {} to {}",
-            url.backend(),
-            steps.len(),
-            status.current().unwrap_or("<base>"),
-            steps.last().map(String::as_str).or(status.current()).unwrap_or("<base>")
-        ),
-        match backend {
-            DbBackend::Postgres => "Offline SQL: nothing was run. Apply it with e.g. `psql -v ON_ERROR_STOP=1 -f FILE`.",
-            DbBackend::Sqlite => "Offline SQL: nothing was run. Apply it with e.g. `sqlite3 -bail DB < FILE`.",
-            _ => "Offline SQL: nothing was run.",
-        }
-        .to_owned(),
-    ];
-    if steps.is_empty() {
-        notes.push("The database is at the target already: no migration to apply.".to_owned());
-    }
-    notes.extend(note);
-    for line in migrations
-        .iter()
-        .filter_map(offline::MigrationSql::left_out_line)
-    {
-        eprintln!("warning: {line}");
-        notes.push(line);
-    }
-    print!(
-        "{}",
-        offline::render(&Script {
-            backend,
-            direction: Direction::Up,
-            notes: &notes,
-            install: &install,
-            prelude: &squash_prelude(&status, backend),
-            migrations: &migrations,
-        })
-    );
-    Ok(Outcome::Ok)
 }
