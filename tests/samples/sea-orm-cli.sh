@@ -3,9 +3,9 @@
 # SeaORM's own `sea-orm-cli generate entity` (2.0.4, default (compact) format, --with-serde
 # none), then autogen. Per sample: load it into a fresh database, a new workspace (an empty
 # entity crate, sea-orm-cli's migration crate), `sea-orm-cli generate entity --lib` into
-# entity/src, `autogen init`, build, `diff` (what sea-orm-cli's entities lose), `adopt`
+# entity/src, `autogen init`, build, `stamp head`, `diff` (what sea-orm-cli's entities lose), `adopt`
 # followed as the README says (its attributes put on the fields by follow_adopt.py,
-# `adopt --write` for the indexes), build, `stamp head`, `check`, then `-m first` without a
+# `adopt --write` for the indexes), build, `check`, then `-m first` without a
 # terminal and without --accept-data-loss (the gate: must refuse, or write nothing that drops
 # a column, a table or an unmanaged object), then `-m first --accept-data-loss`, `upgrade`,
 # and what the database lost (columns, indexes, triggers, views, sequences, rows), and
@@ -81,6 +81,7 @@ for s in $SAMPLES; do
     (cd "$ws" && DATABASE_URL=$url "$AUTOGEN" entities --dir entity/src >"$log.entities" 2>&1 </dev/null) || { echo "$s: FAIL: entities: $(tail -c 300 "$log.entities")"; status=1; continue; }
     (cd "$ws" && CARGO_TARGET_DIR=$WS_TARGET cargo build -q --bin autogen >"$log.build" 2>&1) || { echo "$s: FAIL: does not build after entities: $(grep -m3 -A6 -E '^error' "$log.build" | head -20)"; status=1; continue; }
   fi
+  agx stamp head >"$log.stamp" 2>&1 || { echo "$s: FAIL: stamp head: $(tail -c 300 "$log.stamp")"; status=1; continue; }
   agx --json diff >"$log.diff0" 2>"$log.diff0.err"
   agx diff >"$log.diff0.txt" 2>&1
   before=$(kinds "$log.diff0")
@@ -91,8 +92,8 @@ for s in $SAMPLES; do
   agx adopt >"$log.adopt" 2>&1
   followed=$(python3 "$ROOT/tests/samples/follow_adopt.py" "$log.adopt.json" "$ws/entity/src")
   agx adopt --write >"$log.adopt.write" 2>&1 || { echo "$s: FAIL: adopt --write: $(tail -c 300 "$log.adopt.write")"; status=1; continue; }
+  # (cargo rebuilds only when adopt changed a file)
   (cd "$ws" && CARGO_TARGET_DIR=$WS_TARGET cargo build -q --bin autogen >"$log.build2" 2>&1) || { echo "$s: FAIL: adopt's suggestions do not build: $(grep -m3 -A6 -E '^error' "$log.build2" | head -20)"; status=1; continue; }
-  agx stamp head >"$log.stamp" 2>&1 || { echo "$s: FAIL: stamp head: $(tail -c 300 "$log.stamp")"; status=1; continue; }
   t0=$(date +%s%N)
   agx check >"$log.check" 2>&1; crc=$?
   t_check=$(ms "$t0")
