@@ -50,6 +50,20 @@ def main():
             missed.append(f"{table}.{column}: no field")
             continue
         indent = re.match(r"\s*", lines[target]).group(0)
+        typed = re.match(r'#\[sea_orm\(column_type = ("(?:[^"\\]|\\.)*")\)\]', attribute)
+        if typed:
+            # a column_type replaces the field's own (in the attributes above it)
+            for j in range(target - 1, -1, -1):
+                if not lines[j].strip().startswith(("#[", "column_type", "primary_key", "nullable", "unique", "ignore", "select_as", ")")):
+                    break
+            top = j + 1
+            block = "\n".join(lines[top:target])
+            new = re.sub(r'column_type = "(?:[^"\\]|\\.)*"', "column_type = " + typed.group(1).replace("\\", "\\\\"), block, count=1)
+            if new != block:
+                lines[top:target] = new.split("\n")
+                open(path, "w").write("\n".join(lines))
+                placed += 1
+                continue
         lines.insert(target, indent + attribute)
         open(path, "w").write("\n".join(lines))
         placed += 1

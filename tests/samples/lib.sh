@@ -97,5 +97,5 @@ for t in ts:
     out.append("rows %s %d" % (t, c.execute("select count(*) from \"%s\"" % t).fetchone()[0]))
 out += ["%s %s" % r for r in c.execute("select type, name from sqlite_master where type in (\"index\",\"trigger\",\"view\") and name not like \"sqlite_%\"")]
 print("\n".join(sorted(out)))' "$litefile" ;;
-  esac | grep -v seaql_migrations
+  esac | grep -v seaql_migrations | LC_ALL=C sort
 }

@@ -50,14 +50,14 @@ kinds() { python3 -c '
 import json,sys,collections
 try: d=json.load(open(sys.argv[1]))
 except Exception: print("? (no diff)"); sys.exit()
-c=collections.Counter(next(iter(x)) if isinstance(x,dict) else str(x) for x in d.get("changes",[]))
+c=collections.Counter(x.get("op","?") if isinstance(x,dict) else str(x) for x in d.get("changes",[]))
 print("%d change(s)%s" % (sum(c.values()), (" [" + ", ".join("%s x%d" % kv for kv in c.most_common()) + "]") if c else ""))' "$1"; }
 # the drops among them: tables, columns, foreign keys
 drops() { python3 -c '
 import json,sys
 try: d=json.load(open(sys.argv[1]))
 except Exception: sys.exit()
-print(sum(1 for x in d.get("changes",[]) if isinstance(x,dict) and next(iter(x)) in ("DropTable","DropColumn")))' "$1"; }
+print(sum(1 for x in d.get("changes",[]) if isinstance(x,dict) and x.get("op") in ("drop_table","drop_column")))' "$1"; }
 
 status=0
 for s in $SAMPLES; do
@@ -117,9 +117,11 @@ for s in $SAMPLES; do
     agx -m first --accept-data-loss >"$log.m2" 2>&1 || { applied="-m --accept-data-loss failed: $(tail -c 200 "$log.m2")"; verdict=FAIL; }
   fi
   if [ -z "$applied" ] && [ "$(ls "$ws/migration/src" | wc -l)" -gt "$(wc -l <"$log.files")" ]; then
+    # as `cargo run --bin autogen -- upgrade` would: the binary with the new migration in it
+    (cd "$ws" && CARGO_TARGET_DIR=$WS_TARGET cargo build -q --bin autogen >"$log.build3" 2>&1) || { echo "$s: FAIL: the first migration does not build: $(grep -m3 -A6 -E '^error' "$log.build3" | head -20)"; status=1; continue; }
     if agx upgrade >"$log.upgrade" 2>&1; then
       inventory >"$log.after"
-      lost=$(comm -23 "$log.before" "$log.after" | grep -v '^sequence' | tr '\n' ';')
+      lost=$(LC_ALL=C comm -23 "$log.before" "$log.after" | grep -v '^sequence' | tr '\n' ';')
       applied="applied: ${lost:+LOST $lost}${lost:-nothing lost}"
       [ -z "$lost" ] || verdict=FAIL
       agx check >"$log.check2" 2>&1 || { applied="$applied; check after it exit $?"; verdict=FAIL; }
