@@ -80,11 +80,23 @@ pub fn missing(comparison: &Comparison) -> Missing {
                     attributes.push((table.clone(), to.name.clone(), declared));
                     left.default = false;
                 }
+                // A type sea-orm-cli wrote without its length or precision
+                // (`String` for varchar(15)): the same Rust type, declared
+                // exactly by `column_type`.
+                if left.ty
+                    && let Some(declared) = column_type(comparison, &from.ty, &to.ty)
+                {
+                    attributes.push((table.clone(), to.name.clone(), declared));
+                    left.ty = false;
+                }
                 if !left.any() {
                     continue;
                 }
                 // Described without the part the attribute covers.
                 let mut rest_to = to.clone();
+                if !left.ty {
+                    rest_to.ty = from.ty.clone();
+                }
                 if !left.default {
                     rest_to.default = from.default.clone();
                     rest_to.attrs.on_update = from.attrs.on_update.clone();
@@ -189,6 +201,40 @@ fn kind(change: &Change) -> &'static str {
 /// `ON UPDATE` (as introspected). SeaORM's derive parses `default_expr` as a
 /// Rust expression and sea-query writes any expression but a keyword or
 /// value in parentheses, so `ON UPDATE ...` goes to `extra`.
+/// `#[sea_orm(column_type = "...")]` declaring the database's type `live`
+/// where the entity's `declared` has the same Rust type and needs nothing
+/// else (no `select_as`, no cargo feature): replacing the field's
+/// `column_type` (or adding one) is then all it takes.
+fn column_type(
+    comparison: &Comparison,
+    live: &crate::schema::ColumnType,
+    declared: &crate::schema::ColumnType,
+) -> Option<String> {
+    use crate::entities::types::declare;
+    use crate::schema::ColumnType as T;
+    // Only what a generator left unsaid: a declared length or precision is
+    // the user's own (an edit for `-m` to make, not one to adopt).
+    let unsaid = matches!(
+        (live, declared),
+        (T::String(Some(_)), T::String(None))
+            | (T::Char(Some(_)), T::Char(None))
+            | (T::Decimal(Some(_)), T::Decimal(None))
+    );
+    if !unsaid {
+        return None;
+    }
+    let backend = crate::cli::status::db_backend(comparison.backend);
+    let (from, to) = (declare(live, backend), declare(declared, backend));
+    let plain = |d: &crate::entities::types::Declared| {
+        d.select_as.is_none()
+            && d.save_as.is_none()
+            && d.feature.is_none()
+            && !d.column_type.starts_with("custom(")
+    };
+    (from.rust == to.rust && plain(&from) && plain(&to))
+        .then(|| format!("#[sea_orm(column_type = {})]", lit(&from.column_type)))
+}
+
 fn attribute(default: Option<&str>, on_update: Option<&str>) -> String {
     let mut parts = Vec::new();
     if let Some(default) = default
@@ -284,6 +330,46 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// sea-orm-cli writes a bare `String` for varchar(15): adopt declares
+    /// the length instead of leaving a type change to `-m`; a length the
+    /// entity does declare is the user's, left to `-m`.
+    #[test]
+    fn a_length_the_entity_leaves_out_is_declared_one_it_gives_is_not() {
+        let live = table(
+            "categories",
+            vec![
+                col("category_name", ColumnType::String(Some(15)), false),
+                col("code", ColumnType::String(Some(20)), false),
+            ],
+        );
+        let entities = table(
+            "categories",
+            vec![
+                col("category_name", ColumnType::String(None), false),
+                col("code", ColumnType::String(Some(10)), false),
+            ],
+        );
+        let comparison = compare_schemas(
+            Backend::Postgres,
+            schema(vec![live]),
+            schema(vec![entities]),
+            DiffOptions::default(),
+            &mut NoRenames,
+        )
+        .expect("compare");
+        let missing = missing(&comparison);
+        assert_eq!(
+            missing.attributes,
+            vec![(
+                "categories".to_owned(),
+                "category_name".to_owned(),
+                "#[sea_orm(column_type = \"String(StringLen::N(15))\")]".to_owned()
+            )]
+        );
+        assert_eq!(missing.uncovered.len(), 1, "{:?}", missing.uncovered);
+        assert!(missing.uncovered[0].1.contains("categories.code"));
     }
 
     #[test]

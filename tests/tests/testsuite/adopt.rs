@@ -497,7 +497,9 @@ fn a_database_with_undeclared_objects_is_sent_to_adopt_whose_write_wires_the_bin
     );
     let bin = std::fs::read_to_string(src.join("bin/autogen.rs")).expect("the binary");
     assert!(
-        bin.contains("mod indexes;\n")
+        // src/bin/autogen.rs is a crate root: a bare `mod indexes;` would be
+        // looked for at src/bin/indexes.rs and not build.
+        bin.contains("#[path = \"autogen/indexes.rs\"]\nmod indexes;\n")
             && bin.contains(
                 "Project::new(\"entity::*\", \"migration/src\").with_indexes(indexes::all);"
             ),

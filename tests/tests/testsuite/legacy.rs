@@ -208,3 +208,25 @@ fn sqlite_legacy_shop_keeps_its_ignored_date_and_price_columns() {
         assert!(again.in_sync(), "fixpoint: {:?}", again.diff.changes);
     });
 }
+
+/// sea-orm-cli's MariaDB entities do not compile, but what they mark
+/// `ignore` (across its multi-line attributes) is still read as unmanaged:
+/// the MEDIUMINT UNSIGNED keys and the SET column.
+#[test]
+fn mariadb_sea_orm_cli_entities_name_their_ignored_columns() {
+    let mut ignored: Vec<String> = legacy::MYSQL_SOURCES
+        .iter()
+        .flat_map(|s| ignored::in_source(s))
+        .collect();
+    ignored.sort();
+    assert_eq!(
+        ignored,
+        [
+            "inventory.product_id",
+            "payment.product_id",
+            "product.product_id",
+            "product.tags"
+        ]
+    );
+    assert!(legacy::MYSQL_SQL.contains("MEDIUMINT UNSIGNED"));
+}

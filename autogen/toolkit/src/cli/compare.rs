@@ -91,8 +91,15 @@ pub async fn require_head<M: MigratorTrait + Squashed>(
     status.check_known()?;
     let pending = status.pending();
     if !pending.is_empty() {
+        // An existing database that these migrations never ran on (nothing
+        // recorded): recording them is the step, not running them.
+        let never_migrated = if status.applied.is_empty() {
+            " (or `autogen stamp head` when these migrations did not build this database: it records them as applied without running them)"
+        } else {
+            ""
+        };
         bail!(
-            "the database is {} migration(s) behind head (pending: {}): run `autogen upgrade` first",
+            "the database is {} migration(s) behind head (pending: {}): run `autogen upgrade` first{never_migrated}",
             pending.len(),
             pending.join(", ")
         );

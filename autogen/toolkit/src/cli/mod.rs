@@ -8,7 +8,7 @@ mod compare;
 mod output;
 mod progress;
 mod session;
-mod status;
+pub(crate) mod status;
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};

@@ -351,7 +351,9 @@ fn sequence_sql(
                 name: format!("{}_{column}_seq", table.name),
             });
             body.push_str(&format!(
-                "  CREATE SEQUENCE {seq} AS {} OWNED BY {tbl}.{col};\n  PERFORM setval({}, next, false);\n  ALTER TABLE {tbl} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass);\n",
+                // IF NOT EXISTS: a sequence the column used without owning it
+                // (pagila's store_store_id_seq) outlived the conversion.
+                "  CREATE SEQUENCE IF NOT EXISTS {seq} AS {} OWNED BY {tbl}.{col};\n  PERFORM setval({}, next, false);\n  ALTER TABLE {tbl} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass);\n",
                 pg_type(ty),
                 sql_string(&seq),
                 sql_string(&seq)
@@ -485,4 +487,32 @@ fn qt(t: &TableName) -> String {
 
 fn q(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Back to serial (a down()) where the old sequence was never owned by
+    /// the column, so that the conversion left it (pagila's store): the
+    /// sequence is taken as it is, not created a second time.
+    #[test]
+    fn back_to_serial_keeps_a_sequence_that_outlived_the_conversion() {
+        let table = TableName {
+            schema: None,
+            name: "store".into(),
+        };
+        let sql = sequence_sql(
+            &table,
+            "store_id",
+            &ColumnType::Integer,
+            Some(Sequence::Identity),
+            Some(Sequence::Serial),
+        );
+        assert!(
+            sql.contains("CREATE SEQUENCE IF NOT EXISTS \"store_store_id_seq\" AS integer"),
+            "{sql}"
+        );
+        assert!(sql.contains("DROP IDENTITY IF EXISTS"), "{sql}");
+    }
 }

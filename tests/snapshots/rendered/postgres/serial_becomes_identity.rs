@@ -31,7 +31,7 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() == DbBackend::Postgres {
             manager
 .get_connection()
-.execute_unprepared("DO $autogen$\nDECLARE\n  seq text := pg_get_serial_sequence('\"s\"', 'id');\n  next bigint;\nBEGIN\n  IF seq IS NOT NULL THEN\n    EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', seq) INTO next;\n  ELSE\n    SELECT COALESCE(MAX(\"id\"), 0) + 1 INTO next FROM \"s\";\n  END IF;\n  ALTER TABLE \"s\" ALTER COLUMN \"id\" DROP IDENTITY IF EXISTS;\n  CREATE SEQUENCE \"s_id_seq\" AS integer OWNED BY \"s\".\"id\";\n  PERFORM setval('\"s_id_seq\"', next, false);\n  ALTER TABLE \"s\" ALTER COLUMN \"id\" SET DEFAULT nextval('\"s_id_seq\"'::regclass);\nEND\n$autogen$")
+.execute_unprepared("DO $autogen$\nDECLARE\n  seq text := pg_get_serial_sequence('\"s\"', 'id');\n  next bigint;\nBEGIN\n  IF seq IS NOT NULL THEN\n    EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', seq) INTO next;\n  ELSE\n    SELECT COALESCE(MAX(\"id\"), 0) + 1 INTO next FROM \"s\";\n  END IF;\n  ALTER TABLE \"s\" ALTER COLUMN \"id\" DROP IDENTITY IF EXISTS;\n  CREATE SEQUENCE IF NOT EXISTS \"s_id_seq\" AS integer OWNED BY \"s\".\"id\";\n  PERFORM setval('\"s_id_seq\"', next, false);\n  ALTER TABLE \"s\" ALTER COLUMN \"id\" SET DEFAULT nextval('\"s_id_seq\"'::regclass);\nEND\n$autogen$")
 .await?;
         }
         Ok(())

@@ -88,7 +88,9 @@ pub async fn run<M: MigratorTrait + Squashed>(
         }
     }
     if !missing.attributes.is_empty() {
-        println!("Defaults the database has and the entities do not declare; set on the fields:");
+        println!(
+            "Defaults and exact types the database has and the entities do not declare; set on the fields (a `column_type` replaces the field's own):"
+        );
         for (table, column, attribute) in &missing.attributes {
             println!("  {table}.{column}: {attribute}");
         }
@@ -183,7 +185,19 @@ fn write_indexes(
         .unwrap_or_else(|| "indexes".to_owned());
     let beside = bin.with_extension("");
     let declaration = if path.parent() == Some(beside.as_path()) {
-        format!("mod {module_name};")
+        // A crate root's `mod x;` is looked up beside it (src/bin/x.rs),
+        // not in src/bin/autogen/: the path says where the file is.
+        let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
+        let stem = beside.file_name().map(|f| f.to_string_lossy().into_owned());
+        match (stem, file) {
+            (Some(stem), Some(file)) => {
+                format!(
+                    "#[path = {:?}]\nmod {module_name};",
+                    format!("{stem}/{file}")
+                )
+            }
+            _ => format!("mod {module_name};"),
+        }
     } else {
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
         format!(

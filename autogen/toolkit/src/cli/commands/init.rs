@@ -45,7 +45,7 @@ pub fn run(
     output::diffs(&adoption.edits);
     println!("Run it with `{run} <command>` from this directory.");
     println!(
-        "Next, on an existing database: `{run} adopt --write` declares the indexes and lists the defaults the entities lack, `{run} stamp head` marks a database the migrations did not build as up to date, `{run} check` then reports nothing; afterwards `{run} -m \"message\"` generates a migration from the entities"
+        "Next, on an existing database: `{run} stamp head` marks a database the migrations did not build as up to date, `{run} adopt --write` then declares the indexes and lists the defaults the entities lack, `{run} check` then reports nothing; afterwards `{run} -m \"message\"` generates a migration from the entities"
     );
     Ok(Outcome::Ok)
 }
