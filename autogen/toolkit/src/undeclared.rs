@@ -223,7 +223,7 @@ fn column_type(
     if !unsaid {
         return None;
     }
-    let backend = crate::cli::status::db_backend(comparison.backend);
+    let backend = sea_orm::DbBackend::from(comparison.backend);
     let (from, to) = (declare(live, backend), declare(declared, backend));
     let plain = |d: &crate::entities::types::Declared| {
         d.select_as.is_none()
