@@ -23,7 +23,7 @@ pub struct AtRisk {
 /// when their table holds rows: dropped tables and columns, narrowed types,
 /// enum values removed, the default of a NOT NULL column dropped (the
 /// application's inserts fail), and the tables `rebuilt` (SQLite copies a
-/// table to change it: every row is rewritten).
+/// table to change it) that have objects the rebuild would not make again.
 pub fn at_risk(changes: &[Change], live: &Schema, rebuilt: &BTreeSet<String>) -> Vec<AtRisk> {
     let mut out = Vec::new();
     let name = |t: &str| resolve(t, live, live);
@@ -105,9 +105,24 @@ pub fn at_risk(changes: &[Change], live: &Schema, rebuilt: &BTreeSet<String>) ->
                 _ => None,
             })
             .unwrap_or(table);
-        if live.tables.contains_key(live_name) {
+        // Every row is copied and every declared column, index and key is
+        // made again: only what the rebuild cannot make again is at risk
+        // (a trigger, an undeclared index or CHECK, a view that reads it).
+        let Some(live_table) = live.tables.get(live_name) else {
+            continue;
+        };
+        let taken = taken_with(
+            &Change::DropTable {
+                table: live_table.clone(),
+            },
+            live,
+        );
+        if !taken.is_empty() {
             out.push(AtRisk {
-                what: format!("rebuild table {table} (every row copied)"),
+                what: format!(
+                    "rebuild table {table} (every row copied, and with it {})",
+                    taken.join(", ")
+                ),
                 table: name(live_name),
                 column: None,
             });
@@ -271,12 +286,21 @@ mod tests {
     }
 
     #[test]
-    fn a_sqlite_rebuild_of_an_existing_table_is_at_risk() {
-        let live = schema(vec![table("store", vec![])]);
-        let rebuilt: BTreeSet<String> = ["store".to_owned(), "fresh".to_owned()].into();
+    fn a_sqlite_rebuild_is_at_risk_only_where_it_takes_an_unmanaged_object_with_it() {
+        let mut live = schema(vec![table("store", vec![]), table("plain", vec![])]);
+        live.unmanaged = vec![
+            Unmanaged::new(UnmanagedKind::Trigger, "store_touch", Some("store"))
+                .defined_as("CREATE TRIGGER store_touch AFTER UPDATE ON store BEGIN SELECT 1; END"),
+        ];
+        let rebuilt: BTreeSet<String> =
+            ["store".to_owned(), "plain".to_owned(), "fresh".to_owned()].into();
         let found = at_risk(&[], &live, &rebuilt);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].table.name, "store");
-        assert!(found[0].what.starts_with("rebuild table store"));
+        assert!(
+            found[0].what.starts_with("rebuild table store")
+                && found[0].what.contains("trigger store_touch"),
+            "{found:?}"
+        );
     }
 }
