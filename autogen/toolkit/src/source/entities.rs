@@ -218,8 +218,23 @@ async fn materialize_postgres_by_table(
         cached = vec![None; units.tables.len()];
         (schema, tables_run) = run_batches(db, &units, &missing).await?;
     }
+    merge_cached(&units, &keys, cached, &mut schema, "PostgreSQL schema")?;
+    Ok(Materialized { schema, tables_run })
+}
+
+/// The tables just run into `schema` go to the cache (unless unmanaged
+/// objects came with them, which are not attributed to tables), and the
+/// cached ones not run join them; a table in neither was not created by
+/// its DDL.
+fn merge_cached(
+    units: &incremental::Units<'_>,
+    keys: &[String],
+    cached: Vec<Option<crate::schema::Table>>,
+    schema: &mut Schema,
+    place: &'static str,
+) -> Result<(), SourceError> {
     let keep = schema.unmanaged.is_empty();
-    for ((unit, key), cached) in units.tables.iter().zip(&keys).zip(cached) {
+    for ((unit, key), cached) in units.tables.iter().zip(keys).zip(cached) {
         match (schema.tables.get(&unit.table), cached) {
             (Some(table), _) => {
                 if keep {
@@ -231,13 +246,13 @@ async fn materialize_postgres_by_table(
             }
             (None, None) => {
                 return Err(SourceError::Materialize {
-                    place: "PostgreSQL schema",
+                    place,
                     reason: format!("table {} was not created by its DDL", unit.table),
                 });
             }
         }
     }
-    Ok(Materialized { schema, tables_run })
+    Ok(())
 }
 
 /// Batches materialized at once, each on its own connection of the pool:
@@ -525,25 +540,7 @@ async fn materialize_mysql_by_table(
         schema = run_mysql_batches(db, &units, &missing).await?;
     }
     let tables_run = schema.tables.len();
-    let keep = schema.unmanaged.is_empty();
-    for ((unit, key), cached) in units.tables.iter().zip(&keys).zip(cached) {
-        match (schema.tables.get(&unit.table), cached) {
-            (Some(table), _) => {
-                if keep {
-                    incremental::store(key, table);
-                }
-            }
-            (None, Some(table)) => {
-                schema.tables.insert(unit.table.clone(), table);
-            }
-            (None, None) => {
-                return Err(SourceError::Materialize {
-                    place: "MySQL database",
-                    reason: format!("table {} was not created by its DDL", unit.table),
-                });
-            }
-        }
-    }
+    merge_cached(&units, &keys, cached, &mut schema, "MySQL database")?;
     Ok(Materialized { schema, tables_run })
 }
 
