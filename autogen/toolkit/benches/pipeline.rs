@@ -88,8 +88,56 @@ fn child_ddl(backend: DbBackend) -> Vec<String> {
             }
             ddl
         }
+        DbBackend::Sqlite => {
+            let mut ddl = synthetic_ddl_sqlite(n);
+            if let Some(edit) = edit {
+                let table = format!("CREATE TABLE \"t{edit:05}\"");
+                if let Some(stmt) = ddl.iter_mut().find(|s| s.starts_with(&table)) {
+                    *stmt = stmt.replacen(
+                        "\"description\" text",
+                        "\"description\" text, \"new_field\" varchar(100)",
+                        1,
+                    );
+                }
+            }
+            ddl
+        }
         _ => Vec::new(),
     }
+}
+
+/// The synthetic schema as SeaORM writes it for SQLite (text for the
+/// enum, json and uuid columns; a foreign key on every table but the first).
+fn synthetic_ddl_sqlite(n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let t = format!("t{i:05}");
+        let mut cols = vec![
+            "\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT".to_owned(),
+            "\"name\" varchar(255) NOT NULL UNIQUE".into(),
+            "\"description\" text".into(),
+            "\"enabled\" boolean NOT NULL DEFAULT TRUE".into(),
+            "\"counter\" integer NOT NULL DEFAULT 0".into(),
+            "\"big\" bigint".into(),
+            "\"created_at\" timestamp_with_timezone_text NOT NULL DEFAULT CURRENT_TIMESTAMP".into(),
+            "\"payload\" json_text".into(),
+            "\"ext_id\" uuid_text".into(),
+        ];
+        if i % 3 == 0 {
+            cols.push("\"status\" enum_text NOT NULL DEFAULT 'pending'".into());
+        }
+        if i > 0 {
+            cols.push("\"parent_id\" integer".into());
+            cols.push(format!(
+                "CONSTRAINT \"fk-{t}-parent_id\" FOREIGN KEY (\"parent_id\") REFERENCES \"t00000\" (\"id\") ON DELETE CASCADE"
+            ));
+        }
+        out.push(format!("CREATE TABLE \"{t}\" ( {} )", cols.join(", ")));
+        out.push(format!(
+            "CREATE INDEX \"idx-{t}-created_at\" ON \"{t}\" (\"created_at\")"
+        ));
+    }
+    out
 }
 
 /// The child's migration history: none (the synthetic database was made by DDL).
@@ -326,7 +374,7 @@ fn main() -> ExitCode {
 }
 
 /// `BENCH_SETUP=<url of an empty database> BENCH_N=<n>`: create the
-/// synthetic schema of n tables there (PostgreSQL or MySQL/MariaDB) and
+/// synthetic schema of n tables there (PostgreSQL, MySQL/MariaDB or SQLite) and
 /// stop, for timing whole child processes (`AUTOGEN_BENCH_CHILD_N=n ... check`)
 /// from outside, e.g. one build against another.
 fn setup(url: &str) -> ExitCode {
@@ -339,9 +387,13 @@ fn setup(url: &str) -> ExitCode {
         let backend = db.get_database_backend();
         let ddl = match backend {
             DbBackend::MySql => synthetic_ddl_mysql(n, 0),
+            DbBackend::Sqlite => synthetic_ddl_sqlite(n),
             _ => synthetic_ddl(n, false),
         };
-        if backend == DbBackend::MySql {
+        if backend == DbBackend::Sqlite {
+            db.execute_unprepared(&format!("BEGIN; {}; COMMIT", ddl.join(";\n")))
+                .await?;
+        } else if backend == DbBackend::MySql {
             for stmt in &ddl {
                 db.execute_unprepared(stmt).await?;
             }

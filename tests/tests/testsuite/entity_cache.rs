@@ -225,3 +225,45 @@ async fn mysql_after_an_edit_only_the_changed_table_runs_and_the_schema_is_the_s
     );
     seaorm_autogen::source::set_cache_dir(Some(tests::support::test_cache_dir()));
 }
+
+/// SQLite's live schema is cached under its `sqlite_master` rows: reading it
+/// again after DDL (a column added, an index dropped, a view made) gives the
+/// new schema at once, equal to a read of the catalog without the cache, and
+/// reading an unchanged database gives the cached one.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn sqlite_live_schema_cache_follows_every_ddl_and_equals_a_catalog_read() {
+    use seaorm_autogen::source::database::sqlite::{introspect, read_catalog};
+    let _turn = take_turn();
+    let dir = tests::support::temp_dir();
+    use_cache(&dir.path().join("cache"));
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("live.db").display());
+    let db = connect(&url).await.expect("connect");
+    let ddl = [
+        "CREATE TABLE a (id integer NOT NULL PRIMARY KEY, name varchar(20) NOT NULL)",
+        "CREATE INDEX a_name ON a (name)",
+        "ALTER TABLE a ADD COLUMN note text DEFAULT 'x'",
+        "CREATE VIEW v AS SELECT id FROM a",
+        "DROP INDEX a_name",
+        "CREATE TABLE b (id integer NOT NULL PRIMARY KEY, a_id integer REFERENCES a (id) ON DELETE CASCADE)",
+    ];
+    let mut seen = Vec::new();
+    for stmt in ddl {
+        db.execute_unprepared(stmt).await.expect(stmt);
+        let cached_first = introspect(&db).await.expect("introspect");
+        let cached_again = introspect(&db).await.expect("introspect from the cache");
+        let catalog = read_catalog(&db).await.expect("read the catalog");
+        assert_eq!(cached_first, catalog, "after {stmt}");
+        assert_eq!(cached_again, catalog, "after {stmt}, from the cache");
+        assert!(!seen.contains(&catalog), "{stmt} changed the schema read");
+        seen.push(catalog);
+    }
+    let last = seen.last().expect("schemas");
+    assert!(last.tables["a"].columns.iter().any(|c| c.name == "note"));
+    assert!(
+        last.tables["a"].indexes.is_empty(),
+        "the dropped index is gone"
+    );
+    assert_eq!(last.tables["b"].foreign_keys.len(), 1);
+    seaorm_autogen::source::set_cache_dir(None);
+}

@@ -155,7 +155,7 @@ pub async fn materialize_ddl_counted(
     let mut sorted: Vec<&str> = ddl.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     let key = super::cache::key(&[&backend_name, &version, &sorted.join(";\n")]);
-    if let Some(schema) = super::cache::load(&key) {
+    if let Some(schema) = super::cache::load_blocking(&key).await {
         tracing::debug!("entity schema from the cache ({key})");
         return Ok(Materialized {
             schema,

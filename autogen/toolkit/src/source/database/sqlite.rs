@@ -8,6 +8,12 @@
 //! and `bigint` (sea-query writes both as `integer`), spellings and keyword
 //! case of types and defaults. It has no comments and no native enums
 //! (`enum_text`, whatever the values). The README's "SQLite notes" list it.
+//!
+//! Everything these queries read derives from the rows of `sqlite_master`
+//! (the pragmas parse the `CREATE` text stored there) and the library's
+//! version, so the schema read is cached under the hash of those rows: a
+//! no-op `check` reads `sqlite_master` once and the schema from the cache
+//! (see `source::cache`; any DDL changes a row, hence the key).
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -38,7 +44,47 @@ const FOREIGN_KEYS: &str = "SELECT m.name AS table_name, fk.id AS id, fk.\"table
     FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) fk \
     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, fk.id, fk.seq";
 
+/// Every row of the catalog, in a fixed order: the cache key of the schema.
+const MASTER: &str = "SELECT type, name, tbl_name, sql, sqlite_version() AS v FROM sqlite_master \
+    ORDER BY type, name";
+
+/// The schema of the connection's `main` database: from the cache when its
+/// catalog rows are those of a schema read before, else read and cached.
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {
+    let rows = db
+        .query_all_raw(Statement::from_string(DbBackend::Sqlite, MASTER))
+        .await?;
+    let mut parts: Vec<String> = vec!["live-sqlite".to_owned()];
+    for row in &rows {
+        for col in ["v", "type", "name", "tbl_name"] {
+            parts.push(get::<String>(row, col)?);
+        }
+        parts.push(get::<Option<String>>(row, "sql")?.unwrap_or_default());
+    }
+    if rows.is_empty() {
+        // An empty catalog still has a version to key on.
+        let version = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT sqlite_version() AS v",
+            ))
+            .await?;
+        if let Some(row) = version {
+            parts.push(get::<String>(&row, "v")?);
+        }
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let key = format!("live-sqlite-{}", crate::source::cache::key(&refs));
+    if let Some(schema) = crate::source::cache::load_blocking::<Schema>(&key).await {
+        return Ok(schema);
+    }
+    let schema = read_catalog(db).await?;
+    crate::source::cache::store(&key, &schema);
+    Ok(schema)
+}
+
+/// The schema read from the catalog (four bulk queries), without the cache.
+pub async fn read_catalog<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {
     let query =
         |sql: &'static str| db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql));
     let mut out = Schema::default();
