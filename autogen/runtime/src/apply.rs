@@ -9,11 +9,11 @@ use sea_orm_migration::sea_orm::{
 use sea_orm_migration::sea_query::Query;
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
+use crate::bookkeeping::MIGRATION_TABLE;
 use crate::config::Backend;
 pub use crate::direction::Direction;
 use crate::error::{Cause, DbErrorKind};
 use crate::flavour::{Flavour, LockKind};
-use crate::status::MIGRATION_TABLE;
 use crate::{RuntimeError, Status};
 use crate::{bookkeeping, sqlite};
 

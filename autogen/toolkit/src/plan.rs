@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
+use crate::change::additions_only;
 use crate::config::Backend;
 use crate::schema::{ColumnType, Schema, Table, TableName, UnmanagedKind, resolve};
 use crate::step::{Precheck, Step, column_calls};
@@ -100,12 +101,6 @@ fn topo(tables: &[Table]) -> Vec<String> {
         }
     }
     done
-}
-
-/// `to` is `from` with values inserted, relative order kept: `ADD VALUE` can do it.
-pub fn additions_only(from: &[String], to: &[String]) -> bool {
-    let kept: Vec<&String> = to.iter().filter(|v| from.contains(v)).collect();
-    kept.len() == from.len() && kept.iter().zip(from).all(|(a, b)| *a == b)
 }
 
 /// The tables `changes` rewrite whole on `backend` (SQLite's table rebuilds;
