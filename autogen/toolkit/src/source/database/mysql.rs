@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use super::get;
 use crate::schema::{Column, ColumnAttrs, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
@@ -125,8 +125,33 @@ pub async fn introspect_database<C: ConnectionTrait>(
         .to_ascii_lowercase()
         .contains("mariadb");
     let mut out = Schema::default();
+    tables(query(TABLES).await?, &mut out)?;
+    let checks = query(if mariadb {
+        CHECKS_MARIADB
+    } else {
+        CHECKS_MYSQL
+    })
+    .await?;
+    let json = checks_and_json(checks, &mut out)?;
+    columns(query(COLUMNS).await?, &json, mariadb, &mut out)?;
+    let indexes = index_parts(query(INDEXES).await?, &out)?;
+    foreign_keys(query(FOREIGN_KEYS).await?, database, &mut out)?;
+    place_indexes(indexes, &mut out);
+    let rows_of_others = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            OTHERS,
+            [database.into(), database.into(), database.into()],
+        ))
+        .await?;
+    others(rows_of_others, &mut out)?;
+    out.unmanaged.sort();
+    Ok(out)
+}
 
-    for row in query(TABLES).await? {
+/// The base tables (views are listed with the other unmanaged objects).
+fn tables(rows: Vec<QueryResult>, out: &mut Schema) -> Result<(), SourceError> {
+    for row in rows {
         let name: String = get(&row, "name")?;
         let kind: String = get(&row, "kind")?;
         if kind == "VIEW" {
@@ -146,17 +171,19 @@ pub async fn introspect_database<C: ConnectionTrait>(
             },
         );
     }
+    Ok(())
+}
 
+/// The CHECK constraints: unmanaged, except MariaDB's `json_valid()` ones,
+/// which make a column JSON; those columns, as (table, column).
+fn checks_and_json(
+    rows: Vec<QueryResult>,
+    out: &mut Schema,
+) -> Result<BTreeSet<(String, String)>, SourceError> {
     // MariaDB's JSON is a longtext with a `json_valid(col)` CHECK named after
     // the column: that pair is the type, the other CHECKs are unmanaged.
     let mut json: BTreeSet<(String, String)> = BTreeSet::new();
-    for row in query(if mariadb {
-        CHECKS_MARIADB
-    } else {
-        CHECKS_MYSQL
-    })
-    .await?
-    {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
         let clause: String = get(&row, "clause")?;
@@ -171,8 +198,17 @@ pub async fn introspect_database<C: ConnectionTrait>(
             );
         }
     }
+    Ok(json)
+}
 
-    for row in query(COLUMNS).await? {
+/// The columns of the tables read, in order; generated ones are unmanaged.
+fn columns(
+    rows: Vec<QueryResult>,
+    json: &BTreeSet<(String, String)>,
+    mariadb: bool,
+    out: &mut Schema,
+) -> Result<(), SourceError> {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         let Some(t) = out.tables.get_mut(&table) else {
             continue;
@@ -214,11 +250,19 @@ pub async fn introspect_database<C: ConnectionTrait>(
             attrs: ColumnAttrs { on_update },
         });
     }
+    Ok(())
+}
 
+/// An index as its parts add up: the index, whether it is beyond the model,
+/// and its definition so far (for the report).
+type IndexParts = BTreeMap<(String, String), (Index, bool, String)>;
+
+/// The indexes of the tables read, by (table, name), from their parts.
+fn index_parts(rows: Vec<QueryResult>, out: &Schema) -> Result<IndexParts, SourceError> {
     // Index parts, in order; prefix (`col(10)`), FULLTEXT and SPATIAL
     // indexes are beyond the model: reported, never dropped.
-    let mut indexes: BTreeMap<(String, String), (Index, bool, String)> = BTreeMap::new();
-    for row in query(INDEXES).await? {
+    let mut indexes = IndexParts::new();
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         if !out.tables.contains_key(&table) {
             continue;
@@ -259,9 +303,17 @@ pub async fn introspect_database<C: ConnectionTrait>(
             entry.0.columns.push(c);
         }
     }
+    Ok(indexes)
+}
 
+/// The foreign keys of the tables read, from their parts.
+fn foreign_keys(
+    rows: Vec<QueryResult>,
+    database: &str,
+    out: &mut Schema,
+) -> Result<(), SourceError> {
     let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
-    for row in query(FOREIGN_KEYS).await? {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         if !out.tables.contains_key(&table) {
             continue;
@@ -294,7 +346,12 @@ pub async fn introspect_database<C: ConnectionTrait>(
             t.foreign_keys.push(fk);
         }
     }
+    Ok(())
+}
 
+/// Each index to its table: the primary key as the table's key, those
+/// beyond the model as unmanaged, InnoDB's own foreign-key indexes not at all.
+fn place_indexes(indexes: IndexParts, out: &mut Schema) {
     for ((table, name), (index, unmanaged, def)) in indexes {
         let Some(t) = out.tables.get_mut(&table) else {
             continue;
@@ -316,14 +373,11 @@ pub async fn introspect_database<C: ConnectionTrait>(
         }
         t.indexes.push(index);
     }
-    let others = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::MySql,
-            OTHERS,
-            [database.into(), database.into(), database.into()],
-        ))
-        .await?;
-    for row in others {
+}
+
+/// Triggers, views and routines: unmanaged, with their definitions.
+fn others(rows: Vec<QueryResult>, out: &mut Schema) -> Result<(), SourceError> {
+    for row in rows {
         let kind: String = get(&row, "kind")?;
         let name: String = get(&row, "name")?;
         let table: Option<String> = get(&row, "table_name")?;
@@ -333,8 +387,7 @@ pub async fn introspect_database<C: ConnectionTrait>(
         }
         out.unmanaged.push(item);
     }
-    out.unmanaged.sort();
-    Ok(out)
+    Ok(())
 }
 
 /// The index InnoDB creates for a foreign key that no index supports: named
