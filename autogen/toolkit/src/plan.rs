@@ -12,6 +12,7 @@ use crate::config::Backend;
 use crate::schema::{ColumnType, Schema, Table, TableName, UnmanagedKind, resolve};
 use crate::step::{Precheck, Step, column_calls};
 
+mod backfill;
 mod mysql;
 mod online;
 mod parts;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Context, additions_only, neutral};
+use super::{Context, additions_only, backfill, neutral};
 use crate::change::{Change, ColumnChanges};
 use crate::config::Backend;
 use crate::schema::{Column, ColumnType, Schema, Sequence, TableName};
@@ -165,7 +165,7 @@ fn add_column(
     enums: &BTreeMap<String, Vec<String>>,
     restoring: bool,
 ) -> Vec<Step> {
-    let needs_backfill = !column.nullable && column.default.is_none() && !column.auto_increment;
+    let needs_backfill = backfill::needed(column);
     if needs_backfill
         && restoring
         && let Some(value) = placeholder(&column.ty, enums)
@@ -177,10 +177,7 @@ fn add_column(
             ..column.clone()
         };
         return vec![
-            Step::Comment(format!(
-                "Restores {}.{}, which up() dropped with its values: existing rows get {value}, not what they held.",
-                table, column.name
-            )),
+            backfill::restore_note(table, column, &value),
             Step::AddColumn {
                 table: table.clone(),
                 column: column.name.clone(),
@@ -210,11 +207,10 @@ fn add_column(
                 calls: column_calls(&nullable, false),
                 enums: enums.clone(),
             },
-            Step::Comment(format!(
-                "Fill existing rows before NOT NULL is enforced, e.g.:\nmanager.get_connection().execute_unprepared(\"UPDATE {t} SET {c} = <value> WHERE {c} IS NULL\").await?;",
-                t = qt(table).replace('"', "\\\""),
-                c = q(&column.name).replace('"', "\\\"")
-            )),
+            backfill::fill_note(
+                &qt(table).replace('"', "\\\""),
+                &q(&column.name).replace('"', "\\\""),
+            ),
             Step::ModifyColumn {
                 table: table.clone(),
                 column: column.name.clone(),
