@@ -51,16 +51,7 @@ pub async fn apply_steps<M: MigratorTrait>(
     names: &[String],
     direction: Direction,
 ) -> Result<Vec<Applied>, RuntimeError> {
-    let flavour = crate::flavour::for_connection(db).await?;
-    if !flavour.caps.writable {
-        return Err(RuntimeError::ReadOnly {
-            url: "this connection".into(),
-            flavour: flavour.describe.to_owned(),
-        });
-    }
-    let per_txn = (flavour.caps.lock == LockKind::TransactionAdvisory).then(|| TxnLock {
-        wait: crate::flavour::lock_timeout_of(db).unwrap_or(crate::DEFAULT_LOCK_TIMEOUT),
-    });
+    let (flavour, per_txn) = writable(db).await?;
     if let Some(lock) = &per_txn {
         refuse_sessionless::<M>(flavour, names)?;
         // Two processes creating the bookkeeping tables at once collide in
@@ -245,6 +236,25 @@ pub async fn run_migration(
         .await
         .map(|_| ())
         .map_err(|f| f.reason.to_string())
+}
+
+/// The connection's flavour, refused when it cannot be written to (a
+/// standby), and the migration lock each transaction takes where the lock is
+/// transaction-scoped ([`LockKind::TransactionAdvisory`]).
+async fn writable(
+    db: &DatabaseConnection,
+) -> Result<(&'static Flavour, Option<TxnLock>), RuntimeError> {
+    let flavour = crate::flavour::for_connection(db).await?;
+    if !flavour.caps.writable {
+        return Err(RuntimeError::ReadOnly {
+            url: "this connection".into(),
+            flavour: flavour.describe.to_owned(),
+        });
+    }
+    let per_txn = (flavour.caps.lock == LockKind::TransactionAdvisory).then(|| TxnLock {
+        wait: crate::flavour::lock_timeout_of(db).unwrap_or(crate::DEFAULT_LOCK_TIMEOUT),
+    });
+    Ok((flavour, per_txn))
 }
 
 /// A migration that failed: its one-line reason, and what kind of driver

@@ -85,16 +85,7 @@ pub async fn apply_steps_whole<M: MigratorTrait>(
             split: Some(why),
         });
     }
-    let flavour = crate::flavour::for_connection(db).await?;
-    if !flavour.caps.writable {
-        return Err(RuntimeError::ReadOnly {
-            url: "this connection".into(),
-            flavour: flavour.describe.to_owned(),
-        });
-    }
-    let per_txn = (flavour.caps.lock == LockKind::TransactionAdvisory).then(|| TxnLock {
-        wait: crate::flavour::lock_timeout_of(db).unwrap_or(crate::DEFAULT_LOCK_TIMEOUT),
-    });
+    let (flavour, per_txn) = writable(db).await?;
     if let Some(lock) = &per_txn {
         let txn = db.begin().await?;
         lock.take(&txn).await?;
