@@ -6,7 +6,8 @@ use sea_orm_migration::MigrationTrait;
 use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::sea_query::{DeleteStatement, Expr, ExprTrait, InsertStatement, Query};
 
-use crate::status::MIGRATION_TABLE;
+/// sea-orm-migration's bookkeeping table.
+pub const MIGRATION_TABLE: &str = "seaql_migrations";
 
 /// Whether `migration` runs in a transaction of its own on `backend`:
 /// sea-orm-migration's rule, `use_transaction()` when the migration says,

@@ -14,25 +14,10 @@ use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement,
 };
 use sea_orm_migration::{MigrationTrait, SchemaManager};
-use thiserror::Error;
 
-use crate::apply::Direction;
+use crate::direction::Direction;
+pub use crate::error::CapacityError;
 use crate::recording::{self, ReadThrough, Recording};
-
-/// A migration that cannot fit in the lock table.
-#[derive(Debug, Error)]
-#[error(
-    "migration {name} was not run: it creates or drops {tables} tables in one transaction, about {need} locks, and the server's lock table holds {capacity} (max_locks_per_transaction = {per_transaction} × (max_connections + max_prepared_transactions = {slots})); raise max_locks_per_transaction to at least {suggest} in postgresql.conf and restart the server, or split the migration"
-)]
-pub struct CapacityError {
-    pub name: String,
-    pub tables: usize,
-    pub need: u64,
-    pub capacity: u64,
-    pub per_transaction: u64,
-    pub slots: u64,
-    pub suggest: u64,
-}
 
 /// What the lock table holds on this server, and what is in use by others.
 #[derive(Clone, Copy, Debug)]

@@ -122,7 +122,7 @@ pub enum RuntimeError {
     )]
     BadWaitForStandbys(String),
     #[error(transparent)]
-    Capacity(#[from] crate::capacity::CapacityError),
+    Capacity(#[from] CapacityError),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -228,6 +228,21 @@ pub(crate) fn one_line(e: &DbErr) -> String {
         );
     }
     line
+}
+
+/// A migration that cannot fit in the lock table.
+#[derive(Debug, Error)]
+#[error(
+    "migration {name} was not run: it creates or drops {tables} tables in one transaction, about {need} locks, and the server's lock table holds {capacity} (max_locks_per_transaction = {per_transaction} × (max_connections + max_prepared_transactions = {slots})); raise max_locks_per_transaction to at least {suggest} in postgresql.conf and restart the server, or split the migration"
+)]
+pub struct CapacityError {
+    pub name: String,
+    pub tables: usize,
+    pub need: u64,
+    pub capacity: u64,
+    pub per_transaction: u64,
+    pub slots: u64,
+    pub suggest: u64,
 }
 
 #[cfg(test)]

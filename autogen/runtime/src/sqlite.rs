@@ -19,6 +19,14 @@ use sea_orm_migration::SchemaManager;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 use sea_orm_migration::sea_query::{ColumnDef, Expr, IndexCreateStatement, TableCreateStatement};
 
+mod sql_text;
+mod violations;
+
+pub use sql_text::{check_constraints, has_keyword, sql_keywords};
+#[cfg(test)]
+use violations::Violation;
+pub(crate) use violations::{describe_violations, foreign_key_violations, new_violations};
+
 /// Rebuild `table` with the definition `create` (whose table name is
 /// replaced by a temporary one), copying `copy` = `(new column, old column)`
 /// pairs, then creating `indexes`.
@@ -411,225 +419,9 @@ async fn pragma_int<C: ConnectionTrait>(conn: &C, pragma: &str) -> Result<i64, D
         .unwrap_or(0))
 }
 
-/// One row of `PRAGMA foreign_key_check`: a row of `table` whose foreign
-/// key points at no row of `parent`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Violation {
-    pub table: String,
-    pub rowid: Option<i64>,
-    pub parent: String,
-}
-
-/// Every foreign-key violation in the database.
-pub(crate) async fn foreign_key_violations<C: ConnectionTrait>(
-    conn: &C,
-) -> Result<Vec<Violation>, DbErr> {
-    let rows = conn
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "PRAGMA foreign_key_check",
-        ))
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Violation {
-            table: r.try_get_by_index::<String>(0).unwrap_or_default(),
-            rowid: r.try_get_by_index::<Option<i64>>(1).ok().flatten(),
-            parent: r.try_get_by_index::<String>(2).unwrap_or_default(),
-        })
-        .collect())
-}
-
-/// The violations a migration made: those of `after` that were not in
-/// `before`. Old dangling rows elsewhere are not the migration's doing and
-/// must not block every later migration. A rebuilt table may renumber its
-/// rows, so a (table, parent) pair with no more violations than before
-/// counts as unchanged.
-pub(crate) fn new_violations(before: &[Violation], after: Vec<Violation>) -> Vec<Violation> {
-    use std::collections::{HashMap, HashSet};
-    let old: HashSet<&Violation> = before.iter().collect();
-    let mut old_count: HashMap<(&str, &str), usize> = HashMap::new();
-    for v in before {
-        *old_count.entry((&v.table, &v.parent)).or_default() += 1;
-    }
-    let mut new_count: HashMap<(String, String), usize> = HashMap::new();
-    for v in &after {
-        *new_count
-            .entry((v.table.clone(), v.parent.clone()))
-            .or_default() += 1;
-    }
-    after
-        .into_iter()
-        .filter(|v| !old.contains(v))
-        .filter(|v| {
-            let pair = (v.table.as_str(), v.parent.as_str());
-            let was = old_count.get(&pair).copied().unwrap_or(0);
-            let now = new_count
-                .get(&(v.table.clone(), v.parent.clone()))
-                .copied()
-                .unwrap_or(0);
-            now > was
-        })
-        .collect()
-}
-
-/// `b (rowid 3, 4) -> a; c (rowid 1) -> a`: the offending tables first.
-pub(crate) fn describe_violations(violations: &[Violation]) -> String {
-    let mut groups: Vec<(&str, &str, Vec<String>)> = Vec::new();
-    for v in violations {
-        let rowid = v.rowid.map_or_else(|| "?".to_owned(), |r| r.to_string());
-        match groups
-            .iter_mut()
-            .find(|(t, p, _)| *t == v.table && *p == v.parent)
-        {
-            Some((_, _, rows)) => rows.push(rowid),
-            None => groups.push((&v.table, &v.parent, vec![rowid])),
-        }
-    }
-    groups
-        .iter()
-        .map(|(table, parent, rows)| {
-            let shown: Vec<&str> = rows.iter().take(5).map(String::as_str).collect();
-            let more = if rows.len() > 5 { ", ..." } else { "" };
-            format!("{table} (rowid {}{more}) -> {parent}", shown.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-/// The bare words of an SQL text in upper case with their byte offsets,
-/// skipping string literals, quoted identifiers and comments, so that a
-/// column named "autoincrement" or a default 'CHECK' is not a keyword.
-pub fn sql_keywords(sql: &str) -> Vec<(String, usize)> {
-    let bytes = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match c {
-            b'\'' | b'"' | b'`' | b'[' => {
-                let close = if c == b'[' { b']' } else { c };
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == close {
-                        // A doubled quote escapes itself.
-                        if close != b']' && bytes.get(i + 1) == Some(&close) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
-            _ if c.is_ascii_alphabetic() || c == b'_' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                out.push((sql[start..i].to_ascii_uppercase(), start));
-            }
-            _ => i += 1,
-        }
-    }
-    out
-}
-
-/// Whether `sql` holds `keyword` (upper case) outside quotes and comments.
-pub fn has_keyword(sql: &str, keyword: &str) -> bool {
-    sql_keywords(sql).iter().any(|(w, _)| w == keyword)
-}
-
-/// The expressions of the CHECK constraints of a `CREATE TABLE` statement,
-/// column and table constraints alike (a column's CHECK may name only that
-/// column, so it means the same as a table constraint).
-pub fn check_constraints(create_table: &str) -> Vec<String> {
-    sql_keywords(create_table)
-        .into_iter()
-        .filter(|(w, _)| w == "CHECK")
-        .filter_map(|(_, at)| parenthesized(&create_table[at + "CHECK".len()..]))
-        .collect()
-}
-
-/// The text inside the first balanced `( ... )` of `s`, quotes respected.
-fn parenthesized(s: &str) -> Option<String> {
-    let open = s.find('(')?;
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in s[open..].char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(s[open + 1..open + i].trim().to_owned());
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(table: &str, rowid: i64, parent: &str) -> Violation {
-        Violation {
-            table: table.into(),
-            rowid: Some(rowid),
-            parent: parent.into(),
-        }
-    }
-
-    #[test]
-    fn only_violations_the_migration_made_count() {
-        let old = vec![v("a_child", 1, "a")];
-        // Nothing new: the old dangling row is not the migration's doing.
-        assert!(new_violations(&old, old.clone()).is_empty());
-        // A rebuilt table renumbered its rows: as many violations as before.
-        assert!(new_violations(&old, vec![v("a_child", 7, "a")]).is_empty());
-        // A new one is reported, the old one is not.
-        let new = new_violations(&old, vec![v("a_child", 1, "a"), v("b_child", 3, "b")]);
-        assert_eq!(new, vec![v("b_child", 3, "b")]);
-        assert_eq!(describe_violations(&new), "b_child (rowid 3) -> b");
-        let many: Vec<_> = (1..=7).map(|i| v("c", i, "p")).collect();
-        assert_eq!(
-            describe_violations(&many),
-            "c (rowid 1, 2, 3, 4, 5, ...) -> p"
-        );
-    }
-
-    #[test]
-    fn keywords_skip_quoted_text_and_comments() {
-        let sql = r#"CREATE TABLE "t" ( "autoincrement" text DEFAULT 'AUTOINCREMENT', -- AUTOINCREMENT
-            [check] integer /* CHECK */, "a" integer CHECK (a > ')'), CHECK ((a + 1) < 10) )"#;
-        assert!(!has_keyword(sql, "AUTOINCREMENT"));
-        assert_eq!(check_constraints(sql), ["a > ')'", "(a + 1) < 10"]);
-        assert!(has_keyword(
-            "CREATE TABLE t (id integer PRIMARY KEY autoincrement)",
-            "AUTOINCREMENT"
-        ));
-    }
-}
+mod tests;

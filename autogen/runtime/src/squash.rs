@@ -10,16 +10,8 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Transactio
 
 use crate::RuntimeError;
 use crate::bookkeeping;
+pub use crate::status::Squashed;
 use crate::status::{SquashState, Status};
-
-/// Implemented by a workspace's `Migrator` to name the revisions that
-/// `autogen squash` folded into its first migration (oldest first). The
-/// default is "nothing was squashed".
-pub trait Squashed {
-    fn squashed() -> &'static [&'static str] {
-        &[]
-    }
-}
 
 /// Record a database that sits at the squashed head as being at the squash
 /// base, without running anything. Returns how many squashed rows were

@@ -7,10 +7,16 @@ use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 use crate::RuntimeError;
-use crate::squash::Squashed;
+pub use crate::bookkeeping::MIGRATION_TABLE;
 
-/// sea-orm-migration's bookkeeping table.
-pub const MIGRATION_TABLE: &str = "seaql_migrations";
+/// Implemented by a workspace's `Migrator` to name the revisions that
+/// `autogen squash` folded into its first migration (oldest first). The
+/// default is "nothing was squashed".
+pub trait Squashed {
+    fn squashed() -> &'static [&'static str] {
+        &[]
+    }
+}
 
 /// Applied revisions (from the database) next to known ones (from the code).
 #[derive(Clone, Debug)]

@@ -243,7 +243,7 @@ impl Change {
             AlterEnum { from, to, .. } if from.iter().any(|v| !to.contains(v)) => Risk::DataLoss,
             // Not expressible as `ADD VALUE`: the type is swapped and every
             // column using it rewritten (`plan::alter_enum`).
-            AlterEnum { from, to, .. } if !crate::plan::additions_only(from, to) => Risk::Heavy,
+            AlterEnum { from, to, .. } if !additions_only(from, to) => Risk::Heavy,
             AlterColumn {
                 from, to, changed, ..
             } if changed.ty => {
@@ -287,6 +287,12 @@ fn narrows(from: &ColumnType, to: &ColumnType) -> bool {
             | (Text, String(Some(_)) | Char(_))
             | (String(None), Char(_))
     ) || to.widens_to(from) && from != to
+}
+
+/// `to` is `from` with values inserted, relative order kept: `ADD VALUE` can do it.
+pub fn additions_only(from: &[String], to: &[String]) -> bool {
+    let kept: Vec<&String> = to.iter().filter(|v| from.contains(v)).collect();
+    kept.len() == from.len() && kept.iter().zip(from).all(|(a, b)| *a == b)
 }
 
 #[cfg(test)]

@@ -7,8 +7,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::change::{Change, ColumnChanges};
-use crate::schema::{Column, ForeignKey, Index, Schema, Table, UnmanagedKind};
+use crate::change::Change;
+use crate::schema::{ForeignKey, Index, Schema, Table};
+
+mod columns;
+mod comments;
+mod foreign_keys;
+mod indexes;
+mod keys;
+mod unmanaged;
+
+pub use unmanaged::{hold_back_view_columns, keep_unmanaged};
 
 /// Tables never compared: sea-orm-migration's bookkeeping.
 pub const ALWAYS_EXCLUDED: &[&str] = &["seaql_migrations", "autogen_progress", "autogen_checksums"];
@@ -226,152 +235,6 @@ pub fn diff(live: &Schema, target: &Schema, opts: &DiffOptions) -> Diff {
     out
 }
 
-/// `target` with the unmanaged columns, indexes and foreign keys of `live`
-/// as the database has them: what is not the entities' to say is then never
-/// a change (nor lost by a SQLite rebuild, which copies the target table).
-pub fn keep_unmanaged(
-    live: &Schema,
-    target: &Schema,
-    opts: &DiffOptions,
-    notes: &mut Vec<String>,
-) -> Schema {
-    let any = |patterns: &[String], name: &str| patterns.iter().any(|p| glob_match(p, name));
-    let mut target = target.clone();
-    for (name, to) in target.tables.iter_mut() {
-        let Some(from) = live.tables.get(name) else {
-            continue;
-        };
-        let unmanaged: Vec<&Column> = from
-            .columns
-            .iter()
-            .filter(|c| any(&opts.unmanaged_columns, &format!("{name}.{}", c.name)))
-            .collect();
-        for col in &unmanaged {
-            match to.columns.iter_mut().find(|c| c.name == col.name) {
-                Some(declared) => *declared = (*col).clone(),
-                None => {
-                    // At its place in the database, so that a rebuild keeps the order.
-                    let at = from
-                        .columns
-                        .iter()
-                        .position(|c| c.name == col.name)
-                        .unwrap_or(to.columns.len())
-                        .min(to.columns.len());
-                    to.columns.insert(at, (*col).clone());
-                }
-            }
-            notes.push(format!(
-                "column {name}.{} ({}): not declared by the entity (ignore / [unmanaged])",
-                col.name,
-                col.ty.sql()
-            ));
-        }
-        let on_unmanaged =
-            |cols: &[String]| cols.iter().any(|c| unmanaged.iter().any(|u| &u.name == c));
-        let kept = live.kept_indexes.get(name);
-        for index in &from.indexes {
-            let by_name = any(&opts.unmanaged_indexes, &index.name);
-            if kept.is_some_and(|k| k.contains(&index.name)) {
-                // Listed by the introspection already; kept as the database has it.
-                to.indexes
-                    .retain(|i| !i.same_as(index) && i.name != index.name);
-                to.indexes.push(index.clone());
-                continue;
-            }
-            if !(by_name || on_unmanaged(&index.columns)) {
-                continue;
-            }
-            to.indexes
-                .retain(|i| !i.same_as(index) && i.name != index.name);
-            to.indexes.push(index.clone());
-            notes.push(format!(
-                "{} {} on {name} ({}): unmanaged",
-                if index.unique {
-                    "unique index"
-                } else {
-                    "index"
-                },
-                index.name,
-                index.columns.join(", ")
-            ));
-        }
-        for fk in &from.foreign_keys {
-            if on_unmanaged(&fk.columns) && !to.foreign_keys.iter().any(|f| f.same_as(fk)) {
-                to.foreign_keys.push(fk.clone());
-            }
-        }
-    }
-    target
-}
-
-/// PostgreSQL cannot change the type of a column a view reads ("cannot
-/// alter type of a column used by a view or rule"), and the views are not
-/// the entities' to drop and make again: such type changes are left out
-/// (the rest of the column's change stays) and said in `diff.unmanaged`.
-/// Which columns a view reads is found by name in its definition.
-pub fn hold_back_view_columns(diff: &mut Diff, live: &Schema) {
-    let views: Vec<(String, &str)> = live
-        .unmanaged
-        .iter()
-        .filter(|u| {
-            matches!(
-                u.kind,
-                UnmanagedKind::View | UnmanagedKind::MaterializedView
-            )
-        })
-        .filter_map(|u| Some((u.head(), u.definition.as_deref()?)))
-        .collect();
-    if views.is_empty() {
-        return;
-    }
-    let word = |text: &str, w: &str| {
-        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|x| x == w)
-    };
-    let mut kept = Vec::with_capacity(diff.changes.len());
-    for change in std::mem::take(&mut diff.changes) {
-        let Change::AlterColumn {
-            table,
-            from,
-            to,
-            changed,
-        } = &change
-        else {
-            kept.push(change);
-            continue;
-        };
-        let bare = table.rsplit('.').next().unwrap_or(table);
-        let readers: Vec<&str> = views
-            .iter()
-            .filter(|(_, def)| word(def, bare) && word(def, &from.name))
-            .map(|(head, _)| head.as_str())
-            .collect();
-        if !changed.ty || readers.is_empty() {
-            kept.push(change);
-            continue;
-        }
-        diff.unmanaged.push(format!(
-            "type of {table}.{} kept as {} (the entity says {}): {} reads it; change it by hand around the view",
-            from.name,
-            from.ty.sql(),
-            to.ty.sql(),
-            readers.join(", ")
-        ));
-        let to = Column {
-            ty: from.ty.clone(),
-            base_type: from.base_type.clone(),
-            ..to.clone()
-        };
-        let rest = Change::alter_column(table.clone(), from.clone(), to);
-        if let Change::AlterColumn { changed, .. } = &rest
-            && changed.any()
-        {
-            kept.push(rest);
-        }
-    }
-    diff.changes = kept;
-}
-
 fn enum_used_by_unknown(live: &Schema, name: &str, unknown: &[String]) -> bool {
     enum_usages(live, name)
         .iter()
@@ -399,166 +262,68 @@ fn same_shape(a: &Table, b: &Table) -> bool {
             .all(|(x, y)| x.name == y.name && x.ty == y.ty)
 }
 
+/// One table's comparers, in the order their changes are emitted: column
+/// renames, then what goes away before columns change (foreign keys,
+/// indexes), column changes and additions, the primary key, the comment,
+/// dropped columns, and what needs the columns (indexes, foreign keys).
 fn diff_table(from: &Table, to: &Table, opts: &DiffOptions, out: &mut Diff) {
-    let table = to.name.clone();
-
-    // Column renames: declared on the entity, or given by the caller.
-    let mut renamed: BTreeMap<&str, &str> = BTreeMap::new(); // new -> old
-    for col in &to.columns {
-        let declared = col.renamed_from.as_deref().or_else(|| {
-            opts.column_renames
-                .iter()
-                .find(|((t, _), new)| t == &table && new.as_str() == col.name)
-                .map(|((_, old), _)| old.as_str())
+    let renames = columns::renames(from, to, opts);
+    for (new, old) in &renames {
+        out.changes.push(Change::RenameColumn {
+            table: to.name.clone(),
+            from: (*old).to_owned(),
+            to: (*new).to_owned(),
         });
-        if let Some(old) = declared
-            && from.column(old).is_some()
-            && from.column(&col.name).is_none()
-        {
-            renamed.insert(col.name.as_str(), old);
-            out.changes.push(Change::RenameColumn {
-                table: table.clone(),
-                from: old.to_owned(),
-                to: col.name.clone(),
-            });
-        }
     }
+    let renamed: BTreeMap<&str, &str> = renames.into_iter().collect();
     // Indexes and foreign keys of the live table, with renamed columns under their new names.
-    let rename_col = |c: &String| {
-        renamed
-            .iter()
-            .find(|(_, old)| **old == c.as_str())
-            .map(|(new, _)| (*new).to_owned())
-            .unwrap_or_else(|| c.clone())
+    let rename = |cols: &[String]| {
+        cols.iter()
+            .map(|c| columns::new_name(&renamed, c))
+            .collect()
     };
-    let from_indexes: Vec<Index> = from
-        .indexes
-        .iter()
+    let from_indexes: Vec<Index> = (from.indexes.iter())
         .map(|i| Index {
-            columns: i.columns.iter().map(rename_col).collect(),
+            columns: rename(&i.columns),
             ..i.clone()
         })
         .collect();
-    let from_fks: Vec<ForeignKey> = from
-        .foreign_keys
-        .iter()
+    let from_fks: Vec<ForeignKey> = (from.foreign_keys.iter())
         .map(|f| ForeignKey {
-            columns: f.columns.iter().map(rename_col).collect(),
+            columns: rename(&f.columns),
             ..f.clone()
         })
         .collect();
+    let fks = foreign_keys::compare(&to.name, &from_fks, &to.foreign_keys);
+    let indexes = indexes::compare(&to.name, &from_indexes, &to.indexes);
+    let columns = columns::compare(from, to, &renamed);
 
-    // Foreign keys and indexes that go away are dropped before columns change.
-    for fk in &from_fks {
-        if !to.foreign_keys.iter().any(|t| t.same_as(fk)) {
-            out.changes.push(Change::DropForeignKey {
-                table: table.clone(),
-                foreign_key: fk.clone(),
-            });
-        }
-    }
-    for index in &from_indexes {
-        if !to.indexes.iter().any(|t| t.same_as(index)) {
-            out.changes.push(Change::DropIndex {
-                table: table.clone(),
-                index: index.clone(),
-            });
-        }
-    }
-
-    let renamed_old: BTreeSet<&str> = renamed.values().copied().collect();
-
-    let mut added = Vec::new();
-    for col in &to.columns {
-        let old_name = renamed.get(col.name.as_str()).copied().unwrap_or(&col.name);
-        match from.column(old_name) {
-            Some(old) => {
-                let mut old = old.clone();
-                old.name = col.name.clone();
-                let changed = ColumnChanges::between(&old, col);
-                if changed.any() {
-                    out.changes.push(Change::AlterColumn {
-                        table: table.clone(),
-                        from: strip(&old),
-                        to: strip(col),
-                        changed,
-                    });
-                }
-            }
-            None => added.push(col),
-        }
-    }
-    let removed: Vec<&Column> = from
-        .columns
-        .iter()
-        .filter(|c| to.column(&c.name).is_none() && !renamed_old.contains(c.name.as_str()))
-        .collect();
-    for new in &added {
-        for old in &removed {
-            if old.ty == new.ty {
-                out.rename_candidates.push(RenameCandidate::Column {
-                    table: table.clone(),
-                    from: old.name.clone(),
-                    to: new.name.clone(),
-                });
-            }
-        }
-    }
-    for col in added {
-        out.changes.push(Change::AddColumn {
-            table: table.clone(),
-            column: strip(col),
-        });
-    }
-
-    if from.primary_key != to.primary_key {
-        let renamed_pk: Vec<String> = from.primary_key.iter().map(rename_col).collect();
-        if renamed_pk != to.primary_key {
-            out.changes.push(Change::AlterPrimaryKey {
-                table: table.clone(),
-                from: from.primary_key.clone(),
-                to: to.primary_key.clone(),
-            });
-        }
-    }
-
-    if from.comment != to.comment {
-        out.changes.push(Change::AlterTableComment {
-            table: table.clone(),
-            from: from.comment.clone(),
-            to: to.comment.clone(),
-        });
-    }
-
-    for col in removed {
-        out.changes.push(Change::DropColumn {
-            table: table.clone(),
-            column: col.clone(),
-        });
-    }
-    for index in &to.indexes {
-        if !from_indexes.iter().any(|f| f.same_as(index)) {
-            out.changes.push(Change::AddIndex {
-                table: table.clone(),
-                index: index.clone(),
-            });
-        }
-    }
-    for fk in &to.foreign_keys {
-        if !from_fks.iter().any(|f| f.same_as(fk)) {
-            out.changes.push(Change::AddForeignKey {
-                table: table.clone(),
-                foreign_key: fk.clone(),
-            });
-        }
-    }
+    out.changes.extend(fks.dropped);
+    out.changes.extend(indexes.dropped);
+    out.changes.extend(columns.altered);
+    out.rename_candidates.extend(columns.candidates);
+    out.changes.extend(columns.added);
+    out.changes.extend(keys::primary_key(from, to, &renamed));
+    out.changes.extend(comments::table_comment(from, to));
+    out.changes.extend(columns.dropped);
+    out.changes.extend(indexes.added);
+    out.changes.extend(fks.added);
 }
 
-fn strip(c: &Column) -> Column {
-    Column {
-        renamed_from: None,
-        ..c.clone()
-    }
+/// What a comparer of one object kind found: what goes and what comes.
+#[derive(Debug, Default)]
+struct Paired {
+    dropped: Vec<Change>,
+    added: Vec<Change>,
+}
+
+/// The items of `a` with no equal (`same`) in `b`, in the order of `a`.
+fn unmatched<'a, T>(
+    a: &'a [T],
+    b: &'a [T],
+    same: fn(&T, &T) -> bool,
+) -> impl Iterator<Item = &'a T> {
+    a.iter().filter(move |x| !b.iter().any(|y| same(y, x)))
 }
 
 #[cfg(test)]

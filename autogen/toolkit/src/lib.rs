@@ -18,6 +18,7 @@ pub use autogen_runtime as runtime;
 pub use autogen_runtime::config;
 
 pub mod adopt;
+mod assumed;
 pub mod change;
 pub mod cli;
 mod compare;

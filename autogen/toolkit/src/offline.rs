@@ -20,11 +20,9 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 use thiserror::Error;
 
-mod assumed;
-
+pub use crate::assumed::Assumed;
 pub use crate::recorder::Recorded;
 use crate::recorder::{Log, Recorder, take};
-pub use assumed::Assumed;
 
 /// The schema a script assumes, shared by its migrations in order.
 pub type Shared = crate::recorder::Shared;

@@ -7,16 +7,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::Change;
+use crate::change::additions_only;
 use crate::config::Backend;
 use crate::schema::{ColumnType, Schema, Table, TableName, UnmanagedKind, resolve};
 use crate::step::{Precheck, Step, column_calls};
 
+mod backfill;
 mod mysql;
 mod online;
+mod parts;
 mod postgres;
+mod prechecks;
 mod sqlite;
 
 pub use online::{OnlineOptions, is_volatile, long_lock};
+pub use parts::{PartKind, PlannedPart, parts};
+use prechecks::prechecks;
 
 /// Order `changes` so that every step finds what it needs.
 pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
@@ -96,12 +102,6 @@ fn topo(tables: &[Table]) -> Vec<String> {
         }
     }
     done
-}
-
-/// `to` is `from` with values inserted, relative order kept: `ADD VALUE` can do it.
-pub fn additions_only(from: &[String], to: &[String]) -> bool {
-    let kept: Vec<&String> = to.iter().filter(|v| from.contains(v)).collect();
-    kept.len() == from.len() && kept.iter().zip(from).all(|(a, b)| *a == b)
 }
 
 /// The tables `changes` rewrite whole on `backend` (SQLite's table rebuilds;
@@ -327,286 +327,4 @@ fn both_ways(
     let reversed: Vec<Change> = ordered.iter().rev().map(Change::reverse).collect();
     let down = steps_in(&reversed, target, live, backend, true, online);
     (up, down)
-}
-
-/// The data pre-checks of `up()`, run before any of its DDL: for each step
-/// that fails on existing rows of a table that exists already (a table the
-/// migration creates has no rows to check).
-fn prechecks(ordered: &[Change], live: &Schema, target: &Schema) -> Vec<Step> {
-    let key = |t: &str| {
-        live.tables
-            .get(t)
-            .map(|t| t.primary_key.clone())
-            .unwrap_or_default()
-    };
-    let existing = |t: &str| live.tables.contains_key(t);
-    let mut out = Vec::new();
-    for change in ordered {
-        let mut checks = Vec::new();
-        match change {
-            Change::AlterColumn {
-                table,
-                from,
-                to,
-                changed,
-            } if existing(table) => {
-                if changed.ty
-                    && let Some(fit) = fit(&from.ty, &to.ty)
-                {
-                    checks.push(Precheck::Fits {
-                        table: resolve(table, target, live),
-                        column: to.name.clone(),
-                        fit,
-                        key: key(table),
-                    });
-                }
-                if changed.nullable && !to.nullable {
-                    checks.push(Precheck::NoNulls {
-                        table: resolve(table, target, live),
-                        column: to.name.clone(),
-                        key: key(table),
-                    });
-                }
-            }
-            Change::AddIndex { table, index } if index.unique && existing(table) => {
-                checks.push(Precheck::NoDuplicates {
-                    table: resolve(table, target, live),
-                    columns: index.columns.clone(),
-                    key: key(table),
-                })
-            }
-            Change::AddForeignKey { table, foreign_key } if existing(table) => {
-                checks.push(Precheck::NoOrphans {
-                    table: resolve(table, target, live),
-                    columns: foreign_key.columns.clone(),
-                    parent: foreign_key.ref_name(),
-                    parent_columns: foreign_key.ref_columns.clone(),
-                    key: key(table),
-                })
-            }
-            Change::AlterEnum {
-                from, to, usages, ..
-            } => {
-                let removed: Vec<String> =
-                    from.iter().filter(|v| !to.contains(v)).cloned().collect();
-                if !removed.is_empty() {
-                    for (table, column) in usages.iter().filter(|(t, _)| existing(t)) {
-                        checks.push(Precheck::NoValue {
-                            table: resolve(table, target, live),
-                            column: column.clone(),
-                            values: removed.clone(),
-                            key: key(table),
-                        });
-                    }
-                }
-            }
-            _ => continue,
-        };
-        for check in checks {
-            // A column the same migration adds has no rows of its own to check.
-            // So does one it renames (the new name does not exist before the rename).
-            let added = |c: &str| {
-                ordered.iter().any(|o| match o {
-                    Change::AddColumn { table: t, column } => {
-                        column.name == c && Some(t.as_str()) == change.table()
-                    }
-                    Change::RenameColumn { table: t, to, .. } => {
-                        to == c && Some(t.as_str()) == change.table()
-                    }
-                    _ => false,
-                })
-            };
-            let fresh = match &check {
-                Precheck::NoNulls { column, .. }
-                | Precheck::Fits { column, .. }
-                | Precheck::NoValue { column, .. } => added(column),
-                Precheck::NoDuplicates { columns, .. } | Precheck::NoOrphans { columns, .. } => {
-                    columns.iter().all(|c| added(c))
-                }
-            };
-            if !fresh {
-                out.push(Step::Precheck(check));
-            }
-        }
-    }
-    out
-}
-
-/// What a narrowing type change needs of the values already there; `None`:
-/// the change widens (or is not one a value check can decide).
-fn fit(from: &ColumnType, to: &ColumnType) -> Option<autogen_runtime::precheck::Fit> {
-    use ColumnType::*;
-    use autogen_runtime::precheck::Fit;
-    if from.widens_to(to) {
-        return None;
-    }
-    match (from, to) {
-        (String(_) | Text | Char(_), String(Some(n)) | Char(Some(n))) => Some(Fit::MaxLength(*n)),
-        (Integer | BigInt, SmallInt) => Some(Fit::Range(i16::MIN.into(), i16::MAX.into())),
-        (BigInt, Integer) => Some(Fit::Range(i32::MIN.into(), i32::MAX.into())),
-        (SmallInt | Integer | BigInt | Decimal(_), Decimal(Some((p, s)))) => {
-            Some(Fit::Numeric(*p, *s))
-        }
-        _ => None,
-    }
-}
-
-/// What one migration of a plan is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PartKind {
-    /// Enum values added by the plan (PostgreSQL), committed before anything
-    /// uses them: `ALTER TYPE .. ADD VALUE` and the first use of the value
-    /// cannot share a transaction.
-    EnumValues,
-    /// Everything else, in one transaction.
-    Main,
-    /// Online mode: what would block writes, in the forms that do not,
-    /// outside a transaction (each statement idempotent).
-    Online,
-}
-
-impl PartKind {
-    /// Whether the part runs in a transaction of its own.
-    pub fn transactional(self) -> bool {
-        self != PartKind::Online
-    }
-
-    /// What is added to the message (and the file name) when a plan has
-    /// more than one part.
-    pub fn suffix(self) -> Option<&'static str> {
-        match self {
-            PartKind::EnumValues => Some("enum values"),
-            PartKind::Main => None,
-            PartKind::Online => Some("online"),
-        }
-    }
-
-    /// Why the part is a migration of its own (a header paragraph).
-    pub fn note(self) -> Option<&'static str> {
-        match self {
-            PartKind::EnumValues => Some(
-                "Adds enum values in a migration of its own: PostgreSQL refuses to use a value in the transaction that added it (\"unsafe use of new value\"), so the next migration, which may use it, runs after this one commits.",
-            ),
-            PartKind::Main => None,
-            PartKind::Online => Some(
-                "Online: runs outside a transaction so that no statement blocks writes for long (indexes built CONCURRENTLY, constraints added NOT VALID then validated); every step is idempotent, so a failed run is finished by running it again.",
-            ),
-        }
-    }
-}
-
-/// One migration of a plan: its changes and steps both ways.
-#[derive(Clone, Debug)]
-pub struct PlannedPart {
-    pub kind: PartKind,
-    pub changes: Vec<Change>,
-    pub up: Vec<Step>,
-    pub down: Vec<Step>,
-}
-
-/// The migrations that take `live` to `target` by `changes`, in the order
-/// they run: enum values first (PostgreSQL, when something else changes
-/// too), then the transactional rest, then (`online`) what would block
-/// writes, in its online forms. Usually one.
-pub fn parts(
-    changes: &[Change],
-    live: &Schema,
-    target: &Schema,
-    backend: Backend,
-    online: Option<&OnlineOptions>,
-) -> Vec<PlannedPart> {
-    let ordered = order(free_names(changes.to_vec(), live));
-    if backend != Backend::Postgres {
-        let (up, down) = both_ways(&ordered, live, target, backend, false);
-        return vec![PlannedPart {
-            kind: PartKind::Main,
-            changes: ordered,
-            up,
-            down,
-        }];
-    }
-    let (values, rest): (Vec<Change>, Vec<Change>) = ordered
-        .into_iter()
-        .partition(|c| matches!(c, Change::AlterEnum { from, to, .. } if additions_only(from, to)));
-    let (main, concurrent) = match online {
-        Some(_) => online::split(&rest),
-        None => (rest, Vec::new()),
-    };
-    let mut out = Vec::new();
-    let mut mid = live.clone();
-    let rest_empty = main.is_empty() && concurrent.is_empty();
-    if values.is_empty() || rest_empty {
-        // Only values added: nothing in the migration uses them.
-        let mut main_all = values;
-        main_all.extend(main);
-        return finish(out, main_all, concurrent, &mid, target, online);
-    }
-    for c in &values {
-        if let Change::AlterEnum { name, to, .. } = c {
-            mid.enums.insert(name.clone(), to.clone());
-        }
-    }
-    let (mut up, mut down) = both_ways(&values, live, &mid, backend, false);
-    if let Some(options) = online {
-        for steps in [&mut up, &mut down] {
-            steps.splice(0..0, online::timeouts(options, true));
-        }
-    }
-    out.push(PlannedPart {
-        kind: PartKind::EnumValues,
-        changes: values,
-        up,
-        down,
-    });
-    finish(out, main, concurrent, &mid, target, online)
-}
-
-fn finish(
-    mut out: Vec<PlannedPart>,
-    main: Vec<Change>,
-    concurrent: Vec<Change>,
-    live: &Schema,
-    target: &Schema,
-    online: Option<&OnlineOptions>,
-) -> Vec<PlannedPart> {
-    let backend = Backend::Postgres;
-    if !main.is_empty() || concurrent.is_empty() {
-        let (mut up, mut down) = both_ways(&main, live, target, backend, false);
-        up.extend(online::backfill_notes(&main, &concurrent));
-        if let Some(options) = online {
-            for steps in [&mut up, &mut down] {
-                let mut first = online::timeouts(options, true);
-                first.append(steps);
-                *steps = first;
-            }
-            let warnings = main.iter().filter_map(online::long_lock);
-            let warnings: Vec<Step> = warnings
-                .map(|why| Step::Comment(format!("WARNING (online): {why}")))
-                .collect();
-            up.splice(0..0, warnings);
-        }
-        out.push(PlannedPart {
-            kind: PartKind::Main,
-            changes: main,
-            up,
-            down,
-        });
-    }
-    if let Some(options) = online.filter(|_| !concurrent.is_empty()) {
-        let (mut up, mut down) = both_ways(&concurrent, live, target, backend, true);
-        for steps in [&mut up, &mut down] {
-            let mut all = online::timeouts(options, false);
-            all.append(steps);
-            all.push(online::reset());
-            *steps = all;
-        }
-        out.push(PlannedPart {
-            kind: PartKind::Online,
-            changes: concurrent,
-            up,
-            down,
-        });
-    }
-    out
 }

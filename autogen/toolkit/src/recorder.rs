@@ -31,7 +31,7 @@ use sea_orm_migration::sea_orm::{
 };
 use sea_orm_migration::sea_query::{ColumnType, TableCreateStatement, TableName, TableRef};
 
-use crate::offline::Assumed;
+use crate::assumed::Assumed;
 
 /// One line of a recording.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::schema::build::{col, schema, table};
-use crate::schema::{ColumnType, FkAction, Unmanaged};
+use crate::schema::{Column, ColumnType, FkAction, Unmanaged, UnmanagedKind};
 
 fn ops(d: &Diff) -> Vec<String> {
     d.changes

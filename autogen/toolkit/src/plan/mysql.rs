@@ -6,7 +6,7 @@
 //! column or table definition. Dropping a foreign key leaves the index
 //! InnoDB created for it, which is dropped with it.
 
-use super::{Context, neutral};
+use super::{Context, backfill, neutral};
 use crate::change::Change;
 use crate::config::Backend;
 use crate::schema::{Column, ColumnType, TableName, enum_values};
@@ -154,8 +154,7 @@ fn add_column(table: &TableName, column: &Column, ctx: &Context<'_>) -> Vec<Step
         calls: full_calls(c),
         enums: ctx.enums.clone(),
     };
-    let needs_backfill = !column.nullable && column.default.is_none() && !column.auto_increment;
-    if !needs_backfill {
+    if !backfill::needed(column) {
         return vec![add(column)];
     }
     if ctx.restoring
@@ -164,10 +163,7 @@ fn add_column(table: &TableName, column: &Column, ctx: &Context<'_>) -> Vec<Step
         // down() of a dropped column: its values are gone; rows get a
         // placeholder so that NOT NULL holds, then the default goes again.
         return vec![
-            Step::Comment(format!(
-                "Restores {table}.{}, which up() dropped with its values: existing rows get {value}, not what they held.",
-                column.name
-            )),
+            backfill::restore_note(table, column, &value),
             add(&Column {
                 default: Some(value),
                 ..column.clone()
@@ -181,11 +177,7 @@ fn add_column(table: &TableName, column: &Column, ctx: &Context<'_>) -> Vec<Step
             nullable: true,
             ..column.clone()
         }),
-        Step::Comment(format!(
-            "Fill existing rows before NOT NULL is enforced, e.g.:\nmanager.get_connection().execute_unprepared(\"UPDATE {t} SET {c} = <value> WHERE {c} IS NULL\").await?;",
-            t = qt(table),
-            c = q(&column.name)
-        )),
+        backfill::fill_note(&qt(table), &q(&column.name)),
         modify(table, column, ctx),
     ]
 }

@@ -7,11 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use super::{Context, additions_only, neutral};
+use super::{Context, additions_only, backfill, neutral};
 use crate::change::{Change, ColumnChanges};
 use crate::config::Backend;
 use crate::schema::{Column, ColumnType, Schema, Sequence, TableName};
 use crate::step::{Call, DefaultValue, Step, column_calls};
+
+mod enums;
+
+use enums::alter_enum;
 
 /// The steps of one change on PostgreSQL.
 pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
@@ -161,7 +165,7 @@ fn add_column(
     enums: &BTreeMap<String, Vec<String>>,
     restoring: bool,
 ) -> Vec<Step> {
-    let needs_backfill = !column.nullable && column.default.is_none() && !column.auto_increment;
+    let needs_backfill = backfill::needed(column);
     if needs_backfill
         && restoring
         && let Some(value) = placeholder(&column.ty, enums)
@@ -173,10 +177,7 @@ fn add_column(
             ..column.clone()
         };
         return vec![
-            Step::Comment(format!(
-                "Restores {}.{}, which up() dropped with its values: existing rows get {value}, not what they held.",
-                table, column.name
-            )),
+            backfill::restore_note(table, column, &value),
             Step::AddColumn {
                 table: table.clone(),
                 column: column.name.clone(),
@@ -206,11 +207,10 @@ fn add_column(
                 calls: column_calls(&nullable, false),
                 enums: enums.clone(),
             },
-            Step::Comment(format!(
-                "Fill existing rows before NOT NULL is enforced, e.g.:\nmanager.get_connection().execute_unprepared(\"UPDATE {t} SET {c} = <value> WHERE {c} IS NULL\").await?;",
-                t = qt(table).replace('"', "\\\""),
-                c = q(&column.name).replace('"', "\\\"")
-            )),
+            backfill::fill_note(
+                &qt(table).replace('"', "\\\""),
+                &q(&column.name).replace('"', "\\\""),
+            ),
             Step::ModifyColumn {
                 table: table.clone(),
                 column: column.name.clone(),
@@ -399,73 +399,6 @@ fn sql_string(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-fn alter_enum(name: &str, from: &[String], to: &[String], target: &Schema) -> Vec<Step> {
-    if additions_only(from, to) {
-        let mut out = Vec::new();
-        for (i, value) in to.iter().enumerate() {
-            if from.contains(value) {
-                continue;
-            }
-            let before = to[i + 1..].iter().find(|v| from.contains(v)).cloned();
-            let after = if before.is_none() {
-                to[..i].last().cloned()
-            } else {
-                None
-            };
-            out.push(Step::AddEnumValue {
-                name: name.to_owned(),
-                value: value.clone(),
-                before,
-                after,
-            });
-        }
-        return out;
-    }
-    // Values removed or reordered: swap the type, converting every column through text.
-    let sql = |s: String| Step::Sql {
-        backend: Backend::Postgres,
-        sql: s,
-    };
-    let old = format!("{name}__autogen_old");
-    let mut out = vec![
-        sql(format!("ALTER TYPE {} RENAME TO {}", q(name), q(&old))),
-        sql(format!(
-            "CREATE TYPE {} AS ENUM ({})",
-            q(name),
-            to.iter()
-                .map(|v| format!("'{}'", v.replace('\'', "''")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    ];
-    for t in target.tables.values() {
-        for c in t
-            .columns
-            .iter()
-            .filter(|c| c.ty == ColumnType::Enum(name.to_owned()))
-        {
-            let (tbl, col) = (qt(&t.qualified()), q(&c.name));
-            if c.default.is_some() {
-                out.push(sql(format!(
-                    "ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT"
-                )));
-            }
-            out.push(sql(format!(
-                "ALTER TABLE {tbl} ALTER COLUMN {col} TYPE {} USING {col}::text::{}",
-                q(name),
-                q(name)
-            )));
-            if let Some(d) = &c.default {
-                out.push(sql(format!(
-                    "ALTER TABLE {tbl} ALTER COLUMN {col} SET DEFAULT {d}"
-                )));
-            }
-        }
-    }
-    out.push(sql(format!("DROP TYPE {}", q(&old))));
-    out
-}
-
 fn pg_type(ty: &ColumnType) -> String {
     match ty {
         ColumnType::Custom(s) => s.clone(),
@@ -490,29 +423,4 @@ fn q(ident: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Back to serial (a down()) where the old sequence was never owned by
-    /// the column, so that the conversion left it (pagila's store): the
-    /// sequence is taken as it is, not created a second time.
-    #[test]
-    fn back_to_serial_keeps_a_sequence_that_outlived_the_conversion() {
-        let table = TableName {
-            schema: None,
-            name: "store".into(),
-        };
-        let sql = sequence_sql(
-            &table,
-            "store_id",
-            &ColumnType::Integer,
-            Some(Sequence::Identity),
-            Some(Sequence::Serial),
-        );
-        assert!(
-            sql.contains("CREATE SEQUENCE IF NOT EXISTS \"store_store_id_seq\" AS integer"),
-            "{sql}"
-        );
-        assert!(sql.contains("DROP IDENTITY IF EXISTS"), "{sql}");
-    }
-}
+mod tests;

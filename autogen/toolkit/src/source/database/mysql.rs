@@ -16,12 +16,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use super::get;
 use crate::schema::{Column, ColumnAttrs, ColumnType, FkAction, ForeignKey, Index, Schema, Table};
 use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
+
+mod spelling;
+
+use spelling::canonical_expr;
+pub use spelling::{canonical_default, parse_type};
 
 // MariaDB binds a prepared statement to the database current when it was
 // prepared, and sqlx caches prepared statements per connection: a
@@ -120,8 +125,33 @@ pub async fn introspect_database<C: ConnectionTrait>(
         .to_ascii_lowercase()
         .contains("mariadb");
     let mut out = Schema::default();
+    tables(query(TABLES).await?, &mut out)?;
+    let checks = query(if mariadb {
+        CHECKS_MARIADB
+    } else {
+        CHECKS_MYSQL
+    })
+    .await?;
+    let json = checks_and_json(checks, &mut out)?;
+    columns(query(COLUMNS).await?, &json, mariadb, &mut out)?;
+    let indexes = index_parts(query(INDEXES).await?, &out)?;
+    foreign_keys(query(FOREIGN_KEYS).await?, database, &mut out)?;
+    place_indexes(indexes, &mut out);
+    let rows_of_others = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            OTHERS,
+            [database.into(), database.into(), database.into()],
+        ))
+        .await?;
+    others(rows_of_others, &mut out)?;
+    out.unmanaged.sort();
+    Ok(out)
+}
 
-    for row in query(TABLES).await? {
+/// The base tables (views are listed with the other unmanaged objects).
+fn tables(rows: Vec<QueryResult>, out: &mut Schema) -> Result<(), SourceError> {
+    for row in rows {
         let name: String = get(&row, "name")?;
         let kind: String = get(&row, "kind")?;
         if kind == "VIEW" {
@@ -141,17 +171,19 @@ pub async fn introspect_database<C: ConnectionTrait>(
             },
         );
     }
+    Ok(())
+}
 
+/// The CHECK constraints: unmanaged, except MariaDB's `json_valid()` ones,
+/// which make a column JSON; those columns, as (table, column).
+fn checks_and_json(
+    rows: Vec<QueryResult>,
+    out: &mut Schema,
+) -> Result<BTreeSet<(String, String)>, SourceError> {
     // MariaDB's JSON is a longtext with a `json_valid(col)` CHECK named after
     // the column: that pair is the type, the other CHECKs are unmanaged.
     let mut json: BTreeSet<(String, String)> = BTreeSet::new();
-    for row in query(if mariadb {
-        CHECKS_MARIADB
-    } else {
-        CHECKS_MYSQL
-    })
-    .await?
-    {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
         let clause: String = get(&row, "clause")?;
@@ -166,8 +198,17 @@ pub async fn introspect_database<C: ConnectionTrait>(
             );
         }
     }
+    Ok(json)
+}
 
-    for row in query(COLUMNS).await? {
+/// The columns of the tables read, in order; generated ones are unmanaged.
+fn columns(
+    rows: Vec<QueryResult>,
+    json: &BTreeSet<(String, String)>,
+    mariadb: bool,
+    out: &mut Schema,
+) -> Result<(), SourceError> {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         let Some(t) = out.tables.get_mut(&table) else {
             continue;
@@ -209,11 +250,19 @@ pub async fn introspect_database<C: ConnectionTrait>(
             attrs: ColumnAttrs { on_update },
         });
     }
+    Ok(())
+}
 
+/// An index as its parts add up: the index, whether it is beyond the model,
+/// and its definition so far (for the report).
+type IndexParts = BTreeMap<(String, String), (Index, bool, String)>;
+
+/// The indexes of the tables read, by (table, name), from their parts.
+fn index_parts(rows: Vec<QueryResult>, out: &Schema) -> Result<IndexParts, SourceError> {
     // Index parts, in order; prefix (`col(10)`), FULLTEXT and SPATIAL
     // indexes are beyond the model: reported, never dropped.
-    let mut indexes: BTreeMap<(String, String), (Index, bool, String)> = BTreeMap::new();
-    for row in query(INDEXES).await? {
+    let mut indexes = IndexParts::new();
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         if !out.tables.contains_key(&table) {
             continue;
@@ -254,9 +303,17 @@ pub async fn introspect_database<C: ConnectionTrait>(
             entry.0.columns.push(c);
         }
     }
+    Ok(indexes)
+}
 
+/// The foreign keys of the tables read, from their parts.
+fn foreign_keys(
+    rows: Vec<QueryResult>,
+    database: &str,
+    out: &mut Schema,
+) -> Result<(), SourceError> {
     let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
-    for row in query(FOREIGN_KEYS).await? {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         if !out.tables.contains_key(&table) {
             continue;
@@ -289,7 +346,12 @@ pub async fn introspect_database<C: ConnectionTrait>(
             t.foreign_keys.push(fk);
         }
     }
+    Ok(())
+}
 
+/// Each index to its table: the primary key as the table's key, those
+/// beyond the model as unmanaged, InnoDB's own foreign-key indexes not at all.
+fn place_indexes(indexes: IndexParts, out: &mut Schema) {
     for ((table, name), (index, unmanaged, def)) in indexes {
         let Some(t) = out.tables.get_mut(&table) else {
             continue;
@@ -311,14 +373,11 @@ pub async fn introspect_database<C: ConnectionTrait>(
         }
         t.indexes.push(index);
     }
-    let others = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::MySql,
-            OTHERS,
-            [database.into(), database.into(), database.into()],
-        ))
-        .await?;
-    for row in others {
+}
+
+/// Triggers, views and routines: unmanaged, with their definitions.
+fn others(rows: Vec<QueryResult>, out: &mut Schema) -> Result<(), SourceError> {
+    for row in rows {
         let kind: String = get(&row, "kind")?;
         let name: String = get(&row, "name")?;
         let table: Option<String> = get(&row, "table_name")?;
@@ -328,8 +387,7 @@ pub async fn introspect_database<C: ConnectionTrait>(
         }
         out.unmanaged.push(item);
     }
-    out.unmanaged.sort();
-    Ok(out)
+    Ok(())
 }
 
 /// The index InnoDB creates for a foreign key that no index supports: named
@@ -343,188 +401,5 @@ pub fn is_implicit_fk_index(table: &Table, index: &Index) -> bool {
             .any(|fk| fk.name == index.name && fk.columns == index.columns)
 }
 
-/// `COLUMN_TYPE` → the canonical type. MariaDB still shows display widths
-/// (`int(11)`, `bigint(20) unsigned`); they mean nothing and are dropped.
-/// `tinyint(1)` is how sea-query's `boolean()` comes back.
-pub fn parse_type(column_type: &str, data_type: &str) -> ColumnType {
-    let lower = column_type.trim().to_ascii_lowercase();
-    let data_type = data_type.trim().to_ascii_lowercase();
-    if lower == "tinyint(1)" {
-        return ColumnType::Boolean;
-    }
-    let unsigned = lower.contains(" unsigned");
-    let zerofill = lower.contains(" zerofill");
-    let suffix = format!(
-        "{}{}",
-        if unsigned { " unsigned" } else { "" },
-        if zerofill { " zerofill" } else { "" }
-    );
-    let arg = || -> Option<String> {
-        let open = lower.find('(')?;
-        let close = lower[open..].find(')')? + open;
-        Some(lower[open + 1..close].to_owned())
-    };
-    match data_type.as_str() {
-        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" => {
-            let base = if data_type == "integer" {
-                "int"
-            } else {
-                data_type.as_str()
-            };
-            match (base, suffix.is_empty()) {
-                ("smallint", true) => ColumnType::SmallInt,
-                ("int", true) => ColumnType::Integer,
-                ("bigint", true) => ColumnType::BigInt,
-                _ => ColumnType::Custom(format!("{base}{suffix}")),
-            }
-        }
-        "float" if lower == "float" => ColumnType::Real,
-        "double" if lower == "double" => ColumnType::Double,
-        "decimal" if suffix.is_empty() => {
-            let parsed = arg().and_then(|a| {
-                let (p, s) = a.split_once(',')?;
-                Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
-            });
-            ColumnType::Decimal(parsed)
-        }
-        "varchar" => match arg().and_then(|a| a.trim().parse().ok()) {
-            Some(n) => ColumnType::String(Some(n)),
-            None => ColumnType::Custom(column_type.to_owned()),
-        },
-        "char" => match arg().and_then(|a| a.trim().parse().ok()) {
-            Some(n) => ColumnType::Char(Some(n)),
-            None => ColumnType::Custom(column_type.to_owned()),
-        },
-        "text" => ColumnType::Text,
-        "date" => ColumnType::Date,
-        "time" if lower == "time" => ColumnType::Time,
-        // sea-query writes `timestamp` for both `timestamp()` and
-        // `timestamp_with_time_zone()`, and `datetime` for `date_time()`
-        // (no such type in the model: kept as spelled).
-        "timestamp" if lower == "timestamp" => ColumnType::TimestampTz,
-        "json" => ColumnType::Json,
-        // enum('a','B'), set(..): the values keep their case.
-        "enum" | "set" => ColumnType::Custom(format!(
-            "{data_type}{}",
-            &column_type.trim()[data_type.len()..]
-        )),
-        _ => ColumnType::Custom(lower),
-    }
-}
-
-/// A default as the server reports it → the spelling the model compares and
-/// the step builder reads back (`'text'`, `42`, `CURRENT_TIMESTAMP`, an
-/// expression). `None` for no default (MariaDB's `NULL`).
-pub fn canonical_default(
-    text: &str,
-    data_type: &str,
-    extra: &str,
-    mariadb: bool,
-) -> Option<String> {
-    let t = text.trim();
-    if mariadb {
-        if t.eq_ignore_ascii_case("null") {
-            return None;
-        }
-        if t.starts_with('\'') {
-            return Some(t.to_owned());
-        }
-        return Some(canonical_expr(t));
-    }
-    // MySQL 8: literals bare, expressions flagged in EXTRA.
-    if extra.contains("default_generated") {
-        return Some(canonical_expr(t));
-    }
-    let numeric = matches!(
-        data_type,
-        "tinyint"
-            | "smallint"
-            | "mediumint"
-            | "int"
-            | "integer"
-            | "bigint"
-            | "decimal"
-            | "float"
-            | "double"
-            | "bit"
-    );
-    if numeric {
-        Some(t.to_owned())
-    } else {
-        Some(format!("'{}'", t.replace('\'', "''")))
-    }
-}
-
-/// `current_timestamp()` → `CURRENT_TIMESTAMP` (the spelling sea-query
-/// writes); other expressions as the server spells them.
-fn canonical_expr(t: &str) -> String {
-    let t = t.trim();
-    let lower = t.to_ascii_lowercase();
-    match lower.as_str() {
-        "current_timestamp()" | "current_timestamp" | "now()" => "CURRENT_TIMESTAMP".into(),
-        _ => t.to_owned(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn types_lose_display_widths_and_keep_what_matters() {
-        use ColumnType::*;
-        for (column_type, data_type, want) in [
-            ("int(11)", "int", Integer),
-            ("int", "int", Integer),
-            ("bigint(20)", "bigint", BigInt),
-            ("smallint(6)", "smallint", SmallInt),
-            ("tinyint(1)", "tinyint", Boolean),
-            ("tinyint(4)", "tinyint", Custom("tinyint".into())),
-            ("int(10) unsigned", "int", Custom("int unsigned".into())),
-            (
-                "bigint(20) unsigned",
-                "bigint",
-                Custom("bigint unsigned".into()),
-            ),
-            ("varchar(150)", "varchar", String(Some(150))),
-            ("char(3)", "char", Char(Some(3))),
-            ("decimal(10,2)", "decimal", Decimal(Some((10, 2)))),
-            ("datetime", "datetime", Custom("datetime".into())),
-            ("timestamp", "timestamp", TimestampTz),
-            ("datetime(6)", "datetime", Custom("datetime(6)".into())),
-            ("binary(16)", "binary", Custom("binary(16)".into())),
-            (
-                "enum('On','off')",
-                "enum",
-                Custom("enum('On','off')".into()),
-            ),
-        ] {
-            assert_eq!(parse_type(column_type, data_type), want, "{column_type}");
-        }
-    }
-
-    #[test]
-    fn defaults_of_mariadb_and_mysql_read_alike() {
-        assert_eq!(canonical_default("NULL", "varchar", "", true), None);
-        assert_eq!(
-            canonical_default("'UTC'", "varchar", "", true),
-            Some("'UTC'".into())
-        );
-        assert_eq!(
-            canonical_default("current_timestamp()", "timestamp", "", true),
-            Some("CURRENT_TIMESTAMP".into())
-        );
-        assert_eq!(
-            canonical_default("UTC", "varchar", "", false),
-            Some("'UTC'".into())
-        );
-        assert_eq!(
-            canonical_default("CURRENT_TIMESTAMP", "timestamp", "default_generated", false),
-            Some("CURRENT_TIMESTAMP".into())
-        );
-        assert_eq!(
-            canonical_default("300", "int", "", false),
-            Some("300".into())
-        );
-    }
-}
+mod tests;
