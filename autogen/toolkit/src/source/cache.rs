@@ -34,11 +34,16 @@ const CODE: u64 = fnv_const(&[
     include_str!("database/postgres/defaults.rs"),
     include_str!("database/sqlite.rs"),
     include_str!("database/mysql.rs"),
+    include_str!("database/mysql/spelling.rs"),
     include_str!("entities.rs"),
+    include_str!("entities/ddl.rs"),
+    include_str!("entities/postgres.rs"),
+    include_str!("entities/mysql.rs"),
     include_str!("incremental.rs"),
     include_str!("../recorder.rs"),
     // SQLite's CHECK and AUTOINCREMENT reading, used by its introspector.
     include_str!("../../../runtime/src/sqlite.rs"),
+    include_str!("../../../runtime/src/sqlite/sql_text.rs"),
 ]);
 
 /// FNV-1a over `texts`, at compile time.
