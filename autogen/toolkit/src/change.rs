@@ -4,8 +4,10 @@
 use serde::Serialize;
 
 mod explain;
+pub mod in_place;
 pub mod loss;
 
+use crate::config::Backend;
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 
 /// One detected difference, holding both sides where there are two so that
@@ -276,6 +278,50 @@ impl Change {
     }
 }
 
+impl Change {
+    /// A type change `backend` makes in its catalog alone (`in_place`): the
+    /// `from` and `to` types, when this is one.
+    fn in_place_on(&self, backend: Backend) -> Option<(&Column, &Column)> {
+        match self {
+            Change::AlterColumn {
+                from, to, changed, ..
+            } if changed.ty
+                && self.risk() == Risk::Heavy
+                && in_place::on(backend, &from.ty, &to.ty) =>
+            {
+                Some((from, to))
+            }
+            _ => None,
+        }
+    }
+
+    /// The risk on `backend`: a widening the engine keeps in its catalog
+    /// (PostgreSQL's longer `varchar`, `numeric` with more digits) rewrites
+    /// nothing and cannot fail, so it is not `Heavy` there.
+    pub fn risk_on(&self, backend: Backend) -> Risk {
+        if self.in_place_on(backend).is_some() {
+            Risk::Safe
+        } else {
+            self.risk()
+        }
+    }
+
+    /// The warning on `backend` (`warning`, said of what the engine does).
+    pub fn warning_on(&self, backend: Backend) -> Option<String> {
+        match self.in_place_on(backend) {
+            Some((from, to)) => Some(format!(
+                "widens {}.{} from {} to {}: a catalog-only change on {}, no rewrite, no value can fail",
+                self.table().unwrap_or_default(),
+                to.name,
+                from.ty.sql(),
+                to.ty.sql(),
+                in_place::engine(backend)
+            )),
+            None => self.warning(),
+        }
+    }
+}
+
 fn narrows(from: &ColumnType, to: &ColumnType) -> bool {
     use ColumnType::*;
     matches!(
@@ -371,6 +417,34 @@ mod risk_labels {
                 change.warning()
             );
         }
+    }
+
+    #[test]
+    fn postgres_catalog_only_widenings_are_safe_there_and_heavy_elsewhere() {
+        use ColumnType::*;
+        let longer = alter(
+            col("c", String(Some(20)), false),
+            col("c", String(Some(40)), false),
+        );
+        assert_eq!(longer.risk_on(Backend::Postgres), Risk::Safe);
+        let note = longer.warning_on(Backend::Postgres).unwrap_or_default();
+        assert!(
+            note.contains("catalog-only") && note.contains("t.c"),
+            "{note}"
+        );
+        for backend in [Backend::MySql, Backend::Sqlite] {
+            assert_eq!(longer.risk_on(backend), Risk::Heavy);
+            assert_eq!(longer.warning_on(backend), longer.warning());
+        }
+        // char(n) to text trims trailing blanks: every row is rewritten.
+        let trimmed = alter(col("c", Char(Some(20)), false), col("c", Text, false));
+        assert_eq!(trimmed.risk_on(Backend::Postgres), Risk::Heavy);
+        assert!(
+            trimmed
+                .warning_on(Backend::Postgres)
+                .unwrap_or_default()
+                .contains("rewrites")
+        );
     }
 
     #[test]

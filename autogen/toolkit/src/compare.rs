@@ -202,6 +202,7 @@ impl Comparison {
             parts: parts
                 .into_iter()
                 .map(|p| Part {
+                    backend: self.backend,
                     kind: p.kind,
                     changes: p.changes,
                     up: p.up,
@@ -231,6 +232,8 @@ pub struct Plan {
 /// One planned migration.
 #[derive(Clone, Debug)]
 pub struct Part {
+    /// The backend it is planned for (its risk labels are said of it).
+    pub backend: Backend,
     pub kind: PartKind,
     /// The changes, in the order `up()` makes them.
     pub changes: Vec<Change>,
@@ -303,6 +306,7 @@ impl Part {
             message: header.message,
             created: header.created,
             changes: &self.changes,
+            backend: self.backend,
             up: &self.up,
             down: &self.down,
             origin: header.origin,

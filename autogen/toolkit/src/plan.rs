@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::change::Change;
 use crate::change::additions_only;
+use crate::change::{Change, Risk};
 use crate::config::Backend;
 use crate::schema::{ColumnType, Schema, Table, TableName, UnmanagedKind, resolve};
 use crate::step::{Precheck, Step, column_calls};
@@ -147,8 +147,12 @@ fn steps_in(
             }
             continue;
         }
-        if let Some(w) = change.warning() {
-            out.push(Step::Comment(format!("WARNING: {w}")));
+        if let Some(w) = change.warning_on(backend) {
+            let label = match change.risk_on(backend) {
+                Risk::Safe => "note",
+                _ => "WARNING",
+            };
+            out.push(Step::Comment(format!("{label}: {w}")));
         }
         let ctx = Context {
             from,

@@ -78,6 +78,7 @@ fn entities_in_their_own_schema_are_created_compared_and_rolled_back() {
             message: "schemas",
             created: "2099-01-01 00:00:00 UTC",
             changes: &ordered,
+            backend: Backend::Postgres,
             up: &up,
             down: &down,
             origin: "test",

@@ -48,6 +48,7 @@ async fn generated_on_sqlite(name: &str, before: &str, after: &str) -> (StepsMig
         message: name,
         created: "2099-01-01 00:00:00 UTC",
         changes: &ordered,
+        backend: Backend::Sqlite,
         up: &up,
         down: &down,
         origin: "test",

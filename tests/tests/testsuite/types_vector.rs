@@ -69,6 +69,7 @@ fn render(from: &Schema, to: &Schema) -> (Vec<Change>, String) {
         message: "vector",
         created: "2099-01-01 00:00:00 UTC",
         changes: &ordered,
+        backend: Backend::Postgres,
         up: &up,
         down: &down,
         origin: "test",

@@ -8,6 +8,7 @@ use similar::{ChangeTag, TextDiff};
 use super::ColorChoice;
 
 use crate::change::{Change, Risk};
+use crate::config::Backend;
 use crate::diff::RenameCandidate;
 use crate::workspace::Written;
 
@@ -83,11 +84,11 @@ pub fn error(e: &anyhow::Error, json: bool) {
 }
 
 /// Alembic-style detection lines, with warnings under the risky ones.
-pub fn detected(changes: &[Change]) {
+pub fn detected(changes: &[Change], backend: Backend) {
     for c in changes {
         println!("Detected {}", c.describe());
-        if let Some(w) = c.warning() {
-            let label = match c.risk() {
+        if let Some(w) = c.warning_on(backend) {
+            let label = match c.risk_on(backend) {
                 Risk::DataLoss => red("  WARNING (data loss):"),
                 Risk::MayFail => yellow("  WARNING (may fail on existing data):"),
                 Risk::Weakens => yellow("  WARNING (stops enforcing):"),

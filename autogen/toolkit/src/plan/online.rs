@@ -259,20 +259,7 @@ pub fn long_lock(change: &Change) -> Option<String> {
 /// Whether `from` → `to` makes PostgreSQL rewrite the table (not one of
 /// the binary-compatible widenings it does in place).
 fn rewrites(from: &ColumnType, to: &ColumnType) -> bool {
-    use ColumnType as T;
-    let widening = match (from, to) {
-        (T::String(a), T::String(b)) => match (a, b) {
-            (Some(a), Some(b)) => b >= a,
-            (_, None) => true,
-            (None, Some(_)) => false,
-        },
-        (T::String(_), T::Text) | (T::Char(_), T::Text) => true,
-        (T::Decimal(Some((p1, s1))), T::Decimal(Some((p2, s2)))) => s1 == s2 && p2 >= p1,
-        (T::Decimal(_), T::Decimal(None)) => true,
-        (T::Timestamp, T::TimestampTz) | (T::TimestampTz, T::Timestamp) => false,
-        _ => false,
-    };
-    !widening
+    !crate::change::in_place::postgres(from, to)
 }
 
 /// Whether a default expression is volatile (evaluated per row: the table is rewritten).

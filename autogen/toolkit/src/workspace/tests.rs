@@ -62,6 +62,8 @@ fn rendered(name: &str, parents: &[&str], message: &str) -> String {
         message,
         created: "2026-11-29 00:00:00 UTC",
         changes: &[],
+        // No changes: nothing is labelled for a backend.
+        backend: crate::config::Backend::Postgres,
         up: &[],
         down: &[],
         origin: "test",

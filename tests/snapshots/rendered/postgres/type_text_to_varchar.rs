@@ -43,7 +43,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // WARNING: changes the type of t.c from varchar(200) to text: rewrites the table under an exclusive lock
+        // note: widens t.c from varchar(200) to text: a catalog-only change on PostgreSQL, no rewrite, no value can fail
         manager
             .alter_table(
                 Table::alter()

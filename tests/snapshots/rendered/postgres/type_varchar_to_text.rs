@@ -5,9 +5,6 @@
 //! Created: 2099-01-01 00:00:00 UTC
 //!
 //! test
-//!
-//! This migration rewrites or locks tables:
-//! - changes the type of t.c from varchar(200) to text: rewrites the table under an exclusive lock
 
 use sea_orm_migration::prelude::*;
 
@@ -17,7 +14,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // WARNING: changes the type of t.c from varchar(200) to text: rewrites the table under an exclusive lock
+        // note: widens t.c from varchar(200) to text: a catalog-only change on PostgreSQL, no rewrite, no value can fail
         manager
             .alter_table(
                 Table::alter()

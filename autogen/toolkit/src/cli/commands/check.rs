@@ -31,7 +31,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     // What is left alone is said here too, as `diff` and `-m` say it: a
     // clean check on an adopted database still has its unmanaged objects.
     if !cmp.diff.changes.is_empty() {
-        output::detected(&cmp.diff.changes);
+        output::detected(&cmp.diff.changes, cmp.backend);
     }
     output::unknown_tables(&cmp.diff.unknown_tables);
     output::unmanaged(&cmp.live.unmanaged);

@@ -17,7 +17,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
         println!("{}", changes_json(&cmp));
         return Ok(Outcome::Ok);
     }
-    output::detected(&cmp.diff.changes);
+    output::detected(&cmp.diff.changes, cmp.backend);
     output::unknown_tables(&cmp.diff.unknown_tables);
     output::unmanaged(&cmp.live.unmanaged);
     output::unmanaged(&cmp.diff.unmanaged);

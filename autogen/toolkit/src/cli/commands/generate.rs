@@ -27,7 +27,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     let _lock = lock_dir(ctx)?;
     let (db, cmp) = compare::<M>(ctx, args, true).await?;
     if !ctx.json {
-        output::detected(&cmp.diff.changes);
+        output::detected(&cmp.diff.changes, cmp.backend);
         output::unknown_tables(&cmp.diff.unknown_tables);
         output::unmanaged(&cmp.live.unmanaged);
         output::unmanaged(&cmp.diff.unmanaged);

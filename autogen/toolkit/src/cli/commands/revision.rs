@@ -64,6 +64,8 @@ pub fn render_without_steps(
         message,
         created: &now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         changes: &[],
+        // No changes: nothing is labelled for a backend.
+        backend: crate::config::Backend::Postgres,
         up: &[],
         down: &[],
         origin,
