@@ -34,6 +34,23 @@ fn run_on_sqlite(url: &str, script: &str) {
     });
 }
 
+/// The scripted checksum rows are ranked by the server's clock when the
+/// script ran, in microseconds as `upgrade` ranks them: a later live upgrade
+/// is not out of order behind them.
+fn assert_ranked_now(db: &TestDb) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or_default();
+    for rank in db.query_strings("SELECT CAST(applied_rank AS TEXT) FROM autogen_checksums") {
+        let rank: i64 = rank.parse().unwrap_or_else(|e| panic!("{rank}: {e}"));
+        assert!(
+            (now - rank).abs() < 120_000_000,
+            "applied_rank {rank} is not the time the script ran ({now})"
+        );
+    }
+}
+
 #[test]
 fn upgrade_sql_run_by_psql_gives_the_schema_of_upgrade() {
     let reference = TestDb::postgres();
@@ -86,6 +103,7 @@ fn upgrade_sql_run_by_psql_gives_the_schema_of_upgrade() {
         reference.query_strings("SELECT checksum FROM autogen_checksums"),
         "the script records the checksum upgrade records"
     );
+    assert_ranked_now(&db);
 }
 
 #[test]
@@ -142,6 +160,7 @@ fn upgrade_sql_on_sqlite_gives_the_schema_of_upgrade() {
     let v = validate.ok().json();
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["unrecorded"], serde_json::json!([]), "{v}");
+    assert_ranked_now(&db);
 }
 
 #[test]

@@ -142,7 +142,8 @@ equals = []
 }
 
 #[test]
-fn a_failing_assertion_exits_1_naming_the_file_the_query_what_was_expected_and_what_came() {
+fn a_failing_assertion_or_statement_exits_1_naming_the_file_the_query_what_was_expected_and_what_came()
+ {
     let db = TestDb::sqlite();
     let dir = cases(
         "wrong.toml",
@@ -155,14 +156,29 @@ query = "SELECT name, category FROM runbooks"
 equals = [["a", "dev"]]
 "#,
     );
+    std::fs::write(
+        dir.path().join("bad_sql.toml"),
+        "[[step]]\nmigrate_to = \"head\"\nsql = [\"INSERT INTO no_such_table VALUES (1)\"]\n",
+    )
+    .expect("write");
     let out = Autogen::new(&db.url()).run(&["test", "--cases", &dir.path().to_string_lossy()]);
     assert_eq!(out.code, 1, "{out}");
+    let bad = format!(
+        "FAIL case {}: step 1: sql #1 failed: ",
+        dir.path().join("bad_sql.toml").display()
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with(&bad) && l.ends_with(": INSERT INTO no_such_table VALUES (1)")),
+        "{bad}\n{out}"
+    );
     let line = format!(
         "FAIL case {}: step 1, assertion 1: `SELECT name, category FROM runbooks`: expected [[\"a\",\"dev\"]], got [[\"a\",\"ops\"]]",
         dir.path().join("wrong.toml").display()
     );
     assert!(out.stdout.contains(&line), "{line}\n{out}");
-    assert!(out.stdout.contains("FAILED: 1 of 5 check(s)"), "{out}");
+    assert!(out.stdout.contains("FAILED: 2 of 6 check(s)"), "{out}");
 }
 
 #[test]
