@@ -39,10 +39,9 @@ use crate::settings::one_line as toml_one_line;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaseFile {
-    /// What the case proves (shown nowhere yet; for the reader of the file).
-    #[serde(default)]
-    #[allow(dead_code)]
-    description: Option<String>,
+    /// What the case proves, for the reader of the file (not printed).
+    #[serde(default, rename = "description")]
+    _description: Option<String>,
     /// Where the case runs: `postgres`, `mysql` (MariaDB too), `sqlite`; all when empty.
     #[serde(default)]
     backends: Vec<String>,
