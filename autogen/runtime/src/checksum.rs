@@ -15,7 +15,10 @@
 //! migration applied after a later one is seen too.
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
-use sea_orm_migration::sea_query::{ColumnDef, Expr, ExprTrait, Query, Table};
+use sea_orm_migration::sea_query::{
+    ColumnDef, DeleteStatement, Expr, ExprTrait, InsertStatement, Query, Table,
+    TableCreateStatement,
+};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 use sha2::{Digest, Sha256};
 
@@ -217,7 +220,13 @@ pub async fn verify<M: MigratorTrait + Squashed>(
 
 /// Create `autogen_checksums` when it is missing.
 pub async fn install<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
-    let create = Table::create()
+    db.execute(&install_statement()).await.map(|_| ())
+}
+
+/// `CREATE TABLE IF NOT EXISTS autogen_checksums ...`: what [`install`]
+/// runs, and what an offline script writes before its first checksum row.
+pub fn install_statement() -> TableCreateStatement {
+    Table::create()
         .table(CHECKSUM_TABLE)
         .if_not_exists()
         .col(
@@ -228,8 +237,41 @@ pub async fn install<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
         )
         .col(ColumnDef::new("checksum").string_len(128).not_null())
         .col(ColumnDef::new("applied_rank").big_integer().not_null())
-        .to_owned();
-    db.execute(&create).await.map(|_| ())
+        .to_owned()
+}
+
+/// The statements that record `name` with checksum `sum` ranked `rank`
+/// (replacing any older row of it): a value applied now, or in an offline
+/// script [`rank_on_server`].
+pub fn record_statements(name: &str, sum: &str, rank: Expr) -> (DeleteStatement, InsertStatement) {
+    (
+        forget_statement(name),
+        Query::insert()
+            .into_table(CHECKSUM_TABLE)
+            .columns(["version", "checksum", "applied_rank"])
+            // Three columns, three values: sea-query's only error cannot happen.
+            .values_panic([Expr::val(name), Expr::val(sum), rank])
+            .to_owned(),
+    )
+}
+
+/// The statement that forgets the checksum of `name` (rolled back).
+pub fn forget_statement(name: &str) -> DeleteStatement {
+    Query::delete()
+        .from_table(CHECKSUM_TABLE)
+        .and_where(Expr::col("version").eq(name))
+        .to_owned()
+}
+
+/// The rank of a migration applied when a script runs: microseconds since
+/// the epoch on the server's clock, as the live path ranks on the
+/// process's, so that rows of both kinds keep the order they were applied in.
+pub fn rank_on_server(backend: DbBackend) -> Expr {
+    Expr::cust(match backend {
+        DbBackend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+        DbBackend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)",
+        _ => "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
+    })
 }
 
 /// Microseconds since the epoch: the rank of a migration applied now.
@@ -250,28 +292,14 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 async fn store<C: ConnectionTrait>(db: &C, name: &str, sum: &str, rank: i64) -> Result<(), DbErr> {
-    forget(db, name).await?;
-    db.execute(
-        &Query::insert()
-            .into_table(CHECKSUM_TABLE)
-            .columns(["version", "checksum", "applied_rank"])
-            .values_panic([Expr::val(name), Expr::val(sum), Expr::val(rank)])
-            .to_owned(),
-    )
-    .await
-    .map(|_| ())
+    let (forget, insert) = record_statements(name, sum, Expr::val(rank));
+    db.execute(&forget).await?;
+    db.execute(&insert).await.map(|_| ())
 }
 
 /// Forget the checksum of `name` (rolled back).
 pub async fn forget<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), DbErr> {
-    db.execute(
-        &Query::delete()
-            .from_table(CHECKSUM_TABLE)
-            .and_where(Expr::col("version").eq(name))
-            .to_owned(),
-    )
-    .await
-    .map(|_| ())
+    db.execute(&forget_statement(name)).await.map(|_| ())
 }
 
 /// Record the checksums of the applied migrations that have none (a

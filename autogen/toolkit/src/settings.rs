@@ -55,6 +55,18 @@ pub struct Settings {
     /// `[database]`: the engine's flavour and the direct URL for migrations.
     #[serde(default)]
     pub database: Database,
+    /// `[test]`: `autogen test`'s user cases.
+    #[serde(default)]
+    pub test: Test,
+}
+
+/// `[test]`: `cases_dir` is where `autogen test` reads its user cases
+/// (`*.toml`, relative to the workspace root; default: `tests/` beside the
+/// migration crate's `src/`, i.e. `migration/tests`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Test {
+    pub cases_dir: Option<PathBuf>,
 }
 
 /// `[database]`: `flavour = "pgbouncer"` names the engine instead of detecting
@@ -206,7 +218,7 @@ fn read(path: &Path) -> Result<String, SettingsError> {
 }
 
 /// toml's messages span several lines (a caret under the source); errors are one line.
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
@@ -245,6 +257,9 @@ migrations = { m20260101_000000_x = ["renaming-column"] }
 
 [migrations]
 on_edited = "warn"
+
+[test]
+cases_dir = "db/migration/cases"
 "#,
         )
         .expect("parses");
@@ -255,6 +270,7 @@ on_edited = "warn"
         assert!(s.online.enabled);
         assert_eq!(s.online.lock_timeout.as_deref(), Some("2s"));
         assert_eq!(s.lint.allow, ["drop-column"]);
+        assert_eq!(s.test.cases_dir, Some(PathBuf::from("db/migration/cases")));
         assert_eq!(s.lint.migrations["m20260101_000000_x"], ["renaming-column"]);
         assert_eq!(
             s.migrations.on_edited,

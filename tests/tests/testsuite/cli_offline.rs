@@ -6,7 +6,7 @@ use crate::cli_common;
 
 use std::process::Command;
 
-use cli_common::{Autogen, rows, schema, schema_as_scripted, snapshot};
+use cli_common::{Autogen, rows, schema, snapshot};
 use tests::support::{HEAD, TestDb, block_on, temp_dir};
 
 fn psql(url: &str, script: &str) {
@@ -34,6 +34,23 @@ fn run_on_sqlite(url: &str, script: &str) {
     });
 }
 
+/// The scripted checksum rows are ranked by the server's clock when the
+/// script ran, in microseconds as `upgrade` ranks them: a later live upgrade
+/// is not out of order behind them.
+fn assert_ranked_now(db: &TestDb) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or_default();
+    for rank in db.query_strings("SELECT CAST(applied_rank AS TEXT) FROM autogen_checksums") {
+        let rank: i64 = rank.parse().unwrap_or_else(|e| panic!("{rank}: {e}"));
+        assert!(
+            (now - rank).abs() < 120_000_000,
+            "applied_rank {rank} is not the time the script ran ({now})"
+        );
+    }
+}
+
 #[test]
 fn upgrade_sql_run_by_psql_gives_the_schema_of_upgrade() {
     let reference = TestDb::postgres();
@@ -54,12 +71,39 @@ fn upgrade_sql_run_by_psql_gives_the_schema_of_upgrade() {
         "{run}"
     );
 
+    assert!(
+        run.stdout
+            .contains("CREATE TABLE IF NOT EXISTS \"autogen_checksums\""),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("INSERT INTO \"autogen_checksums\""),
+        "{run}"
+    );
+
     psql(&db.url(), &run.stdout);
-    assert_eq!(schema(&db.url()), schema_as_scripted(&reference.url()));
+    // The checksum table and its rows included: what `upgrade` leaves.
+    assert_eq!(schema(&db.url()), schema(&reference.url()));
     assert_eq!(rows(&db), vec![HEAD]);
-    // The database it produced is at head for the real commands too.
+    // The database it produced is at head for the real commands too, and
+    // its history is trusted: every applied migration has its checksum.
     let check = Autogen::new(&db.url()).run(&["check"]);
     assert!(check.ok().stdout.contains("No changes detected"), "{check}");
+    let validate = Autogen::new(&db.url()).run(&["validate", "--json"]);
+    let v = validate.ok().json();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["unrecorded"], serde_json::json!([]), "{v}");
+    assert_eq!(
+        db.query_strings("SELECT version FROM autogen_checksums"),
+        [HEAD],
+        "{validate}"
+    );
+    assert_eq!(
+        db.query_strings("SELECT checksum FROM autogen_checksums"),
+        reference.query_strings("SELECT checksum FROM autogen_checksums"),
+        "the script records the checksum upgrade records"
+    );
+    assert_ranked_now(&db);
 }
 
 #[test]
@@ -110,8 +154,13 @@ fn upgrade_sql_on_sqlite_gives_the_schema_of_upgrade() {
         "--sql created the SQLite file"
     );
     run_on_sqlite(&db.url(), &run.stdout);
-    assert_eq!(schema(&db.url()), schema_as_scripted(&reference.url()));
+    assert_eq!(schema(&db.url()), schema(&reference.url()));
     assert_eq!(rows(&db), vec![HEAD]);
+    let validate = Autogen::new(&db.url()).run(&["validate", "--json"]);
+    let v = validate.ok().json();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["unrecorded"], serde_json::json!([]), "{v}");
+    assert_ranked_now(&db);
 }
 
 #[test]
@@ -397,7 +446,7 @@ fn dry_run_and_sql_handle_a_migration_that_asks_the_database() {
             "postgres" => psql(&db.url(), &sql.stdout),
             _ => run_on_sqlite(&db.url(), &sql.stdout),
         }
-        assert_eq!(schema(&db.url()), schema_as_scripted(&reference.url()));
+        assert_eq!(schema(&db.url()), schema(&reference.url()));
         assert_eq!(rows(&db), rows(&reference));
 
         // A database at the old head: the answers come from the live catalog.

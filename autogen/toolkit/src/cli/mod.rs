@@ -304,8 +304,15 @@ pub enum Command {
     /// (checksums), 1 listing each edited, missing or out-of-order one.
     Validate,
     /// Test the migrations on a scratch database (created and dropped): one
-    /// head, empty -> head, `check` at head, up/down/up of each in order.
-    Test,
+    /// head, empty -> head, `check` at head, up/down/up of each in order,
+    /// then the user cases (`migration/tests/*.toml`), each on its own.
+    Test {
+        /// The directory of the user cases (`*.toml`; default: `[test]
+        /// cases_dir` of autogen.toml, else `tests/` beside the migration
+        /// crate's `src/`).
+        #[arg(long, value_name = "DIR")]
+        cases: Option<PathBuf>,
+    },
     /// Re-record the checksums of the applied migrations after a deliberate edit.
     Repair {
         /// Re-record without asking (required: it accepts every edit as it is now).
@@ -373,7 +380,7 @@ impl Command {
             Self::Completions { .. } => "completions",
             Self::Man { .. } => "man",
             Self::Validate => "validate",
-            Self::Test => "test",
+            Self::Test { .. } => "test",
             Self::Repair { .. } => "repair",
         }
     }
@@ -653,7 +660,9 @@ async fn run_with<M: MigratorTrait + Squashed>(
             force,
             schemas,
         }) => Box::pin(commands::entities::run(&ctx, &dir, force, &schemas)).await,
-        Some(Command::Test) => Box::pin(commands::harness::run::<M>(&ctx)).await,
+        Some(Command::Test { cases }) => {
+            Box::pin(commands::harness::run::<M>(&ctx, cases.as_deref())).await
+        }
         Some(Command::Validate) => Box::pin(commands::validate::run::<M>(&ctx)).await,
         Some(Command::Repair { yes }) => Box::pin(commands::repair::run::<M>(&ctx, yes)).await,
         Some(Command::Init {

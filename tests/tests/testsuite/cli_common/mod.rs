@@ -304,15 +304,6 @@ pub fn schema(url: &str) -> Schema {
     })
 }
 
-/// The schema an `upgrade` left, as a `--sql` script leaves it: without
-/// `autogen_checksums` (a script records no checksums; the next boot records
-/// them, as for a database from before checksums).
-pub fn schema_as_scripted(url: &str) -> Schema {
-    let mut schema = schema(url);
-    schema.tables.remove("autogen_checksums");
-    schema
-}
-
 /// `seaql_migrations` rows, or none when the table does not exist.
 pub fn rows(db: &support::TestDb) -> Vec<String> {
     db.applied().unwrap_or_default()

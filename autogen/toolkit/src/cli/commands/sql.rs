@@ -38,10 +38,7 @@ pub async fn script<M: MigratorTrait + Squashed>(
         Direction::Down => plan_down(&status, target)?,
     };
     let assumed = offline::share(assumed);
-    let install = match direction {
-        Direction::Up => offline::install_sql::<M>(backend, &assumed).await?,
-        Direction::Down => Vec::new(),
-    };
+    let install = offline::install_sql::<M>(backend, direction, &assumed).await?;
     let migrations = offline::record::<M>(backend, &steps, direction, &assumed).await?;
     let mut notes = vec![
         heading(&url, &status, &steps, direction),
