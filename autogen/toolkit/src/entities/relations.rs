@@ -154,7 +154,7 @@ fn has_many(
         let pointing: Vec<&ForeignKey> = other
             .foreign_keys
             .iter()
-            .filter(|fk| &fk.ref_table == own)
+            .filter(|fk| fk.ref_table == own)
             .collect();
         let [fk] = pointing.as_slice() else {
             continue;
