@@ -70,75 +70,15 @@ pub async fn run(
     files.push((root.to_owned(), written.root.clone()));
     let ours: BTreeSet<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
 
-    // Refuse to overwrite hand-written files unless --force.
-    let mut hand_written = Vec::new();
-    for (name, _) in &files {
-        let path = dir.join(name);
-        if path.exists() && !generated(&path) {
-            hand_written.push(name.clone());
-        }
-    }
-    if !hand_written.is_empty() && !force {
-        bail!(
-            "{} in {} {} not generated (no @generated marker): pass --force to overwrite, or move {}; nothing was written",
-            hand_written.join(", "),
-            dir.display(),
-            if hand_written.len() == 1 { "is" } else { "are" },
-            if hand_written.len() == 1 {
-                "it"
-            } else {
-                "them"
-            }
-        );
-    }
-    // Generated files of tables that are gone: removed, so that nothing
-    // refers to a type that no longer exists.
-    let mut removed = Vec::new();
-    let mut left = Vec::new();
-    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
-            continue;
-        };
-        if !name.ends_with(".rs")
-            || ours.contains(name.as_str())
-            || name == "lib.rs"
-            || name == "mod.rs"
-        {
-            continue;
-        }
-        if generated(&path) {
-            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-            removed.push(name);
-        } else {
-            left.push(name);
-        }
-    }
+    refuse_hand_written(dir, &files, force)?;
+    let (removed, left) = remove_gone(dir, &ours)?;
     for (name, content) in &files {
         let content = crate::render::rustfmt(content).unwrap_or_else(|| content.clone());
         let path = dir.join(name);
         fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
     }
     let features: Vec<&str> = written.features.iter().copied().collect();
-    let mut notes = Vec::new();
-    match &manifest {
-        Some(m)
-            if !features.is_empty()
-                && crate::adopt::enable_features_in(m, "sea-orm", &features)? =>
-        {
-            notes.push(format!(
-                "Enabled sea-orm feature(s) {} in {}",
-                features.join(", "),
-                m.display()
-            ));
-        }
-        Some(_) => {}
-        None if !features.is_empty() => notes.push(format!(
-            "Enable sea-orm feature(s) {} in the entity crate's Cargo.toml",
-            features.join(", ")
-        )),
-        _ => {}
-    }
+    let mut notes = feature_notes(manifest.as_deref(), &features)?;
     notes.push(wire_indexes(ctx, manifest.as_deref(), root)?);
 
     if ctx.json {
@@ -184,6 +124,83 @@ pub async fn run(
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// Refuse to overwrite hand-written files unless --force.
+fn refuse_hand_written(dir: &Path, files: &[(String, String)], force: bool) -> anyhow::Result<()> {
+    let mut hand_written = Vec::new();
+    for (name, _) in files {
+        let path = dir.join(name);
+        if path.exists() && !generated(&path) {
+            hand_written.push(name.clone());
+        }
+    }
+    if !hand_written.is_empty() && !force {
+        bail!(
+            "{} in {} {} not generated (no @generated marker): pass --force to overwrite, or move {}; nothing was written",
+            hand_written.join(", "),
+            dir.display(),
+            if hand_written.len() == 1 { "is" } else { "are" },
+            if hand_written.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Generated files of tables that are gone: removed, so that nothing refers
+/// to a type that no longer exists. Returns (removed, left as hand-written).
+fn remove_gone(dir: &Path, ours: &BTreeSet<&str>) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let mut removed = Vec::new();
+    let mut left = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        if !name.ends_with(".rs")
+            || ours.contains(name.as_str())
+            || name == "lib.rs"
+            || name == "mod.rs"
+        {
+            continue;
+        }
+        if generated(&path) {
+            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            removed.push(name);
+        } else {
+            left.push(name);
+        }
+    }
+    Ok((removed, left))
+}
+
+/// The features the entities need, enabled in the entity crate's `manifest`
+/// (or, without one, named for the user to enable).
+fn feature_notes(manifest: Option<&Path>, features: &[&str]) -> anyhow::Result<Vec<String>> {
+    let mut notes = Vec::new();
+    match manifest {
+        Some(m)
+            if !features.is_empty()
+                && crate::adopt::enable_features_in(m, "sea-orm", features)? =>
+        {
+            notes.push(format!(
+                "Enabled sea-orm feature(s) {} in {}",
+                features.join(", "),
+                m.display()
+            ));
+        }
+        Some(_) => {}
+        None if !features.is_empty() => notes.push(format!(
+            "Enable sea-orm feature(s) {} in the entity crate's Cargo.toml",
+            features.join(", ")
+        )),
+        _ => {}
+    }
+    Ok(notes)
 }
 
 /// Whether `path` says it was generated (ours, sea-orm-cli's).

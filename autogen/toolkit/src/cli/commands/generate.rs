@@ -15,7 +15,7 @@ use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::offline;
 use crate::runtime::{Direction, Squashed};
 use crate::workspace::{MigrationDir, Written};
-use crate::{Comparison, Header};
+use crate::{Comparison, Header, Plan};
 use sea_orm_migration::sea_orm::DbBackend;
 
 pub async fn run<M: MigratorTrait + Squashed>(
@@ -46,17 +46,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
         gate(ctx, args, &db, &cmp).await?;
     }
     if !ctx.json {
-        for change in &cmp.diff.changes {
-            let taken = loss::taken_with(change, &cmp.live);
-            if !taken.is_empty() {
-                println!(
-                    "{} {} also drops what autogen does not manage: {}",
-                    output::red("WARNING:"),
-                    change.describe(),
-                    taken.join(", ")
-                );
-            }
-        }
+        warn_taken(&cmp);
     }
     let dir = MigrationDir::open(&ctx.migration_dir)?;
     let mut parents = dir.heads()?;
@@ -116,8 +106,37 @@ pub async fn run<M: MigratorTrait + Squashed>(
             }
         }
     }
+    report(ctx, &cmp, &plan, &names, &written_all, &findings);
+    Ok(Outcome::Ok)
+}
+
+/// What a change also drops that autogen does not manage, named loudly.
+fn warn_taken(cmp: &Comparison) {
+    for change in &cmp.diff.changes {
+        let taken = loss::taken_with(change, &cmp.live);
+        if !taken.is_empty() {
+            println!(
+                "{} {} also drops what autogen does not manage: {}",
+                output::red("WARNING:"),
+                change.describe(),
+                taken.join(", ")
+            );
+        }
+    }
+}
+
+/// What was written (the files, the parts, the diffs, the lint findings),
+/// for people or as JSON.
+fn report(
+    ctx: &Context,
+    cmp: &Comparison,
+    plan: &Plan,
+    names: &[String],
+    written_all: &[Written],
+    findings: &[crate::lint::Finding],
+) {
     if ctx.json {
-        let mut v = changes_json(&cmp);
+        let mut v = changes_json(cmp);
         v["revision"] = json!(names.last());
         v["revisions"] = json!(names);
         v["file"] = json!(written_all.first().map(|w| &w.path));
@@ -138,8 +157,8 @@ pub async fn run<M: MigratorTrait + Squashed>(
                     .join(" ")
             );
         }
-        output::diffs(&written_all);
-        lint::print_findings(&findings);
+        output::diffs(written_all);
+        lint::print_findings(findings);
         if !findings.is_empty() {
             println!(
                 "{} lint finding(s) in what was written (see `autogen lint`; `--online` writes the forms that do not block writes).",
@@ -147,7 +166,6 @@ pub async fn run<M: MigratorTrait + Squashed>(
             );
         }
     }
-    Ok(Outcome::Ok)
 }
 
 /// The data-loss gate: a change that drops or rewrites a table or column

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use super::get;
 use crate::schema::{Column, ColumnType, FkAction, ForeignKey, Index, Schema, Sequence, Table};
@@ -154,16 +154,9 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
 ) -> Result<Schema, SourceError> {
     let mut namespaces = vec![own.to_owned()];
     namespaces.extend(others.iter().map(|(nsp, _)| nsp.clone()));
-    let logical = |nsp: &str| -> Option<String> {
-        others
-            .iter()
-            .find(|(n, _)| n == nsp)
-            .map(|(_, schema)| schema.clone())
-    };
-    let key = |nsp: &str, name: &str| match logical(nsp) {
-        Some(schema) => format!("{schema}.{name}"),
-        None => name.to_owned(),
-    };
+    let names = Names { own, others };
+    let logical = |nsp: &str| names.logical(nsp);
+    let key = |nsp: &str, name: &str| names.key(nsp, name);
     let query = |sql: &'static str| {
         let stmt =
             Statement::from_sql_and_values(DbBackend::Postgres, sql, [namespaces.clone().into()]);
@@ -210,8 +203,67 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
         }
     }
 
+    read_columns(&mut out, columns, &names)?;
+    read_constraints(&mut out, constraints, &names)?;
+    read_indexes(&mut out, indexes, &names)?;
+
+    for row in others_rows {
+        let kind: String = get(&row, "kind")?;
+        let name: String = get(&row, "name")?;
+        let table: Option<String> = get(&row, "table_name")?;
+        let def: Option<String> = get(&row, "definition")?;
+        let mut item = Unmanaged::new(UnmanagedKind::from_catalog(&kind), &name, table.as_deref());
+        if let Some(def) = def {
+            item = item.defined_as(def);
+        }
+        out.unmanaged.push(item);
+    }
+
+    let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in enum_rows {
+        enums
+            .entry(get(&row, "name")?)
+            .or_default()
+            .push(get(&row, "value")?);
+    }
+    out.enums = enums;
+    Ok(out)
+}
+
+/// How the namespaces read are named in the model: `own`'s tables by their
+/// own names, those of `others` (namespace, schema it stands for) as
+/// `schema.table`.
+struct Names<'a> {
+    own: &'a str,
+    others: &'a [(String, String)],
+}
+
+impl Names<'_> {
+    /// The schema namespace `nsp` stands for (`None`: it is `own`).
+    fn logical(&self, nsp: &str) -> Option<String> {
+        self.others
+            .iter()
+            .find(|(n, _)| n == nsp)
+            .map(|(_, schema)| schema.clone())
+    }
+
+    /// The key of table `name` of namespace `nsp` in [`Schema::tables`].
+    fn key(&self, nsp: &str, name: &str) -> String {
+        match self.logical(nsp) {
+            Some(schema) => format!("{schema}.{name}"),
+            None => name.to_owned(),
+        }
+    }
+}
+
+/// The columns of the tables read, with their types, defaults and sequences.
+fn read_columns(
+    out: &mut Schema,
+    columns: Vec<QueryResult>,
+    names: &Names<'_>,
+) -> Result<(), SourceError> {
     for row in columns {
-        let table = key(
+        let table = names.key(
             &get::<String>(&row, "nsp")?,
             &get::<String>(&row, "table_name")?,
         );
@@ -254,9 +306,18 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             attrs: Default::default(),
         });
     }
+    Ok(())
+}
 
+/// Primary keys, unique constraints and foreign keys; other constraints
+/// (CHECK, EXCLUDE) are listed as unmanaged.
+fn read_constraints(
+    out: &mut Schema,
+    constraints: Vec<QueryResult>,
+    names: &Names<'_>,
+) -> Result<(), SourceError> {
     for row in constraints {
-        let table = key(
+        let table = names.key(
             &get::<String>(&row, "nsp")?,
             &get::<String>(&row, "table_name")?,
         );
@@ -297,9 +358,9 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
                 let ref_table: String =
                     get::<Option<String>>(&row, "ref_table")?.unwrap_or_default();
                 // A table outside the schemas read is named as it is in the database.
-                let (ref_table, ref_schema) = if ref_nsp == own {
+                let (ref_table, ref_schema) = if ref_nsp == names.own {
                     (ref_table, None)
-                } else if let Some(schema) = logical(&ref_nsp) {
+                } else if let Some(schema) = names.logical(&ref_nsp) {
                     (format!("{schema}.{ref_table}"), Some(schema))
                 } else {
                     (format!("{ref_nsp}.{ref_table}"), Some(ref_nsp))
@@ -323,9 +384,18 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             }
         }
     }
+    Ok(())
+}
 
+/// The indexes that are not constraints; those with what the model cannot
+/// say are listed as unmanaged (and kept, where compared by their columns).
+fn read_indexes(
+    out: &mut Schema,
+    indexes: Vec<QueryResult>,
+    names: &Names<'_>,
+) -> Result<(), SourceError> {
     for row in indexes {
-        let table = key(
+        let table = names.key(
             &get::<String>(&row, "nsp")?,
             &get::<String>(&row, "table_name")?,
         );
@@ -362,28 +432,7 @@ pub async fn introspect_namespaces<C: ConnectionTrait>(
             constraint: false,
         });
     }
-
-    for row in others_rows {
-        let kind: String = get(&row, "kind")?;
-        let name: String = get(&row, "name")?;
-        let table: Option<String> = get(&row, "table_name")?;
-        let def: Option<String> = get(&row, "definition")?;
-        let mut item = Unmanaged::new(UnmanagedKind::from_catalog(&kind), &name, table.as_deref());
-        if let Some(def) = def {
-            item = item.defined_as(def);
-        }
-        out.unmanaged.push(item);
-    }
-
-    let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in enum_rows {
-        enums
-            .entry(get(&row, "name")?)
-            .or_default()
-            .push(get(&row, "value")?);
-    }
-    out.enums = enums;
-    Ok(out)
+    Ok(())
 }
 
 fn json_list(text: &str) -> Result<Vec<String>, SourceError> {

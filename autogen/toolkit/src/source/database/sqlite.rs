@@ -15,7 +15,7 @@
 //! no-op `check` reads `sqlite_master` once and the schema from the cache
 //! (see `source::cache`; any DDL changes a row, hence the key).
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use autogen_runtime::sqlite;
 
@@ -123,8 +123,21 @@ pub async fn read_catalog<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceEr
         );
     }
 
+    read_columns(&mut out, query(COLUMNS).await?, autoincrement)?;
+    read_indexes(&mut out, query(INDEXES).await?)?;
+    read_foreign_keys(&mut out, query(FOREIGN_KEYS).await?)?;
+    Ok(out)
+}
+
+/// The columns, the primary keys in key order, and AUTOINCREMENT on the
+/// single-column key of the tables in `autoincrement`.
+fn read_columns(
+    out: &mut Schema,
+    rows: Vec<QueryResult>,
+    autoincrement: Vec<String>,
+) -> Result<(), SourceError> {
     let mut pk: Vec<(String, i64, String)> = Vec::new();
-    for row in query(COLUMNS).await? {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
         let pk_pos: i64 = get(&row, "pk")?;
@@ -165,11 +178,16 @@ pub async fn read_catalog<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceEr
             }
         }
     }
+    Ok(())
+}
 
+/// The indexes on plain columns; expression and partial ones are listed as
+/// unmanaged.
+fn read_indexes(out: &mut Schema, rows: Vec<QueryResult>) -> Result<(), SourceError> {
     // An index mixing plain columns and expressions lists both: its plain
     // columns must not make it a managed index (a diff would drop it).
     let mut unmanaged_indexes: Vec<String> = Vec::new();
-    for row in query(INDEXES).await? {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         let name: String = get(&row, "name")?;
         let origin: String = get(&row, "origin")?;
@@ -205,9 +223,14 @@ pub async fn read_catalog<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceEr
         t.indexes
             .retain(|i| !i.columns.is_empty() && !unmanaged_indexes.contains(&i.name));
     }
+    Ok(())
+}
 
+/// The foreign keys (one pragma row per column), with the referenced
+/// columns named where the SQL leaves them to the primary key.
+fn read_foreign_keys(out: &mut Schema, rows: Vec<QueryResult>) -> Result<(), SourceError> {
     let mut current: Option<(String, i64)> = None;
-    for row in query(FOREIGN_KEYS).await? {
+    for row in rows {
         let table: String = get(&row, "table_name")?;
         let id: i64 = get(&row, "id")?;
         let Some(t) = out.tables.get_mut(&table) else {
@@ -254,7 +277,7 @@ pub async fn read_catalog<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceEr
         // makes two tables with the same constraints list them alike.
         t.foreign_keys.sort_by(|a, b| a.columns.cmp(&b.columns));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A default as SQLite reports it (the text after `DEFAULT`, as written) →
