@@ -32,6 +32,7 @@ const CODE: u64 = fnv_const(&[
     include_str!("database/mod.rs"),
     include_str!("database/postgres.rs"),
     include_str!("database/postgres/defaults.rs"),
+    include_str!("database/postgres/rows.rs"),
     include_str!("database/sqlite.rs"),
     include_str!("database/mysql.rs"),
     include_str!("database/mysql/spelling.rs"),
