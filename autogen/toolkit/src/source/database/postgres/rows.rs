@@ -33,6 +33,14 @@ impl Names<'_> {
             None => name.to_owned(),
         }
     }
+
+    /// The key of the table a catalog row (`nsp`, `table_name`) is about.
+    fn table_of(&self, row: &QueryResult) -> Result<String, SourceError> {
+        Ok(self.key(
+            &get::<String>(row, "nsp")?,
+            &get::<String>(row, "table_name")?,
+        ))
+    }
 }
 
 /// The columns of the tables read, with their types, defaults and sequences.
@@ -42,10 +50,7 @@ pub(super) fn read_columns(
     names: &Names<'_>,
 ) -> Result<(), SourceError> {
     for row in columns {
-        let table = names.key(
-            &get::<String>(&row, "nsp")?,
-            &get::<String>(&row, "table_name")?,
-        );
+        let table = names.table_of(&row)?;
         let Some(t) = out.tables.get_mut(&table) else {
             continue;
         };
@@ -96,10 +101,7 @@ pub(super) fn read_constraints(
     names: &Names<'_>,
 ) -> Result<(), SourceError> {
     for row in constraints {
-        let table = names.key(
-            &get::<String>(&row, "nsp")?,
-            &get::<String>(&row, "table_name")?,
-        );
+        let table = names.table_of(&row)?;
         let name: String = get(&row, "name")?;
         let kind: String = get(&row, "kind")?;
         let columns = json_list(&get::<String>(&row, "columns")?)?;
@@ -174,10 +176,7 @@ pub(super) fn read_indexes(
     names: &Names<'_>,
 ) -> Result<(), SourceError> {
     for row in indexes {
-        let table = names.key(
-            &get::<String>(&row, "nsp")?,
-            &get::<String>(&row, "table_name")?,
-        );
+        let table = names.table_of(&row)?;
         let name: String = get(&row, "name")?;
         let Some(t) = out.tables.get_mut(&table) else {
             continue;
