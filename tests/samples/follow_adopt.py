@@ -8,7 +8,8 @@ ADOPT_JSON is `autogen --json adopt`'s output ({"attributes": [{"table", "column
 "attribute"}]}). The file of a table is its snake-cased name (sea-orm-cli's module); the field
 is the one whose `column_name` is the column, else the one whose name is the column's
 snake case. The attribute goes on its own line above the field (DeriveEntityModel reads every
-`#[sea_orm(...)]` of a field)."""
+`#[sea_orm(...)]` of a field). A cargo feature it names ("features") goes on the sea-orm
+dependency of the entity crate (ENTITY_DIR/../Cargo.toml)."""
 import json
 import os
 import re
@@ -67,6 +68,22 @@ def main():
         lines.insert(target, indent + attribute)
         open(path, "w").write("\n".join(lines))
         placed += 1
+    for feature in adopt.get("features", []):
+        manifest = os.path.join(entity_dir, "..", "Cargo.toml")
+        text = open(manifest).read()
+        def add(m):
+            spec = m.group(2).strip()
+            if spec.startswith('"'):
+                return f'{m.group(1)}{{ version = {spec}, features = ["{feature}"] }}'
+            if "features" in spec:
+                return m.group(1) + re.sub(r"features\s*=\s*\[", f'features = ["{feature}", ', spec, count=1)
+            return m.group(1) + spec.rstrip("}").rstrip() + f', features = ["{feature}"] }}'
+        new = re.sub(r'(?m)^(sea-orm\s*=\s*)(.*)$', add, text, count=1)
+        if new != text:
+            open(manifest, "w").write(new)
+            placed += 1
+        else:
+            missed.append(f"feature {feature}: no sea-orm dependency in {manifest}")
     print(f"{placed} placed" + (f", {len(missed)} missed: " + "; ".join(missed) if missed else ""))
 
 

@@ -314,9 +314,20 @@ pub fn up_and_down(
     target: &Schema,
     backend: Backend,
 ) -> (Vec<Change>, Vec<Step>, Vec<Step>) {
-    let ordered = order(free_names(changes.to_vec(), live));
+    let ordered = prepared(changes, live, backend);
     let (up, down) = both_ways(&ordered, live, target, backend, false);
     (ordered, up, down)
+}
+
+/// `changes` as they are planned: names free in `live`, what the backend
+/// needs around them added (MySQL: the foreign keys over a column whose
+/// type changes), in order.
+fn prepared(changes: &[Change], live: &Schema, backend: Backend) -> Vec<Change> {
+    let changes = free_names(changes.to_vec(), live);
+    order(match backend {
+        Backend::MySql => mysql::around_foreign_keys(changes, live),
+        _ => changes,
+    })
 }
 
 fn both_ways(

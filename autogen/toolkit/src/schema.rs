@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 mod types;
+pub(crate) use types::character_spelling;
 pub use types::{ColumnType, enum_values};
 
 /// A whole schema: tables and native enum types, keyed by name.

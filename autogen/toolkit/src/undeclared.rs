@@ -24,6 +24,10 @@ pub struct Missing {
     /// `(table, column, attribute)`: the `#[sea_orm(...)]` attribute that
     /// declares a default the database has.
     pub attributes: Vec<(String, String, String)>,
+    /// sea-orm cargo features the entity crate needs to declare what the
+    /// database has (`postgres-use-serial-pk`: its keys are `serial`, which
+    /// SeaORM 2 otherwise creates as identity columns).
+    pub features: Vec<&'static str>,
     /// What the first migration would also do that these declarations do
     /// not cover: `(kind, description)`, e.g. `("type change", "changed
     /// column 'film.title': type varchar(255) -> text")`.
@@ -32,7 +36,10 @@ pub struct Missing {
 
 impl Missing {
     pub fn is_empty(&self) -> bool {
-        self.indexes == 0 && self.attributes.is_empty() && self.uncovered.is_empty()
+        self.indexes == 0
+            && self.attributes.is_empty()
+            && self.features.is_empty()
+            && self.uncovered.is_empty()
     }
 
     /// "2 type changes and 9 foreign-key changes" (kinds in first-seen order).
@@ -62,6 +69,7 @@ pub fn missing(comparison: &Comparison) -> Missing {
     let mut indexes = Vec::new();
     let mut attributes = Vec::new();
     let mut uncovered = Vec::new();
+    let serial = serial_keys(comparison);
     for change in &comparison.diff.changes {
         match change {
             Change::DropIndex { table, index } => indexes.push(index_code(table, index)),
@@ -72,6 +80,16 @@ pub fn missing(comparison: &Comparison) -> Missing {
                 changed,
             } => {
                 let mut left = *changed;
+                // A serial key SeaORM would make an identity column: the
+                // cargo feature keeps it serial.
+                if serial
+                    && changed.auto_increment
+                    && from.auto_increment
+                    && to.auto_increment
+                    && from.sequence == crate::schema::Sequence::Serial
+                {
+                    left.auto_increment = false;
+                }
                 // The database's default, where the entity has none or
                 // another (MySQL's `ON UPDATE` included).
                 if changed.default && (from.default.is_some() || from.attrs.on_update.is_some()) {
@@ -138,8 +156,39 @@ pub fn missing(comparison: &Comparison) -> Missing {
         indexes: indexes.len(),
         index_module,
         attributes,
+        features: if serial {
+            vec!["postgres-use-serial-pk"]
+        } else {
+            Vec::new()
+        },
         uncovered,
     }
+}
+
+/// Whether sea-orm's `postgres-use-serial-pk` feature is what the entities
+/// lack: some auto-increment key is `serial` in the database and an
+/// identity column on the entity side, and no key of the database is an
+/// identity column (the feature makes every key serial).
+fn serial_keys(comparison: &Comparison) -> bool {
+    use crate::schema::Sequence;
+    if comparison.backend != crate::config::Backend::Postgres {
+        return false;
+    }
+    let live_identity = comparison
+        .live
+        .tables
+        .values()
+        .flat_map(|t| &t.columns)
+        .any(|c| c.auto_increment && c.sequence != Sequence::Serial);
+    let converted = comparison.diff.changes.iter().any(|c| {
+        matches!(c, Change::AlterColumn { from, to, changed, .. }
+            if changed.auto_increment
+                && from.auto_increment
+                && to.auto_increment
+                && from.sequence == Sequence::Serial
+                && to.sequence != Sequence::Serial)
+    });
+    converted && !live_identity
 }
 
 /// The entries a module of [`Missing::index_module`] holds, to add to one
@@ -219,20 +268,49 @@ fn column_type(
         (T::String(Some(_)), T::String(None))
             | (T::Char(Some(_)), T::Char(None))
             | (T::Decimal(Some(_)), T::Decimal(None))
-    );
+    ) || lengthless_string(live, declared, comparison.backend);
     if !unsaid {
         return None;
     }
     let backend = sea_orm::DbBackend::from(comparison.backend);
     let (from, to) = (declare(live, backend), declare(declared, backend));
-    let plain = |d: &crate::entities::types::Declared| {
-        d.select_as.is_none()
-            && d.save_as.is_none()
-            && d.feature.is_none()
-            && !d.column_type.starts_with("custom(")
-    };
-    (from.rust == to.rust && plain(&from) && plain(&to))
+    // A custom spelling (SQLite's `nvarchar(160)`) is fine where the Rust
+    // type stays and nothing converts on the wire.
+    // (A cargo feature the field's type needs, `postgres-array`, is one the
+    // entity crate has already.)
+    let plain = |d: &crate::entities::types::Declared| d.select_as.is_none() && d.save_as.is_none();
+    (from.rust == to.rust && from.feature == to.feature && plain(&from) && plain(&to))
         .then(|| format!("#[sea_orm(column_type = {})]", lit(&from.column_type)))
+}
+
+/// Whether `declared` is what a `String` field without `column_type`
+/// becomes on `backend` (sea-orm-cli writes every character type so: MySQL
+/// makes it `varchar(255)`, SQLite `text`, PostgreSQL `varchar`) while the
+/// database has a character type of its own (`varchar(160)`, `char(4)`,
+/// SQLite's `nvarchar(160)`); on PostgreSQL also such an array
+/// (`varchar[]` for `text[]`).
+fn lengthless_string(
+    live: &crate::schema::ColumnType,
+    declared: &crate::schema::ColumnType,
+    backend: crate::config::Backend,
+) -> bool {
+    use crate::config::Backend as B;
+    use crate::schema::ColumnType as T;
+    let character = |t: &T| {
+        matches!(t, T::String(_) | T::Char(_) | T::Text)
+            || matches!(t, T::Custom(c) if crate::schema::character_spelling(c))
+    };
+    let plain = match backend {
+        B::MySql => T::String(Some(255)),
+        B::Sqlite => T::Text,
+        _ => T::String(None),
+    };
+    match (live, declared) {
+        (T::Array(l), T::Array(d)) if backend == B::Postgres => {
+            **d == T::String(None) && character(l)
+        }
+        _ => *declared == plain && character(live) && live != declared,
+    }
 }
 
 fn attribute(default: Option<&str>, on_update: Option<&str>) -> String {
@@ -370,6 +448,83 @@ mod tests {
         );
         assert_eq!(missing.uncovered.len(), 1, "{:?}", missing.uncovered);
         assert!(missing.uncovered[0].1.contains("categories.code"));
+    }
+
+    /// What sea-orm-cli writes for every character type (`String`, no
+    /// `column_type`), as each backend makes it: the database's own type is
+    /// suggested (chinook on MySQL and SQLite, employees' `char(4)`,
+    /// sakila's `char(20)` and pagila's `text[]` on PostgreSQL).
+    #[test]
+    fn a_string_field_without_column_type_gets_the_database_character_type() {
+        let cases = [
+            (
+                Backend::MySql,
+                ColumnType::String(Some(160)),
+                ColumnType::String(Some(255)),
+                "String(StringLen::N(160))",
+            ),
+            (
+                Backend::MySql,
+                ColumnType::Char(Some(4)),
+                ColumnType::String(Some(255)),
+                "Char(Some(4))",
+            ),
+            (
+                Backend::Sqlite,
+                ColumnType::Custom("nvarchar(160)".into()),
+                ColumnType::Text,
+                "custom(\\\"nvarchar(160)\\\")",
+            ),
+            (
+                Backend::Postgres,
+                ColumnType::Char(Some(20)),
+                ColumnType::String(None),
+                "Char(Some(20))",
+            ),
+            (
+                Backend::Postgres,
+                ColumnType::Array(Box::new(ColumnType::Text)),
+                ColumnType::Array(Box::new(ColumnType::String(None))),
+                "Array(RcOrArc::new(ColumnType::Text))",
+            ),
+        ];
+        for (backend, live, declared, expected) in cases {
+            let comparison = compare_schemas(
+                backend,
+                schema(vec![table("t", vec![col("c", live.clone(), false)])]),
+                schema(vec![table("t", vec![col("c", declared.clone(), false)])]),
+                DiffOptions::default(),
+                &mut NoRenames,
+            )
+            .expect("compare");
+            let missing = missing(&comparison);
+            assert_eq!(
+                missing.attributes,
+                vec![(
+                    "t".to_owned(),
+                    "c".to_owned(),
+                    format!("#[sea_orm(column_type = \"{expected}\")]")
+                )],
+                "{backend:?} {live:?}"
+            );
+            assert!(missing.uncovered.is_empty(), "{:?}", missing.uncovered);
+        }
+        // A length the user wrote on MySQL other than 255 is theirs.
+        let comparison = compare_schemas(
+            Backend::MySql,
+            schema(vec![table(
+                "t",
+                vec![col("c", ColumnType::String(Some(160)), false)],
+            )]),
+            schema(vec![table(
+                "t",
+                vec![col("c", ColumnType::String(Some(100)), false)],
+            )]),
+            DiffOptions::default(),
+            &mut NoRenames,
+        )
+        .expect("compare");
+        assert!(missing(&comparison).attributes.is_empty());
     }
 
     #[test]

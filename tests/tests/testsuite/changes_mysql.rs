@@ -70,6 +70,20 @@ case!(
     rename_table("tag", "tags")
 );
 
+// The employees sample: a key column's type changes in the parent and the
+// child; InnoDB refuses it while the key is there (1833), so the key is
+// dropped around it, under the database's name, and its rows stay.
+case!(
+    foreign_key_column_type_changed,
+    "CREATE TABLE departments (dept_no char(4) NOT NULL PRIMARY KEY); CREATE TABLE dept_emp (emp_no int NOT NULL, dept_no char(4) NOT NULL, PRIMARY KEY (emp_no, dept_no), KEY dept_no (dept_no), CONSTRAINT dept_emp_ibfk_2 FOREIGN KEY (dept_no) REFERENCES departments (dept_no) ON DELETE CASCADE);",
+    "CREATE TABLE departments (dept_no varchar(8) NOT NULL PRIMARY KEY); CREATE TABLE dept_emp (emp_no int NOT NULL, dept_no varchar(8) NOT NULL, PRIMARY KEY (emp_no, dept_no), KEY dept_no (dept_no), CONSTRAINT `fk-dept_emp-dept_no` FOREIGN KEY (dept_no) REFERENCES departments (dept_no) ON DELETE CASCADE);",
+    ["alter_column", "alter_column"],
+    with_rows(
+        "INSERT INTO departments VALUES ('d001'), ('d002'); INSERT INTO dept_emp VALUES (1, 'd001'), (2, 'd002')",
+        "SELECT group_concat(concat_ws(',', emp_no, dept_no) ORDER BY emp_no SEPARATOR '|') FROM dept_emp"
+    )
+);
+
 // Columns
 case!(
     column_added_nullable,

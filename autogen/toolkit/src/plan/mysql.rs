@@ -9,7 +9,7 @@
 use super::{Context, backfill, neutral};
 use crate::change::Change;
 use crate::config::Backend;
-use crate::schema::{Column, ColumnType, TableName, enum_values};
+use crate::schema::{Column, ColumnType, ForeignKey, Schema, TableName, enum_values};
 use crate::step::{Call, Step, column_calls};
 
 /// The steps of one change on MySQL/MariaDB.
@@ -121,6 +121,63 @@ pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
         }
         _ => neutral(change, ctx).unwrap_or_default(),
     }
+}
+
+/// `changes` with the foreign keys over a column whose type changes
+/// dropped before and added back after: InnoDB refuses to change a column a
+/// key uses, on either side (`1833: Cannot change column 'dept_no': used in
+/// a foreign key constraint 'dept_emp_ibfk_2'`, the employees sample). The
+/// keys come back as the database has them (its names); a key the diff
+/// drops or adds itself is left to the diff.
+pub(super) fn around_foreign_keys(mut changes: Vec<Change>, live: &Schema) -> Vec<Change> {
+    let retyped: Vec<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AlterColumn {
+                table, to, changed, ..
+            } if changed.ty => Some((table.clone(), to.name.clone())),
+            _ => None,
+        })
+        .collect();
+    if retyped.is_empty() {
+        return changes;
+    }
+    let touches = |table: &str, fk: &ForeignKey| {
+        retyped.iter().any(|(t, c)| {
+            (t == table && fk.columns.contains(c))
+                || (*t == fk.ref_table && fk.ref_columns.contains(c))
+        })
+    };
+    let planned = |table: &str, fk: &ForeignKey| {
+        changes.iter().any(|c| match c {
+            Change::DropForeignKey {
+                table: t,
+                foreign_key,
+            }
+            | Change::AddForeignKey {
+                table: t,
+                foreign_key,
+            } => t == table && foreign_key.same_as(fk),
+            Change::DropTable { table: t } => t.name == table,
+            _ => false,
+        })
+    };
+    let mut around = Vec::new();
+    for (key, table) in &live.tables {
+        for fk in &table.foreign_keys {
+            if !fk.name.is_empty() && touches(key, fk) && !planned(key, fk) {
+                around.push((key.clone(), fk.clone()));
+            }
+        }
+    }
+    for (table, foreign_key) in around {
+        changes.push(Change::DropForeignKey {
+            table: table.clone(),
+            foreign_key: foreign_key.clone(),
+        });
+        changes.push(Change::AddForeignKey { table, foreign_key });
+    }
+    changes
 }
 
 /// The builder calls that restate `column` whole (no PRIMARY KEY: a key is
@@ -255,6 +312,70 @@ mod tests {
     use crate::schema::build::{col, schema, table};
     use crate::schema::{ColumnType, FkAction, ForeignKey, Index};
     use crate::step::Step;
+
+    /// The employees sample: `dept_no` goes from char(4) to varchar(255) in
+    /// the parent and a child; the child's key is dropped before the first
+    /// MODIFY and added back (by its database name) after the last, in both
+    /// directions.
+    #[test]
+    fn a_column_under_a_foreign_key_changes_type_between_the_key_dropped_and_added() {
+        let fk = ForeignKey {
+            name: "dept_emp_ibfk_2".into(),
+            columns: vec!["dept_no".into()],
+            ref_table: "departments".into(),
+            ref_schema: None,
+            ref_columns: vec!["dept_no".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        };
+        let tables = |ty: ColumnType, fk_name: &str| {
+            let parent = table("departments", vec![col("dept_no", ty.clone(), false)]);
+            let mut child = table(
+                "dept_emp",
+                vec![
+                    col("emp_no", ColumnType::Integer, false),
+                    col("dept_no", ty, false),
+                ],
+            );
+            child.foreign_keys.push(ForeignKey {
+                name: fk_name.into(),
+                ..fk.clone()
+            });
+            schema(vec![parent, child])
+        };
+        let live = tables(ColumnType::Char(Some(4)), "dept_emp_ibfk_2");
+        let target = tables(ColumnType::String(Some(255)), "fk-dept_emp-dept_no");
+        let alter = |t: &str| {
+            Change::alter_column(
+                t,
+                col("dept_no", ColumnType::Char(Some(4)), false),
+                col("dept_no", ColumnType::String(Some(255)), false),
+            )
+        };
+        let changes = [alter("departments"), alter("dept_emp")];
+        let (_, up, down) = crate::plan::up_and_down(&changes, &live, &target, Backend::MySql);
+        for steps in [&up, &down] {
+            let kinds: Vec<String> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::DropForeignKey { name, .. } => Some(format!("drop {name}")),
+                    Step::AddForeignKey { foreign_key, .. } => {
+                        Some(format!("add {}", foreign_key.name))
+                    }
+                    Step::ModifyColumn { table, .. } => Some(format!("modify {}", table.name)),
+                    _ => None,
+                })
+                .collect();
+            let mut middle = kinds[1..kinds.len() - 1].to_vec();
+            middle.sort();
+            assert!(
+                kinds.first().map(String::as_str) == Some("drop dept_emp_ibfk_2")
+                    && kinds.last().map(String::as_str) == Some("add dept_emp_ibfk_2")
+                    && middle == ["modify departments", "modify dept_emp"],
+                "{steps:#?}"
+            );
+        }
+    }
 
     #[test]
     fn a_key_kept_around_a_dropped_index_goes_by_the_database_name() {

@@ -69,7 +69,7 @@ pub fn parts(
     backend: Backend,
     online: Option<&OnlineOptions>,
 ) -> Vec<PlannedPart> {
-    let ordered = order(free_names(changes.to_vec(), live));
+    let ordered = prepared(changes, live, backend);
     if backend != Backend::Postgres {
         let (up, down) = both_ways(&ordered, live, target, backend, false);
         return vec![PlannedPart {

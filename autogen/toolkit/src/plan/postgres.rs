@@ -87,11 +87,22 @@ pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
             to: new_cols,
         } => {
             let mut out = Vec::new();
-            let old_name = from
-                .tables
-                .get(table)
-                .map(|t| t.primary_key_name.clone())
-                .unwrap_or_default();
+            let name_in = |side: &Schema| {
+                side.tables
+                    .get(table)
+                    .map(|t| t.primary_key_name.clone())
+                    .unwrap_or_default()
+            };
+            // The key keeps the name the database gave it (pagila's
+            // `payment_pkey`, not SeaORM's `pk-payment`): names are not
+            // compared, and a renamed key is an object the team's own SQL
+            // no longer finds. Both directions use it.
+            let live = name_in(if ctx.restoring { to } else { from });
+            let (old_name, new_name) = if live.is_empty() {
+                (name_in(from), name_in(to))
+            } else {
+                (live.clone(), live)
+            };
             if !old_cols.is_empty() {
                 let name = if old_name.is_empty() {
                     format!("{table}_pkey")
@@ -108,11 +119,6 @@ pub(super) fn steps_for(change: &Change, ctx: &Context<'_>) -> Vec<Step> {
                 });
             }
             if !new_cols.is_empty() {
-                let new_name = to
-                    .tables
-                    .get(table)
-                    .map(|t| t.primary_key_name.clone())
-                    .unwrap_or_default();
                 let constraint = if new_name.is_empty() {
                     String::new()
                 } else {

@@ -91,7 +91,7 @@ pub(super) fn rebuild(
         Change::RenameTable { from: f, to: t } if f == table => Some(t.as_str()),
         _ => None,
     });
-    let target = match to.tables.get(table) {
+    let mut target = match to.tables.get(table) {
         Some(t) => t.clone(),
         None => match renamed_to.and_then(|n| to.tables.get(n)) {
             Some(t) => Table {
@@ -104,6 +104,9 @@ pub(super) fn rebuild(
     let old = renamed_from
         .and_then(|n| from.tables.get(n))
         .or_else(|| from.tables.get(table));
+    if !restoring && let Some(old) = old {
+        keep_live_index_names(&mut target, old);
+    }
     let renames: BTreeMap<&str, &str> = changes
         .iter()
         .filter_map(|c| match c {
@@ -198,6 +201,26 @@ pub(super) fn rebuild(
         enums: enums.clone(),
     });
     out
+}
+
+/// The indexes of `target` that `live` has under another name take the
+/// live name (sakila's `idx_rental_uq`, which sea-orm-cli declares as a
+/// `unique_key` that SeaORM calls `idx-rental-idx_rental_uq`): names are
+/// not compared, and a rebuild must not rename what it only copies.
+fn keep_live_index_names(target: &mut Table, live: &Table) {
+    for i in 0..target.indexes.len() {
+        let index = &target.indexes[i];
+        if live.indexes.iter().any(|l| l.name == index.name) {
+            continue;
+        }
+        let free = live
+            .indexes
+            .iter()
+            .find(|l| l.same_as(index) && !target.indexes.iter().any(|t| t.name == l.name));
+        if let Some(name) = free.map(|l| l.name.clone()) {
+            target.indexes[i].name = name;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -369,6 +392,54 @@ mod tests {
             rebuilds(&down),
             [vec![pair("id", "id"), pair("a", "x"), pair("b", "b")]]
         );
+    }
+
+    /// sakila-lite: a rebuild (for a type change) copies the unique index
+    /// the entity declares as `unique_key` under the database's name.
+    #[test]
+    fn a_rebuild_keeps_the_live_names_of_the_indexes_it_copies() {
+        let index = |name: &str| Index {
+            name: name.into(),
+            columns: vec!["a".into(), "b".into()],
+            unique: true,
+            constraint: false,
+        };
+        let mut live = table(
+            "rental",
+            vec![
+                col("a", ColumnType::Timestamp, false),
+                col("b", ColumnType::Integer, false),
+            ],
+        );
+        live.indexes.push(index("idx_rental_uq"));
+        let mut target = table(
+            "rental",
+            vec![
+                col("a", ColumnType::TimestampTz, false),
+                col("b", ColumnType::Integer, false),
+            ],
+        );
+        target.indexes.push(index("idx-rental-idx_rental_uq"));
+        let changes = vec![Change::alter_column(
+            "rental",
+            col("a", ColumnType::Timestamp, false),
+            col("a", ColumnType::TimestampTz, false),
+        )];
+        let (live, target) = (schema(vec![live]), schema(vec![target]));
+        let (_, up, down) = up_and_down(&changes, &live, &target, Backend::Sqlite);
+        let names = |steps: &[Step]| -> Vec<String> {
+            steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Rebuild { table, .. } => Some(table.indexes.clone()),
+                    _ => None,
+                })
+                .flatten()
+                .map(|i| i.name)
+                .collect()
+        };
+        assert_eq!(names(&up), ["idx_rental_uq"]);
+        assert_eq!(names(&down), ["idx_rental_uq"]);
     }
 
     #[test]

@@ -101,6 +101,12 @@ impl ColumnType {
     }
 }
 
+/// Whether `ty` is a character type spelled as the model does not
+/// (`nvarchar(45)`, `nchar(2)`, `clob`).
+pub(crate) fn character_spelling(ty: &str) -> bool {
+    text_like(ty).is_some()
+}
+
 /// The length of a character type spelled as the model does not
 /// (`nvarchar(45)`, `nchar(2)`, `national varchar(10)`, `clob`): `Some(None)`
 /// for no length, `None` for other types.

@@ -60,6 +60,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
                 "index_module": module,
                 "written": target.as_ref().filter(|_| missing.indexes > 0).map(|p| p.display().to_string()),
                 "attributes": attributes,
+                "features": missing.features,
                 "uncovered": uncovered,
             })
         );
@@ -94,6 +95,11 @@ pub async fn run<M: MigratorTrait + Squashed>(
         for (table, column, attribute) in &missing.attributes {
             println!("  {table}.{column}: {attribute}");
         }
+    }
+    for feature in &missing.features {
+        println!(
+            "The database's auto-increment keys are `serial`, which SeaORM 2 creates as identity columns unless sea-orm's `{feature}` cargo feature is on: add it to the entity crate's sea-orm dependency (`sea-orm = {{ version = \"2\", features = [\"{feature}\"] }}`)."
+        );
     }
     if !missing.uncovered.is_empty() {
         println!(

@@ -118,3 +118,59 @@ mod planned {
         assert!(add < fill && fill < set && set != usize::MAX, "{up}");
     }
 }
+
+/// A reordered primary key (pagila's partitioned `payment`, whose
+/// sea-orm-cli entity lists the key's columns the other way round) is made
+/// again under the database's name, and its down() finds it by that name.
+#[test]
+fn a_reordered_primary_key_keeps_the_database_name_both_ways() {
+    use crate::change::Change;
+    use crate::schema::build::{col, schema, table};
+    use crate::step::Step;
+
+    let columns = || {
+        vec![
+            col("payment_id", ColumnType::Integer, false),
+            col("payment_date", ColumnType::TimestampTz, false),
+        ]
+    };
+    let mut live = table("payment", columns());
+    live.primary_key = vec!["payment_date".into(), "payment_id".into()];
+    live.primary_key_name = "payment_pkey".into();
+    let mut target = table("payment", columns());
+    target.primary_key = vec!["payment_id".into(), "payment_date".into()];
+    target.primary_key_name = "pk-payment".into();
+    let change = Change::AlterPrimaryKey {
+        table: "payment".into(),
+        from: live.primary_key.clone(),
+        to: target.primary_key.clone(),
+    };
+    let (live, target) = (schema(vec![live]), schema(vec![target]));
+    let (_, up, down) = crate::plan::up_and_down(&[change], &live, &target, Backend::Postgres);
+    let text = |steps: &[Step]| {
+        steps
+            .iter()
+            .map(Step::render)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (up, down) = (text(&up), text(&down));
+    assert!(
+        !up.contains("pk-payment") && !down.contains("pk-payment"),
+        "{up}\n{down}"
+    );
+    assert!(
+        up.contains(r#"DROP CONSTRAINT \"payment_pkey\""#)
+            && up.contains(
+                r#"ADD CONSTRAINT \"payment_pkey\" PRIMARY KEY (\"payment_id\", \"payment_date\")"#
+            ),
+        "{up}"
+    );
+    assert!(
+        down.contains(r#"DROP CONSTRAINT \"payment_pkey\""#)
+            && down.contains(
+                r#"ADD CONSTRAINT \"payment_pkey\" PRIMARY KEY (\"payment_date\", \"payment_id\")"#
+            ),
+        "{down}"
+    );
+}
