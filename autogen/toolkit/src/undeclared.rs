@@ -309,7 +309,13 @@ fn lengthless_string(
         (T::Array(l), T::Array(d)) if backend == B::Postgres => {
             **d == T::String(None) && character(l)
         }
-        _ => *declared == plain && character(live) && live != declared,
+        // (`String(StringLen::None)` spelled out says no length either:
+        // sea-orm-cli's SQLite `char(20)`.)
+        _ => {
+            (*declared == plain || *declared == T::String(None))
+                && character(live)
+                && live != declared
+        }
     }
 }
 
@@ -480,6 +486,12 @@ mod tests {
                 ColumnType::Char(Some(20)),
                 ColumnType::String(None),
                 "Char(Some(20))",
+            ),
+            (
+                Backend::Sqlite,
+                ColumnType::Char(Some(1)),
+                ColumnType::String(None),
+                "Char(Some(1))",
             ),
             (
                 Backend::Postgres,
