@@ -87,6 +87,9 @@ fn widening_table() {
         (custom("nchar(2)"), custom("nvarchar(10)"), true),
         (Boolean, custom("tinyint"), true),
         (custom("tinyint"), Boolean, true),
+        (custom("year(4)"), Integer, true),
+        (custom("year"), BigInt, true),
+        (custom("year(4)"), SmallInt, false),
         (custom("vector(3)"), custom("vector(4)"), false),
         (array(custom("cidr")), array(custom("inet")), true),
     ] {

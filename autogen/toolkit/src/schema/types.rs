@@ -92,6 +92,12 @@ impl ColumnType {
             (Char(_), String(None) | Text) => true,
             (Text, String(None)) => true,
             (Date, Timestamp | TimestampTz) => true,
+            // MySQL's YEAR (0 and 1901-2155) fits any integer type of 32 bits or more.
+            (Custom(t), Integer | BigInt)
+                if t.eq_ignore_ascii_case("year") || t.eq_ignore_ascii_case("year(4)") =>
+            {
+                true
+            }
             (Timestamp, TimestampTz) | (TimestampTz, Timestamp) => true,
             (Json, JsonBinary) | (JsonBinary, Json) => true,
             (Array(a), Array(b)) => a.widens_to(b),
