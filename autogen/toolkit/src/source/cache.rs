@@ -33,6 +33,7 @@ const CODE: u64 = fnv_const(&[
     include_str!("database/postgres.rs"),
     include_str!("database/postgres/defaults.rs"),
     include_str!("database/postgres/rows.rs"),
+    include_str!("database/postgres/digest.rs"),
     include_str!("database/sqlite.rs"),
     include_str!("database/mysql.rs"),
     include_str!("database/mysql/spelling.rs"),
@@ -48,7 +49,7 @@ const CODE: u64 = fnv_const(&[
 ]);
 
 /// FNV-1a over `texts`, at compile time.
-const fn fnv_const(texts: &[&str]) -> u64 {
+pub(crate) const fn fnv_const(texts: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut t = 0;
     while t < texts.len() {
