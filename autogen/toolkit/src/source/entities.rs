@@ -142,28 +142,7 @@ pub async fn materialize_ddl_counted(
     ddl: &[String],
 ) -> Result<Materialized, SourceError> {
     let backend = db.get_database_backend();
-    let version_sql = match backend {
-        DbBackend::Postgres => "SELECT current_setting('server_version_num') AS v",
-        DbBackend::Sqlite => "SELECT sqlite_version() AS v",
-        DbBackend::MySql => "SELECT VERSION() AS v",
-        _ => {
-            return Err(SourceError::Introspect(
-                "this database backend is not supported: use PostgreSQL, SQLite or MySQL/MariaDB"
-                    .into(),
-            ));
-        }
-    };
-    let version: String = db
-        .query_one_raw(Statement::from_string(backend, version_sql))
-        .await?
-        .and_then(|r| r.try_get::<String>("", "v").ok())
-        .unwrap_or_default();
-    let backend_name = format!("{backend:?}");
-    // SeaORM orders the tables through a HashMap (a different valid order in
-    // every process), so the key is made of the statements in sorted order.
-    let mut sorted: Vec<&str> = ddl.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    let key = super::cache::key(&[&backend_name, &version, &sorted.join(";\n")]);
+    let (key, backend_name, version) = schema_key(db, ddl).await?;
     if let Some(schema) = super::cache::load_blocking(&key).await {
         tracing::debug!("entity schema from the cache ({key})");
         return Ok(Materialized {
@@ -190,6 +169,76 @@ pub async fn materialize_ddl_counted(
     );
     super::cache::store(&key, &materialized.schema);
     Ok(materialized)
+}
+
+/// The cache key of the schema `ddl` creates on `db`'s server, with the
+/// backend's name and the server's version it is made of.
+async fn schema_key(
+    db: &DatabaseConnection,
+    ddl: &[String],
+) -> Result<(String, String, String), SourceError> {
+    let backend = db.get_database_backend();
+    let version_sql = match backend {
+        DbBackend::Postgres => "SELECT current_setting('server_version_num') AS v",
+        DbBackend::Sqlite => "SELECT sqlite_version() AS v",
+        DbBackend::MySql => "SELECT VERSION() AS v",
+        _ => {
+            return Err(SourceError::Introspect(
+                "this database backend is not supported: use PostgreSQL, SQLite or MySQL/MariaDB"
+                    .into(),
+            ));
+        }
+    };
+    let version: String = db
+        .query_one_raw(Statement::from_string(backend, version_sql))
+        .await?
+        .and_then(|r| r.try_get::<String>("", "v").ok())
+        .unwrap_or_default();
+    let backend_name = format!("{backend:?}");
+    // SeaORM orders the tables through a HashMap (a different valid order in
+    // every process), so the key is made of the statements in sorted order.
+    let mut sorted: Vec<&str> = ddl.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let key = super::cache::key(&[&backend_name, &version, &sorted.join(";\n")]);
+    Ok((key, backend_name, version))
+}
+
+/// A key of everything [`materialize_recorded`] returns for `recorded` on
+/// `db`'s server: the materialized schema's cache key and what
+/// [`annotate`] adds to it (comments and declared renames, which the DDL
+/// does not carry on every backend). Equal keys, equal entity schemas.
+pub async fn recorded_key(
+    db: &DatabaseConnection,
+    recorded: &Recorded,
+) -> Result<String, SourceError> {
+    let (schema, _, _) = schema_key(db, &recorded.ddl).await?;
+    let mut parts = vec![schema];
+    // One part per table, sorted: SeaORM's table order differs between
+    // processes (see `schema_key`).
+    let mut tables: Vec<String> = recorded
+        .tables
+        .iter()
+        .map(|stmt| {
+            let mut part = format!(
+                "table {:?} {:?} {:?}",
+                recorder::table_name(stmt),
+                recorder::bare_table_name(stmt),
+                stmt.get_comment()
+            );
+            for def in stmt.get_columns() {
+                part.push_str(&format!(
+                    "\ncolumn {:?} {:?}",
+                    def.get_column_name(),
+                    def.get_column_spec().comment
+                ));
+            }
+            part
+        })
+        .collect();
+    tables.sort_unstable();
+    parts.extend(tables);
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Ok(super::cache::key(&refs))
 }
 
 /// Tables created per scratch transaction. Each holds locks on a table and
