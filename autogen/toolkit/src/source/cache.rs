@@ -41,6 +41,7 @@ const CODE: u64 = fnv_const(&[
     include_str!("entities/ddl.rs"),
     include_str!("entities/postgres.rs"),
     include_str!("entities/mysql.rs"),
+    include_str!("entities/sqlite.rs"),
     include_str!("incremental.rs"),
     include_str!("../recorder.rs"),
     // SQLite's CHECK and AUTOINCREMENT reading, used by its introspector.

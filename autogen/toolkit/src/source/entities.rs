@@ -25,11 +25,13 @@ use crate::schema::{Schema, split_renamed_from};
 mod ddl;
 mod mysql;
 mod postgres;
+mod sqlite;
 
 use ddl::quoted_prefix;
 pub use ddl::{ddl_schemas, defer_foreign_keys};
 use mysql::materialize_mysql_by_table;
 use postgres::materialize_postgres_by_table;
+use sqlite::materialize_sqlite_by_table;
 
 /// What the entity side is made of.
 #[derive(Clone, Debug)]
@@ -155,13 +157,7 @@ pub async fn materialize_ddl_counted(
             materialize_postgres_by_table(db, ddl, &backend_name, &version).await?
         }
         DbBackend::MySql => materialize_mysql_by_table(db, ddl, &backend_name, &version).await?,
-        _ => {
-            let schema = materialize_sqlite(ddl).await?;
-            Materialized {
-                tables_run: schema.tables.len(),
-                schema,
-            }
-        }
+        _ => materialize_sqlite_by_table(ddl, &backend_name, &version).await?,
     };
     tracing::debug!(
         "entity schema not cached ({key}): {} table(s) materialized",
