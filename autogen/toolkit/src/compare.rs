@@ -8,6 +8,8 @@
 //! question on a terminal is one implementation; [`NoRenames`] (drop + add)
 //! is the one for scripts.
 
+use std::collections::BTreeSet;
+
 use sea_orm_migration::sea_orm::DatabaseConnection;
 use thiserror::Error;
 
@@ -17,7 +19,7 @@ use crate::diff::{self as differ, Diff, DiffOptions, RenameCandidate};
 use crate::render::{MigrationSource, RenderError, render_migration};
 use crate::runtime::{Direction, run_migration};
 use crate::schema::Schema;
-use crate::source::entities::{self, EntitySource};
+use crate::source::entities::{self, EntitySource, Recorded};
 use crate::source::{SourceError, database};
 use crate::step::{Step, StepsMigration};
 
@@ -70,21 +72,11 @@ pub async fn compare(
     options: DiffOptions,
     renames: &mut dyn Renames,
 ) -> Result<Comparison, CompareError> {
-    // The two sides are read at once, on two connections of the pool: the
-    // live catalog is the server's work, the entity side (from the cache)
-    // mostly the client's. The schemas the live side must cover are those
-    // the entities' DDL names, known before it runs.
-    let backend = db.get_database_backend();
-    let recorded = entities::record(source, backend).await?;
-    let schemas = match backend {
-        sea_orm_migration::sea_orm::DbBackend::Postgres => entities::ddl_schemas(&recorded.ddl),
-        _ => Default::default(),
-    };
-    let (target, live) = tokio::join!(
-        entities::materialize_recorded(db, &recorded),
-        database::introspect_with(db, &schemas)
-    );
-    let (target, live) = (target?, live?);
+    let recorded = entities::record(source, db.get_database_backend()).await?;
+    let schemas = live_schemas(db, &recorded);
+    // The live side comes from the cache when the catalog is one read before.
+    let live_key = database::live_key(db, &schemas).await?;
+    let (live, target) = read_sides(db, &recorded, &schemas, live_key.as_deref()).await?;
     compare_schemas(
         Backend::from(db.get_database_backend()),
         live,
@@ -92,6 +84,34 @@ pub async fn compare(
         options,
         renames,
     )
+}
+
+/// The schemas the live side must cover besides the connection's: those
+/// the entities' DDL names (PostgreSQL), known before it runs.
+pub(crate) fn live_schemas(db: &DatabaseConnection, recorded: &Recorded) -> BTreeSet<String> {
+    match db.get_database_backend() {
+        sea_orm_migration::sea_orm::DbBackend::Postgres => entities::ddl_schemas(&recorded.ddl),
+        _ => Default::default(),
+    }
+}
+
+/// Both sides of [`compare`] (live, target), of entities already recorded,
+/// the live side from the cache under `live_key` (from
+/// [`database::live_key`]) when it is given.
+pub(crate) async fn read_sides(
+    db: &DatabaseConnection,
+    recorded: &Recorded,
+    schemas: &BTreeSet<String>,
+    live_key: Option<&str>,
+) -> Result<(Schema, Schema), SourceError> {
+    // The two sides are read at once, on two connections of the pool: the
+    // live catalog is the server's work, the entity side (from the cache)
+    // mostly the client's.
+    let (target, live) = tokio::join!(
+        entities::materialize_recorded(db, recorded),
+        database::introspect_keyed(db, schemas, live_key)
+    );
+    Ok((live?, target?))
 }
 
 /// Compare two schemas already in hand (`live` → `target`) on `backend`.

@@ -26,6 +26,7 @@ pub mod diff;
 pub mod entities;
 pub mod fleet;
 pub mod lint;
+pub mod memo;
 pub mod offline;
 pub mod plan;
 pub mod recorder;

@@ -267,3 +267,73 @@ async fn sqlite_live_schema_cache_follows_every_ddl_and_equals_a_catalog_read() 
     assert_eq!(last.tables["b"].foreign_keys.len(), 1);
     seaorm_autogen::source::set_cache_dir(None);
 }
+
+/// SQLite DDL of `n` tables as sea-query writes it: AUTOINCREMENT keys,
+/// defaults, a unique column, an index, and a foreign key to the first.
+fn sqlite_ddl(n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let t = format!("t{i:05}");
+        let fk = if i > 0 {
+            format!(
+                r#", "parent_id" integer, CONSTRAINT "fk-{t}" FOREIGN KEY ("parent_id") REFERENCES "t00000" ("id") ON DELETE CASCADE"#
+            )
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            r#"CREATE TABLE "{t}" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(255) NOT NULL UNIQUE, "description" text, "counter" integer NOT NULL DEFAULT 0{fk} )"#
+        ));
+        out.push(format!(
+            r#"CREATE INDEX "idx-{t}-counter" ON "{t}" ("counter")"#
+        ));
+    }
+    out
+}
+
+/// SQLite: the same per-table cache in an in-memory database. A table's
+/// foreign keys need no table behind them there, so an edited table runs
+/// alone, and the assembled schema is exactly what an empty cache gives.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn sqlite_after_an_edit_only_the_changed_table_runs_and_the_schema_is_the_same() {
+    let _turn = take_turn();
+    let file = tests::support::SqliteFile::create();
+    let db = connect(&file.url()).await.expect("connect");
+    let cache = tests::support::temp_dir();
+    let (shared, fresh) = (cache.path().join("shared"), cache.path().join("fresh"));
+    let base = sqlite_ddl(TABLES);
+
+    use_cache(&shared);
+    let first = materialize(&db, &base).await;
+    assert_eq!(first.tables_run, TABLES, "an empty cache runs every table");
+    let again = materialize(&db, &base).await;
+    assert_eq!(again.tables_run, 0, "the same DDL is a whole-schema hit");
+    assert_eq!(again.schema, first.schema);
+
+    let mut edited = base.clone();
+    edited[10] = edited[10].replacen(
+        r#""description" text"#,
+        r#""description" text, "new_field" varchar(100) NOT NULL DEFAULT 'x'"#,
+        1,
+    );
+    let incremental = materialize(&db, &edited).await;
+    assert_eq!(incremental.tables_run, 1, "the edited table alone");
+    let reference = from_scratch(&db, &edited, &fresh.join("1")).await;
+    assert_eq!(incremental.schema, reference.schema);
+    assert!(
+        incremental.schema.tables["t00005"]
+            .columns
+            .iter()
+            .any(|c| c.name == "new_field")
+    );
+
+    // A CHECK (unmanaged, not attributed to tables): the whole schema runs.
+    use_cache(&shared);
+    let mut checked = edited.clone();
+    checked[20] = checked[20].replacen(" )", r#", CHECK ("counter" >= 0) )"#, 1);
+    let whole = materialize(&db, &checked).await;
+    assert_eq!(whole.tables_run, TABLES);
+    assert_eq!(whole.schema.unmanaged.len(), 1);
+    seaorm_autogen::source::set_cache_dir(Some(tests::support::test_cache_dir()));
+}

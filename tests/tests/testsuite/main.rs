@@ -60,6 +60,7 @@ mod entity_cache;
 mod entity_writer;
 mod introspection_equiv;
 mod introspection_equiv_mysql;
+mod live_cache;
 
 // The `autogen` command line.
 mod adopt;

@@ -129,6 +129,28 @@ pub async fn compare<M: MigratorTrait + Squashed>(
     Ok((db, comparison))
 }
 
+/// [`compare`] for `check`: the same checks of the state (one head, the
+/// database at head), then the comparison without renames, answered from
+/// the memo of in-sync comparisons when nothing it depends on changed
+/// (see [`crate::memo`]). In sync from the memo, the comparison holds only
+/// what `check` reports of an in-sync one.
+pub async fn compare_for_check<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    args: &GenerateArgs,
+) -> anyhow::Result<(DatabaseConnection, Comparison)> {
+    let dir = MigrationDir::open(&ctx.migration_dir)?;
+    single_head(&dir)?;
+    let (_url, db) = ctx.connect().await?;
+    require_head::<M>(&db, &dir).await?;
+    let options = options(ctx, args)?;
+    // The settings as a whole: what of them reaches the diff is in
+    // `options`, the rest (the entity prefixes) in the entity key, and
+    // this covers what neither names.
+    let salt = format!("{:?}", ctx.settings);
+    let memoized = crate::memo::compare_memoized(&db, &ctx.entity_source(), options, &salt).await?;
+    Ok((db, memoized.into_comparison()))
+}
+
 /// The CLI's rename decider: a `[y/N]` question per candidate.
 struct AskOnTerminal;
 

@@ -33,6 +33,7 @@ const CODE: u64 = fnv_const(&[
     include_str!("database/postgres.rs"),
     include_str!("database/postgres/defaults.rs"),
     include_str!("database/postgres/rows.rs"),
+    include_str!("database/postgres/digest.rs"),
     include_str!("database/sqlite.rs"),
     include_str!("database/mysql.rs"),
     include_str!("database/mysql/spelling.rs"),
@@ -40,6 +41,7 @@ const CODE: u64 = fnv_const(&[
     include_str!("entities/ddl.rs"),
     include_str!("entities/postgres.rs"),
     include_str!("entities/mysql.rs"),
+    include_str!("entities/sqlite.rs"),
     include_str!("incremental.rs"),
     include_str!("../recorder.rs"),
     // SQLite's CHECK and AUTOINCREMENT reading, used by its introspector.
@@ -48,7 +50,7 @@ const CODE: u64 = fnv_const(&[
 ]);
 
 /// FNV-1a over `texts`, at compile time.
-const fn fnv_const(texts: &[&str]) -> u64 {
+pub(crate) const fn fnv_const(texts: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut t = 0;
     while t < texts.len() {

@@ -25,11 +25,13 @@ use crate::schema::{Schema, split_renamed_from};
 mod ddl;
 mod mysql;
 mod postgres;
+mod sqlite;
 
 use ddl::quoted_prefix;
 pub use ddl::{ddl_schemas, defer_foreign_keys};
 use mysql::materialize_mysql_by_table;
 use postgres::materialize_postgres_by_table;
+use sqlite::materialize_sqlite_by_table;
 
 /// What the entity side is made of.
 #[derive(Clone, Debug)]
@@ -142,6 +144,36 @@ pub async fn materialize_ddl_counted(
     ddl: &[String],
 ) -> Result<Materialized, SourceError> {
     let backend = db.get_database_backend();
+    let (key, backend_name, version) = schema_key(db, ddl).await?;
+    if let Some(schema) = super::cache::load_blocking(&key).await {
+        tracing::debug!("entity schema from the cache ({key})");
+        return Ok(Materialized {
+            schema,
+            tables_run: 0,
+        });
+    }
+    let materialized = match backend {
+        DbBackend::Postgres => {
+            materialize_postgres_by_table(db, ddl, &backend_name, &version).await?
+        }
+        DbBackend::MySql => materialize_mysql_by_table(db, ddl, &backend_name, &version).await?,
+        _ => materialize_sqlite_by_table(ddl, &backend_name, &version).await?,
+    };
+    tracing::debug!(
+        "entity schema not cached ({key}): {} table(s) materialized",
+        materialized.tables_run
+    );
+    super::cache::store(&key, &materialized.schema);
+    Ok(materialized)
+}
+
+/// The cache key of the schema `ddl` creates on `db`'s server, with the
+/// backend's name and the server's version it is made of.
+async fn schema_key(
+    db: &DatabaseConnection,
+    ddl: &[String],
+) -> Result<(String, String, String), SourceError> {
+    let backend = db.get_database_backend();
     let version_sql = match backend {
         DbBackend::Postgres => "SELECT current_setting('server_version_num') AS v",
         DbBackend::Sqlite => "SELECT sqlite_version() AS v",
@@ -164,32 +196,45 @@ pub async fn materialize_ddl_counted(
     let mut sorted: Vec<&str> = ddl.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     let key = super::cache::key(&[&backend_name, &version, &sorted.join(";\n")]);
-    if let Some(schema) = super::cache::load_blocking(&key).await {
-        tracing::debug!("entity schema from the cache ({key})");
-        return Ok(Materialized {
-            schema,
-            tables_run: 0,
-        });
-    }
-    let materialized = match backend {
-        DbBackend::Postgres => {
-            materialize_postgres_by_table(db, ddl, &backend_name, &version).await?
-        }
-        DbBackend::MySql => materialize_mysql_by_table(db, ddl, &backend_name, &version).await?,
-        _ => {
-            let schema = materialize_sqlite(ddl).await?;
-            Materialized {
-                tables_run: schema.tables.len(),
-                schema,
+    Ok((key, backend_name, version))
+}
+
+/// A key of everything [`materialize_recorded`] returns for `recorded` on
+/// `db`'s server: the materialized schema's cache key and what
+/// [`annotate`] adds to it (comments and declared renames, which the DDL
+/// does not carry on every backend). Equal keys, equal entity schemas.
+pub async fn recorded_key(
+    db: &DatabaseConnection,
+    recorded: &Recorded,
+) -> Result<String, SourceError> {
+    let (schema, _, _) = schema_key(db, &recorded.ddl).await?;
+    let mut parts = vec![schema];
+    // One part per table, sorted: SeaORM's table order differs between
+    // processes (see `schema_key`).
+    let mut tables: Vec<String> = recorded
+        .tables
+        .iter()
+        .map(|stmt| {
+            let mut part = format!(
+                "table {:?} {:?} {:?}",
+                recorder::table_name(stmt),
+                recorder::bare_table_name(stmt),
+                stmt.get_comment()
+            );
+            for def in stmt.get_columns() {
+                part.push_str(&format!(
+                    "\ncolumn {:?} {:?}",
+                    def.get_column_name(),
+                    def.get_column_spec().comment
+                ));
             }
-        }
-    };
-    tracing::debug!(
-        "entity schema not cached ({key}): {} table(s) materialized",
-        materialized.tables_run
-    );
-    super::cache::store(&key, &materialized.schema);
-    Ok(materialized)
+            part
+        })
+        .collect();
+    tables.sort_unstable();
+    parts.extend(tables);
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Ok(super::cache::key(&refs))
 }
 
 /// Tables created per scratch transaction. Each holds locks on a table and

@@ -1,6 +1,6 @@
 //! Where schemas come from: the live database, and the entities.
 
-mod cache;
+pub(crate) mod cache;
 pub use cache::set_dir as set_cache_dir;
 pub mod database;
 pub mod entities;

@@ -4,7 +4,7 @@
 use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
-use crate::cli::compare::{changes_json, compare};
+use crate::cli::compare::{changes_json, compare_for_check};
 use crate::cli::{Context, GenerateArgs, Outcome, output};
 use crate::runtime::Squashed;
 
@@ -12,7 +12,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     ctx: &Context,
     args: &GenerateArgs,
 ) -> anyhow::Result<Outcome> {
-    let (db, cmp) = compare::<M>(ctx, args, false).await?;
+    let (db, cmp) = compare_for_check::<M>(ctx, args).await?;
     // An index an interrupted CREATE INDEX CONCURRENTLY left invalid is in
     // the catalog but neither used nor enforced: drift, not "present".
     let invalid = super::validate::invalid_indexes(&db).await?;

@@ -31,6 +31,45 @@ pub async fn introspect_with<C: ConnectionTrait>(
     }
 }
 
+/// The cache key of the schema [`introspect_with`] reads, where the server
+/// gives one cheaply: SQLite (its `sqlite_master` rows) and PostgreSQL (a
+/// digest of its catalog rows' versions, outside a transaction that has
+/// written). `None` on MySQL/MariaDB, whose catalog keeps nothing a DDL is
+/// sure to change, and inside a PostgreSQL transaction that wrote (rows it
+/// changed twice carry the same `xmin`).
+pub async fn live_key<C: ConnectionTrait>(
+    db: &C,
+    schemas: &std::collections::BTreeSet<String>,
+) -> Result<Option<String>, SourceError> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => postgres::live_key(db, schemas).await,
+        DbBackend::Sqlite => Ok(Some(sqlite::live_key(db).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// [`introspect_with`], from the cache under `key` (from [`live_key`] on
+/// the same connection, just before) when it is there, else read and
+/// stored there; without a key, read.
+pub async fn introspect_keyed<C: ConnectionTrait>(
+    db: &C,
+    schemas: &std::collections::BTreeSet<String>,
+    key: Option<&str>,
+) -> Result<Schema, SourceError> {
+    let Some(key) = key else {
+        return introspect_with(db, schemas).await;
+    };
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return sqlite::introspect_keyed(db, key).await;
+    }
+    if let Some(schema) = super::cache::load_blocking::<Schema>(key).await {
+        return Ok(schema);
+    }
+    let schema = introspect_with(db, schemas).await?;
+    super::cache::store(key, &schema);
+    Ok(schema)
+}
+
 /// Introspect the schema the connection works in (PostgreSQL: `current_schema()`;
 /// SQLite: `main`; MySQL: `DATABASE()`).
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {

@@ -15,8 +15,10 @@ use crate::schema::{Unmanaged, UnmanagedKind};
 use crate::source::SourceError;
 
 mod defaults;
+mod digest;
 mod rows;
 pub use defaults::canonical_default;
+pub use digest::live_key;
 use rows::{Names, read_columns, read_constraints, read_indexes};
 
 const TABLES: &str = r#"

@@ -51,6 +51,13 @@ const MASTER: &str = "SELECT type, name, tbl_name, sql, sqlite_version() AS v FR
 /// The schema of the connection's `main` database: from the cache when its
 /// catalog rows are those of a schema read before, else read and cached.
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceError> {
+    let key = live_key(db).await?;
+    introspect_keyed(db, &key).await
+}
+
+/// The cache key of the schema `main` holds: the hash of every row of
+/// `sqlite_master` and of the library's version (one query).
+pub async fn live_key<C: ConnectionTrait>(db: &C) -> Result<String, SourceError> {
     let rows = db
         .query_all_raw(Statement::from_string(DbBackend::Sqlite, MASTER))
         .await?;
@@ -74,12 +81,19 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, SourceErro
         }
     }
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let key = format!("live-sqlite-{}", crate::source::cache::key(&refs));
-    if let Some(schema) = crate::source::cache::load_blocking::<Schema>(&key).await {
+    Ok(format!("live-sqlite-{}", crate::source::cache::key(&refs)))
+}
+
+/// The schema cached under `key` (from [`live_key`]), else read and cached.
+pub async fn introspect_keyed<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+) -> Result<Schema, SourceError> {
+    if let Some(schema) = crate::source::cache::load_blocking::<Schema>(key).await {
         return Ok(schema);
     }
     let schema = read_catalog(db).await?;
-    crate::source::cache::store(&key, &schema);
+    crate::source::cache::store(key, &schema);
     Ok(schema)
 }
 
