@@ -76,7 +76,13 @@ pub async fn compare(
     let schemas = live_schemas(db, &recorded);
     // The live side comes from the cache when the catalog is one read before.
     let live_key = database::live_key(db, &schemas).await?;
-    let (live, target) = read_sides(db, &recorded, &schemas, live_key.as_deref()).await?;
+    // Boxed and type-erased: the sides nest every backend's driver, and a
+    // caller's crate (the default recursion limit of 128) could not lay the
+    // future of `compare` out otherwise.
+    let sides: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(Schema, Schema), SourceError>> + Send + '_>,
+    > = Box::pin(read_sides(db, &recorded, &schemas, live_key.as_deref()));
+    let (live, target) = sides.await?;
     compare_schemas(
         Backend::from(db.get_database_backend()),
         live,
