@@ -79,9 +79,7 @@ pub async fn compare(
     // Boxed and type-erased: the sides nest every backend's driver, and a
     // caller's crate (the default recursion limit of 128) could not lay the
     // future of `compare` out otherwise.
-    let sides: std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<(Schema, Schema), SourceError>> + Send + '_>,
-    > = Box::pin(read_sides(db, &recorded, &schemas, live_key.as_deref()));
+    let sides: Sides<'_> = Box::pin(read_sides(db, &recorded, &schemas, live_key.as_deref()));
     let (live, target) = sides.await?;
     compare_schemas(
         Backend::from(db.get_database_backend()),
@@ -91,6 +89,11 @@ pub async fn compare(
         renames,
     )
 }
+
+/// The future of [`read_sides`], boxed (see [`compare`]).
+type Sides<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(Schema, Schema), SourceError>> + Send + 'a>,
+>;
 
 /// The schemas the live side must cover besides the connection's: those
 /// the entities' DDL names (PostgreSQL), known before it runs.
