@@ -107,6 +107,20 @@ pub async fn require_head<M: MigratorTrait + Squashed>(
     Ok(())
 }
 
+/// What both comparisons start with: one head, a connection to a database
+/// at head, and the diff options.
+async fn ready<M: MigratorTrait + Squashed>(
+    ctx: &Context,
+    args: &GenerateArgs,
+) -> anyhow::Result<(DatabaseConnection, DiffOptions)> {
+    let dir = MigrationDir::open(&ctx.migration_dir)?;
+    single_head(&dir)?;
+    let (_url, db) = ctx.connect().await?;
+    require_head::<M>(&db, &dir).await?;
+    let options = options(ctx, args)?;
+    Ok((db, options))
+}
+
 /// Connect, check the state, read both sides and diff them (asking about
 /// renames on a terminal): the library's [`crate::compare`] behind the
 /// CLI's checks.
@@ -115,11 +129,7 @@ pub async fn compare<M: MigratorTrait + Squashed>(
     args: &GenerateArgs,
     interactive: bool,
 ) -> anyhow::Result<(DatabaseConnection, Comparison)> {
-    let dir = MigrationDir::open(&ctx.migration_dir)?;
-    single_head(&dir)?;
-    let (_url, db) = ctx.connect().await?;
-    require_head::<M>(&db, &dir).await?;
-    let options = options(ctx, args)?;
+    let (db, options) = ready::<M>(ctx, args).await?;
     let ask = interactive && !args.no_input && !ctx.json && std::io::stdin().is_terminal();
     let comparison = if ask {
         crate::compare(&db, &ctx.entity_source(), options, &mut AskOnTerminal).await?
@@ -138,11 +148,7 @@ pub async fn compare_for_check<M: MigratorTrait + Squashed>(
     ctx: &Context,
     args: &GenerateArgs,
 ) -> anyhow::Result<(DatabaseConnection, Comparison)> {
-    let dir = MigrationDir::open(&ctx.migration_dir)?;
-    single_head(&dir)?;
-    let (_url, db) = ctx.connect().await?;
-    require_head::<M>(&db, &dir).await?;
-    let options = options(ctx, args)?;
+    let (db, options) = ready::<M>(ctx, args).await?;
     // The settings as a whole: what of them reaches the diff is in
     // `options`, the rest (the entity prefixes) in the entity key, and
     // this covers what neither names.
