@@ -132,9 +132,21 @@ pub async fn compare<M: MigratorTrait + Squashed>(
     let (db, options) = ready::<M>(ctx, args).await?;
     let ask = interactive && !args.no_input && !ctx.json && std::io::stdin().is_terminal();
     let comparison = if ask {
-        crate::compare(&db, &ctx.entity_source(), options, &mut AskOnTerminal).await?
+        Box::pin(crate::compare(
+            &db,
+            &ctx.entity_source(),
+            options,
+            &mut AskOnTerminal,
+        ))
+        .await?
     } else {
-        crate::compare(&db, &ctx.entity_source(), options, &mut NoRenames).await?
+        Box::pin(crate::compare(
+            &db,
+            &ctx.entity_source(),
+            options,
+            &mut NoRenames,
+        ))
+        .await?
     };
     Ok((db, comparison))
 }
@@ -153,7 +165,13 @@ pub async fn compare_for_check<M: MigratorTrait + Squashed>(
     // `options`, the rest (the entity prefixes) in the entity key, and
     // this covers what neither names.
     let salt = format!("{:?}", ctx.settings);
-    let memoized = crate::memo::compare_memoized(&db, &ctx.entity_source(), options, &salt).await?;
+    let memoized = Box::pin(crate::memo::compare_memoized(
+        &db,
+        &ctx.entity_source(),
+        options,
+        &salt,
+    ))
+    .await?;
     Ok((db, memoized.into_comparison()))
 }
 

@@ -25,7 +25,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
 ) -> anyhow::Result<Outcome> {
     // Held until the files are registered: the parent is the head seen here.
     let _lock = lock_dir(ctx)?;
-    let (db, cmp) = compare::<M>(ctx, args, true).await?;
+    let (db, cmp) = Box::pin(compare::<M>(ctx, args, true)).await?;
     if !ctx.json {
         output::detected(&cmp.diff.changes, cmp.backend);
         output::unknown_tables(&cmp.diff.unknown_tables);
@@ -43,7 +43,7 @@ pub async fn run<M: MigratorTrait + Squashed>(
     }
     let plan = cmp.plan_with(&plan_options(ctx, args, cmp.backend)?);
     if !(args.accept_data_loss || ctx.settings.accept_data_loss) {
-        gate(ctx, args, &db, &cmp).await?;
+        Box::pin(gate(ctx, args, &db, &cmp)).await?;
     }
     if !ctx.json {
         warn_taken(&cmp);
