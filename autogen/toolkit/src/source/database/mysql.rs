@@ -52,16 +52,19 @@ const INDEXES: &str = "SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, \
     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? \
     ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 
-const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, \
-    k.COLUMN_NAME AS col, k.REFERENCED_TABLE_NAME AS ref_table, \
-    k.REFERENCED_TABLE_SCHEMA AS ref_schema, k.REFERENCED_COLUMN_NAME AS ref_col, \
-    r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete \
-    FROM information_schema.KEY_COLUMN_USAGE k \
-    JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-      ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
-     AND r.TABLE_NAME = k.TABLE_NAME \
-    WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL \
-    ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
+// The two halves of a foreign key are read apart and joined here: MariaDB
+// answers a join of two `information_schema` tables by filling the inner
+// one again and again (1 000 tables: 135 ms joined, 9 + 6 ms apart).
+const FOREIGN_KEYS: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, \
+    COLUMN_NAME AS col, REFERENCED_TABLE_NAME AS ref_table, \
+    REFERENCED_TABLE_SCHEMA AS ref_schema, REFERENCED_COLUMN_NAME AS ref_col \
+    FROM information_schema.KEY_COLUMN_USAGE \
+    WHERE TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL \
+    ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION";
+
+const FOREIGN_KEY_RULES: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, \
+    UPDATE_RULE AS on_update, DELETE_RULE AS on_delete \
+    FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?";
 
 /// What the model does not manage, listed (never compared, never dropped):
 /// triggers, views (with their definition, to tell what they use), routines.
@@ -124,26 +127,35 @@ pub async fn introspect_database<C: ConnectionTrait>(
     let mariadb = get::<String>(&server, "version")?
         .to_ascii_lowercase()
         .contains("mariadb");
-    let mut out = Schema::default();
-    tables(query(TABLES).await?, &mut out)?;
-    let checks = query(if mariadb {
+    let checks = if mariadb {
         CHECKS_MARIADB
     } else {
         CHECKS_MYSQL
-    })
-    .await?;
-    let json = checks_and_json(checks, &mut out)?;
-    columns(query(COLUMNS).await?, &json, mariadb, &mut out)?;
-    let indexes = index_parts(query(INDEXES).await?, &out)?;
-    foreign_keys(query(FOREIGN_KEYS).await?, database, &mut out)?;
+    };
+    let others_query = db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::MySql,
+        OTHERS,
+        [database.into(), database.into(), database.into()],
+    ));
+    // All at once: on a pool each query runs on a connection of its own, so
+    // the server opens the table definitions on several cores (in a
+    // transaction they queue on its one connection).
+    let (table_rows, check_rows, column_rows, index_rows, fk_rows, rule_rows, rows_of_others) = tokio::try_join!(
+        query(TABLES),
+        query(checks),
+        query(COLUMNS),
+        query(INDEXES),
+        query(FOREIGN_KEYS),
+        query(FOREIGN_KEY_RULES),
+        others_query
+    )?;
+    let mut out = Schema::default();
+    tables(table_rows, &mut out)?;
+    let json = checks_and_json(check_rows, &mut out)?;
+    columns(column_rows, &json, mariadb, &mut out)?;
+    let indexes = index_parts(index_rows, &out)?;
+    foreign_keys(fk_rows, rule_rows, database, &mut out)?;
     place_indexes(indexes, &mut out);
-    let rows_of_others = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::MySql,
-            OTHERS,
-            [database.into(), database.into(), database.into()],
-        ))
-        .await?;
     others(rows_of_others, &mut out)?;
     out.unmanaged.sort();
     Ok(out)
@@ -309,9 +321,21 @@ fn index_parts(rows: Vec<QueryResult>, out: &Schema) -> Result<IndexParts, Sourc
 /// The foreign keys of the tables read, from their parts.
 fn foreign_keys(
     rows: Vec<QueryResult>,
+    rules: Vec<QueryResult>,
     database: &str,
     out: &mut Schema,
 ) -> Result<(), SourceError> {
+    // (table, constraint) -> (ON UPDATE, ON DELETE)
+    let mut actions: BTreeMap<(String, String), (FkAction, FkAction)> = BTreeMap::new();
+    for row in rules {
+        actions.insert(
+            (get(&row, "table_name")?, get(&row, "name")?),
+            (
+                FkAction::from_sql(&get::<String>(&row, "on_update")?),
+                FkAction::from_sql(&get::<String>(&row, "on_delete")?),
+            ),
+        );
+    }
     let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
     for row in rows {
         let table: String = get(&row, "table_name")?;
@@ -319,6 +343,11 @@ fn foreign_keys(
             continue;
         }
         let name: String = get(&row, "name")?;
+        // A key column without its constraint's rules is not a foreign key
+        // (what the inner join of the two tables said before).
+        let Some(&(on_update, on_delete)) = actions.get(&(table.clone(), name.clone())) else {
+            continue;
+        };
         let ref_schema: Option<String> = get(&row, "ref_schema")?;
         let ref_table: String = get(&row, "ref_table")?;
         let fk = fks
@@ -338,8 +367,8 @@ fn foreign_keys(
             });
         fk.columns.push(get(&row, "col")?);
         fk.ref_columns.push(get(&row, "ref_col")?);
-        fk.on_delete = FkAction::from_sql(&get::<String>(&row, "on_delete")?);
-        fk.on_update = FkAction::from_sql(&get::<String>(&row, "on_update")?);
+        fk.on_delete = on_delete;
+        fk.on_update = on_update;
     }
     for ((table, _), fk) in fks {
         if let Some(t) = out.tables.get_mut(&table) {
