@@ -337,3 +337,81 @@ async fn sqlite_after_an_edit_only_the_changed_table_runs_and_the_schema_is_the_
     assert_eq!(whole.schema.unmanaged.len(), 1);
     seaorm_autogen::source::set_cache_dir(Some(tests::support::test_cache_dir()));
 }
+
+/// The entity side runs a schema's tables as temporary tables (no file of
+/// theirs is synced) where the user may make them; a user without the
+/// database's TEMPORARY privilege gets the scratch schema instead. Both
+/// give the schema the same DDL creates for real.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn temporary_tables_and_the_scratch_schema_give_the_same_schema() {
+    let _turn = take_turn();
+    let pg = PgDatabase::create();
+    let db = connect(pg.url()).await.expect("connect");
+    let role = format!("autogen_notemp_{}", pg.name());
+    let admin = tests::support::pg_admin_url();
+    tests::support::execute(&admin, &format!("CREATE ROLE \"{role}\" LOGIN"));
+    let dbname = pg.name();
+    tests::support::execute(
+        pg.url(),
+        &format!(
+            "REVOKE TEMPORARY ON DATABASE \"{dbname}\" FROM PUBLIC; \
+             GRANT CREATE ON DATABASE \"{dbname}\" TO \"{role}\"; \
+             GRANT CREATE, USAGE ON SCHEMA public TO \"{role}\""
+        ),
+    );
+    let mut restricted_url = url::Url::parse(pg.url()).expect("a URL");
+    restricted_url.set_username(&role).expect("a user");
+    let restricted = connect(restricted_url.as_str())
+        .await
+        .expect("connect as the role");
+    let may_temp = |db: &DatabaseConnection| {
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT has_database_privilege(current_database(), 'TEMPORARY') AS ok",
+                ))
+                .await
+                .expect("ask")
+                .expect("a row");
+            row.try_get::<bool>("", "ok").expect("bool")
+        }
+    };
+    assert!(may_temp(&db).await);
+    assert!(
+        !may_temp(&restricted).await,
+        "the role may not make temporary tables"
+    );
+
+    let cache = tests::support::temp_dir();
+    let ddl = synthetic_ddl(TABLES, true);
+    use_cache(&cache.path().join("temporary"));
+    let temporary = materialize(&db, &ddl).await;
+    use_cache(&cache.path().join("schema"));
+    let scratch = materialize(&restricted, &ddl).await;
+    assert_eq!(temporary.tables_run, TABLES);
+    assert_eq!(scratch.tables_run, TABLES);
+    assert_eq!(temporary.schema, scratch.schema);
+
+    db.execute_unprepared(&ddl.join(";\n"))
+        .await
+        .expect("create the schema for real");
+    let live = seaorm_autogen::source::database::postgres::introspect(&db, None)
+        .await
+        .expect("introspect");
+    assert_eq!(live.tables, temporary.schema.tables);
+    assert_eq!(live.enums, temporary.schema.enums);
+    // Nothing of either run is left: no scratch schema, no temporary schema.
+    let left = tests::support::query_strings(
+        pg.url(),
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'autogen_scratch%' OR nspname LIKE 'pg_temp%'",
+    );
+    assert!(left.is_empty(), "left behind: {left:?}");
+    drop(restricted);
+    seaorm_autogen::source::set_cache_dir(Some(tests::support::test_cache_dir()));
+    drop(db);
+    drop(pg);
+    tests::support::execute(&admin, &format!("DROP ROLE IF EXISTS \"{role}\""));
+}
