@@ -4,8 +4,9 @@
 //! SeaORM's entity registry gives, for every entity of a crate, the exact
 //! statements `SchemaBuilder::apply` would run. We record them through a
 //! proxy connection (no database involved), run them in one batch inside a
-//! throw-away place on the same server (PostgreSQL: a scratch schema in a
-//! transaction that is rolled back; SQLite: an in-memory database), and
+//! throw-away place on the same server (PostgreSQL: temporary tables, or a
+//! scratch schema, in a transaction that is rolled back; MySQL/MariaDB:
+//! scratch databases; SQLite: an in-memory database), and
 //! introspect that with the very code that reads the live database. Both
 //! sides are then spelled by the same server: `varchar` vs `character
 //! varying`, `'UTC'::character varying` vs `'UTC'`, identity vs serial
