@@ -1,7 +1,8 @@
-//! MySQL/MariaDB catalog → [`Schema`] in six bulk queries on
+//! MySQL/MariaDB catalog → [`Schema`] in eight bulk queries on
 //! `information_schema` (server, tables, columns, index parts, foreign-key
-//! parts, CHECK constraints), whatever the number of tables, all scoped to
-//! one database (`DATABASE()`, or the scratch database of the entity side).
+//! parts and rules, CHECK constraints, other objects), whatever the number
+//! of tables, all scoped to one database (`DATABASE()`, or the scratch
+//! database of the entity side); all but the first go out at once.
 //!
 //! Normalized here, once: MariaDB's display widths (`int(11)`), its
 //! `COLUMN_DEFAULT` spelling (literals quoted, `NULL` as the string
