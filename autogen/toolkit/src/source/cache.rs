@@ -11,10 +11,18 @@
 //! [`set_dir`], else `AUTOGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/autogen`,
 //! else `~/.cache/autogen`. Any failure to read or write is a cache miss,
 //! never an error.
+//!
+//! Keys never repeat once their inputs change (a new toolkit build, an
+//! edited entity, a schema change), so old entries are never read again:
+//! the directory is kept under [`budget`] (512 MiB, `AUTOGEN_CACHE_MAX_MB`)
+//! by a sweep that a write starts at most once an hour, removing the
+//! entries used longest ago (a hit older than a day refreshes its entry's
+//! time). A removed entry is a miss, recomputed.
 
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -126,7 +134,9 @@ fn checksum(text: &str) -> String {
 /// does not match, a value that does not parse) is removed: a miss.
 pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
     let path = dir()?.join(format!("{key}.json"));
-    let text = std::fs::read(&path).ok()?;
+    let mut file = std::fs::File::open(&path).ok()?;
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut text).ok()?;
     let value = serde_json::from_slice::<Entry>(&text)
         .ok()
         .filter(|e| e.key == key && e.check == checksum(e.value.get()))
@@ -134,8 +144,112 @@ pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
     if value.is_none() {
         tracing::debug!("discarding the cache entry {}", path.display());
         let _ = std::fs::remove_file(&path);
+    } else {
+        refresh(&file);
     }
     value
+}
+
+/// A hit's entry gets the time of its use (at most once a day), so that
+/// the sweep removes the entries used longest ago.
+fn refresh(file: &std::fs::File) {
+    let now = SystemTime::now();
+    let stale = file
+        .metadata()
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > REFRESH_AFTER);
+    if stale {
+        let _ = file.set_modified(now);
+    }
+}
+
+/// How often a hit refreshes its entry's time.
+const REFRESH_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// How often a write sweeps the directory.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// The size the directory is kept under: `AUTOGEN_CACHE_MAX_MB` (MiB), else
+/// 512 MiB (about 100 whole PostgreSQL schemas of 1 000 tables with their
+/// per-table entries).
+pub fn budget() -> u64 {
+    std::env::var("AUTOGEN_CACHE_MAX_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(512)
+        .saturating_mul(1024 * 1024)
+}
+
+/// Sweep `dir` when its last sweep is older than [`SWEEP_EVERY`] (the
+/// `.swept` file's time, set first, so that concurrent writers do not all
+/// sweep).
+fn sweep_if_due(dir: &Path) {
+    let marker = dir.join(".swept");
+    let now = SystemTime::now();
+    let due = std::fs::metadata(&marker)
+        .and_then(|m| m.modified())
+        .map_or(true, |t| {
+            now.duration_since(t).unwrap_or_default() > SWEEP_EVERY
+        });
+    if !due {
+        return;
+    }
+    if std::fs::write(&marker, b"").is_err() {
+        return;
+    }
+    let removed = sweep(dir, budget(), now);
+    if removed > 0 {
+        tracing::debug!(
+            "cache sweep of {}: {removed} entries removed",
+            dir.display()
+        );
+    }
+}
+
+/// Remove from `dir` the leftovers of interrupted writes (`*.tmp` older than
+/// an hour) and, when its entries (`*.json`) take more than `budget` bytes,
+/// the entries used longest ago until they take at most three quarters of
+/// it. How many files were removed.
+fn sweep(dir: &Path, budget: u64, now: SystemTime) -> usize {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
+    for item in listing.flatten() {
+        let path = item.path();
+        let Ok(meta) = item.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let modified = meta.modified().unwrap_or(now);
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => entries.push((modified, meta.len(), path)),
+            Some("tmp")
+                if now.duration_since(modified).unwrap_or_default() > SWEEP_EVERY
+                    && std::fs::remove_file(&path).is_ok() =>
+            {
+                removed += 1;
+            }
+            _ => {}
+        }
+    }
+    let mut total: u64 = entries.iter().map(|(_, len, _)| len).sum();
+    if total <= budget {
+        return removed;
+    }
+    entries.sort();
+    let target = budget / 4 * 3;
+    for (_, len, path) in entries {
+        if total <= target {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+            total = total.saturating_sub(len);
+        }
+    }
+    removed
 }
 
 /// [`load`] on tokio's blocking pool. Parsing a whole schema is CPU work
@@ -171,6 +285,7 @@ pub fn store<T: Serialize>(key: &str, value: &T) {
     {
         let _ = std::fs::remove_file(&tmp);
     }
+    sweep_if_due(&dir);
 }
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -219,6 +334,106 @@ mod tests {
             "another key's entry"
         );
         set_dir(None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_sweep_removes_the_entries_used_longest_ago_down_to_three_quarters_of_the_budget() {
+        let dir = std::env::temp_dir().join(format!("autogen-cache-sweep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let now = SystemTime::now();
+        let hour = Duration::from_secs(3600);
+        // Ten entries of 1 000 bytes, entry i used i hours ago.
+        for i in 0..10u32 {
+            let path = dir.join(format!("e{i}.json"));
+            std::fs::write(&path, vec![b'x'; 1000]).expect("write");
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .expect("open");
+            file.set_modified(now - hour * i).expect("set the time");
+        }
+        // A write interrupted two hours ago, and one under way.
+        for (name, age) in [("old.1.tmp", 2), ("new.2.tmp", 0)] {
+            let path = dir.join(name);
+            std::fs::write(&path, b"partial").expect("write");
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .expect("open");
+            file.set_modified(now - hour * age).expect("set the time");
+        }
+        std::fs::write(dir.join("notes.txt"), b"not ours").expect("write");
+
+        assert_eq!(
+            sweep(&dir, 10_000, now),
+            1,
+            "under budget: only the stale .tmp"
+        );
+        // 8 000 bytes allowed: down to 6 000, the four used longest ago go.
+        assert_eq!(sweep(&dir, 8_000, now), 4);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "e0.json",
+                "e1.json",
+                "e2.json",
+                "e3.json",
+                "e4.json",
+                "e5.json",
+                "new.2.tmp",
+                "notes.txt"
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_hit_refreshes_an_old_entry_and_a_due_write_sweeps() {
+        let dir =
+            std::env::temp_dir().join(format!("autogen-cache-refresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let path = dir.join("e.json");
+        std::fs::write(&path, b"{}").expect("write");
+        let old = SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(old))
+            .expect("set the time");
+        refresh(&std::fs::File::open(&path).expect("open"));
+        let modified = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("time");
+        assert!(modified > old + Duration::from_secs(24 * 3600), "refreshed");
+
+        let marker = dir.join(".swept");
+        sweep_if_due(&dir);
+        let first = std::fs::metadata(&marker)
+            .and_then(|m| m.modified())
+            .expect("swept");
+        std::fs::write(dir.join("x.tmp"), b"").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(dir.join("x.tmp"))
+            .and_then(|f| f.set_modified(old))
+            .expect("set the time");
+        sweep_if_due(&dir);
+        assert!(dir.join("x.tmp").exists(), "not due again within the hour");
+        assert_eq!(
+            std::fs::metadata(&marker)
+                .and_then(|m| m.modified())
+                .expect("swept"),
+            first
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
