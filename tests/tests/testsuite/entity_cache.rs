@@ -36,6 +36,25 @@ async fn materialize(db: &DatabaseConnection, ddl: &[String]) -> Materialized {
         .expect("the synthetic DDL materializes")
 }
 
+/// `ddl` run for real on PostgreSQL (200 statements at a time) and read
+/// back: the same tables and enum types as `schema`.
+async fn assert_as_created(
+    db: &DatabaseConnection,
+    ddl: &[String],
+    schema: &seaorm_autogen::schema::Schema,
+) {
+    for chunk in ddl.chunks(200) {
+        db.execute_unprepared(&chunk.join(";\n"))
+            .await
+            .expect("create the schema for real");
+    }
+    let live = seaorm_autogen::source::database::postgres::introspect(db, None)
+        .await
+        .expect("introspect");
+    assert_eq!(live.tables, schema.tables);
+    assert_eq!(live.enums, schema.enums);
+}
+
 /// What an empty cache gives for `ddl`: the reference.
 async fn from_scratch(
     db: &DatabaseConnection,
@@ -147,16 +166,7 @@ async fn after_an_edit_only_the_changed_tables_run_and_the_schema_is_the_same() 
         batched.tables_run, BIG,
         "every table once; stand-ins are not counted"
     );
-    for chunk in big.chunks(200) {
-        db.execute_unprepared(&chunk.join(";\n"))
-            .await
-            .expect("create the schema for real");
-    }
-    let live = seaorm_autogen::source::database::postgres::introspect(&db, None)
-        .await
-        .expect("introspect");
-    assert_eq!(live.tables, batched.schema.tables);
-    assert_eq!(live.enums, batched.schema.enums);
+    assert_as_created(&db, &big, &batched.schema).await;
     seaorm_autogen::source::set_cache_dir(Some(tests::support::test_cache_dir()));
 }
 
@@ -395,14 +405,7 @@ async fn temporary_tables_and_the_scratch_schema_give_the_same_schema() {
     assert_eq!(scratch.tables_run, TABLES);
     assert_eq!(temporary.schema, scratch.schema);
 
-    db.execute_unprepared(&ddl.join(";\n"))
-        .await
-        .expect("create the schema for real");
-    let live = seaorm_autogen::source::database::postgres::introspect(&db, None)
-        .await
-        .expect("introspect");
-    assert_eq!(live.tables, temporary.schema.tables);
-    assert_eq!(live.enums, temporary.schema.enums);
+    assert_as_created(&db, &ddl, &temporary.schema).await;
     // Nothing of either run is left: no scratch schema, no temporary schema.
     let left = tests::support::query_strings(
         pg.url(),

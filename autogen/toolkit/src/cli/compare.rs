@@ -131,23 +131,9 @@ pub async fn compare<M: MigratorTrait + Squashed>(
 ) -> anyhow::Result<(DatabaseConnection, Comparison)> {
     let (db, options) = ready::<M>(ctx, args).await?;
     let ask = interactive && !args.no_input && !ctx.json && std::io::stdin().is_terminal();
-    let comparison = if ask {
-        Box::pin(crate::compare(
-            &db,
-            &ctx.entity_source(),
-            options,
-            &mut AskOnTerminal,
-        ))
-        .await?
-    } else {
-        Box::pin(crate::compare(
-            &db,
-            &ctx.entity_source(),
-            options,
-            &mut NoRenames,
-        ))
-        .await?
-    };
+    let (mut on_terminal, mut none) = (AskOnTerminal, NoRenames);
+    let renames: &mut dyn crate::Renames = if ask { &mut on_terminal } else { &mut none };
+    let comparison = Box::pin(crate::compare(&db, &ctx.entity_source(), options, renames)).await?;
     Ok((db, comparison))
 }
 

@@ -22,6 +22,7 @@
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -180,6 +181,18 @@ pub fn budget() -> u64 {
         .saturating_mul(1024 * 1024)
 }
 
+/// Whether this process has looked at the sweep marker: once is enough
+/// (a cold run stores a thousand entries).
+static SWEEP_LOOKED: AtomicBool = AtomicBool::new(false);
+
+/// The first write of a process sweeps `dir` when the last sweep is older
+/// than [`SWEEP_EVERY`].
+fn sweep_once(dir: &Path) {
+    if !SWEEP_LOOKED.swap(true, Ordering::Relaxed) {
+        sweep_if_due(dir);
+    }
+}
+
 /// Sweep `dir` when its last sweep is older than [`SWEEP_EVERY`] (the
 /// `.swept` file's time, set first, so that concurrent writers do not all
 /// sweep).
@@ -285,7 +298,7 @@ pub fn store<T: Serialize>(key: &str, value: &T) {
     {
         let _ = std::fs::remove_file(&tmp);
     }
-    sweep_if_due(&dir);
+    sweep_once(&dir);
 }
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -62,7 +62,7 @@ async fn run_mysql_batches(
     let mut pending = missing.chunks(per_batch).map(|chunk| {
         chunk
             .iter()
-            .flat_map(|i| fold_indexes(&units.tables[*i].statements))
+            .flat_map(|i| fold_indexes(&units.tables[*i].table, &units.tables[*i].statements))
             .collect::<Vec<String>>()
     });
     let mut running = tokio::task::JoinSet::new();
@@ -187,23 +187,18 @@ async fn materialize_mysql(db: &DatabaseConnection, ddl: &[String]) -> Result<Sc
 /// it alone is not made; when it is, it is dropped once a usable index
 /// comes). An index statement of any other shape (`USING`, `FULLTEXT`, a
 /// comment) is run as written, after the table.
-fn fold_indexes(statements: &[&str]) -> Vec<String> {
+fn fold_indexes(table: &str, statements: &[&str]) -> Vec<String> {
     let Some((create, rest)) = statements.split_first() else {
         return Vec::new();
     };
     let Some(close) = closing_paren(create) else {
         return statements.iter().map(|s| (*s).to_owned()).collect();
     };
-    let table = create
-        .trim_start()
-        .strip_prefix("CREATE TABLE ")
-        .map(|r| r.strip_prefix("IF NOT EXISTS ").unwrap_or(r))
-        .and_then(|r| r.split_once(' '))
-        .map(|(name, _)| name);
+    let table = format!("`{}`", table.replace('`', "``"));
     let mut clauses = String::new();
     let mut separate = Vec::new();
     for stmt in rest {
-        match table.and_then(|t| index_clause(stmt, t)) {
+        match index_clause(stmt, &table) {
             Some(clause) => {
                 clauses.push_str(", ");
                 clauses.push_str(&clause);
@@ -297,14 +292,17 @@ mod tests {
     #[test]
     fn plain_index_statements_are_folded_into_their_table() {
         let create = "CREATE TABLE `t` ( `id` int NOT NULL PRIMARY KEY, `a` varchar(10) DEFAULT 'x)', `b` text COMMENT 'it''s (' ) COMMENT 'a ) b'";
-        let folded = fold_indexes(&[
-            create,
-            "CREATE INDEX `idx-t-a` ON `t` (`a`)",
-            "CREATE UNIQUE INDEX `u``q` ON `t` (`a`, `b`(10))",
-            "CREATE INDEX `idx-t-b` ON `t` (`b`(10)) USING BTREE",
-            "CREATE FULLTEXT INDEX `ft` ON `t` (`b`)",
-            "CREATE INDEX `other` ON `t2` (`a`)",
-        ]);
+        let folded = fold_indexes(
+            "t",
+            &[
+                create,
+                "CREATE INDEX `idx-t-a` ON `t` (`a`)",
+                "CREATE UNIQUE INDEX `u``q` ON `t` (`a`, `b`(10))",
+                "CREATE INDEX `idx-t-b` ON `t` (`b`(10)) USING BTREE",
+                "CREATE FULLTEXT INDEX `ft` ON `t` (`b`)",
+                "CREATE INDEX `other` ON `t2` (`a`)",
+            ],
+        );
         assert_eq!(
             folded,
             vec![
@@ -320,6 +318,6 @@ mod tests {
     #[test]
     fn a_table_without_indexes_is_unchanged() {
         let create = "CREATE TABLE `t` ( `id` int NOT NULL PRIMARY KEY )";
-        assert_eq!(fold_indexes(&[create]), vec![create.to_owned()]);
+        assert_eq!(fold_indexes("t", &[create]), vec![create.to_owned()]);
     }
 }

@@ -172,30 +172,25 @@ async fn materialize_postgres(
 /// Whether this session may make temporary tables (the database's
 /// `TEMPORARY` privilege, which PUBLIC has unless revoked).
 async fn temporary_allowed(txn: &sea_orm::DatabaseTransaction) -> Result<bool, SourceError> {
-    let row = txn
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT has_database_privilege(current_database(), 'TEMPORARY') AS ok",
-        ))
-        .await?;
-    match row {
-        Some(row) => Ok(database::get::<bool>(&row, "ok")?),
-        None => Ok(false),
-    }
+    let sql = "SELECT has_database_privilege(current_database(), 'TEMPORARY') AS v";
+    Ok(value::<bool>(txn, sql).await?.unwrap_or(false))
 }
 
 /// The name of the session's temporary schema, if it has one.
 async fn temporary_schema(
     txn: &sea_orm::DatabaseTransaction,
 ) -> Result<Option<String>, SourceError> {
+    let sql = "SELECT nspname::text AS v FROM pg_namespace WHERE oid = pg_my_temp_schema()";
+    value::<String>(txn, sql).await
+}
+
+/// Column `v` of the one row of `sql`, if there is a row.
+async fn value<T: sea_orm::TryGetable>(
+    txn: &sea_orm::DatabaseTransaction,
+    sql: &str,
+) -> Result<Option<T>, SourceError> {
     let row = txn
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT nspname::text AS nsp FROM pg_namespace WHERE oid = pg_my_temp_schema()",
-        ))
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
         .await?;
-    match row {
-        Some(row) => Ok(Some(database::get::<String>(&row, "nsp")?)),
-        None => Ok(None),
-    }
+    row.map(|row| database::get::<T>(&row, "v")).transpose()
 }
