@@ -121,9 +121,9 @@ pub async fn materialize_recorded(
 /// The schema `ddl` creates on `db`'s server, without touching its live
 /// schema. Running DDL costs a few milliseconds per table, so the result is
 /// cached by content (the DDL, the server version and this crate's version):
-/// the same entities on the same server always give the same schema. On
-/// PostgreSQL each table is cached as well, so that after an edit only the
-/// changed tables run again (see `source::incremental`); on MySQL too.
+/// the same entities on the same server always give the same schema. Each
+/// table is cached as well, so that after an edit only the changed tables
+/// run again (see `source::incremental`).
 pub async fn materialize_ddl(
     db: &DatabaseConnection,
     ddl: &[String],
